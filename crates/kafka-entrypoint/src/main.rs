@@ -1,0 +1,54 @@
+//! `kafka-entrypoint`: the container image's entrypoint and PID 1.
+//!
+//! It turns `KAFKA_*` environment variables, mounted property files and mounted secrets into Kafka's
+//! final config files (`setup`), formats KRaft storage and execs Kafka (`run`), answers the image's
+//! health check (`health`) and makes the class-data-sharing archive at image build time (`cds-train`).
+//! This file only parses arguments, snapshots the environment once and dispatches; the work lives in
+//! one module per subcommand.
+
+mod cds;
+mod health;
+mod run;
+mod setup;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// The environment of the process, read once here and handed to every subcommand.
+pub(crate) type EnvSnapshot = Vec<(OsString, OsString)>;
+
+/// The entrypoint of the kafka-image container image.
+///
+/// Exit codes: `setup` exits 0 on success, 2 on bad input (nothing written) and 1 on I/O failure;
+/// `run` exits with Kafka's own code; `health` exits 0 when the broker answers and 1 otherwise.
+#[derive(Debug, Parser)]
+#[command(name = "kafka-entrypoint", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Write Kafka's final config files from defaults, mounted files, secrets and `KAFKA_*` variables.
+    Setup(setup::SetupArgs),
+    /// Set up, format KRaft storage on first start, then exec Kafka (the container's command).
+    Run(run::RunArgs),
+    /// Check that the broker answers a Kafka `ApiVersions` request on its own listener.
+    Health(health::HealthArgs),
+    /// Image build only: run Kafka once to record its class-data-sharing (CDS) archive.
+    CdsTrain(cds::CdsTrainArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: EnvSnapshot = std::env::vars_os().collect();
+    match cli.command {
+        Command::Setup(args) => setup::main(&args, &env),
+        Command::Run(args) => run::main(&args, &env),
+        Command::Health(args) => health::main(&args, &env),
+        Command::CdsTrain(args) => cds::main(&args, &env),
+    }
+}

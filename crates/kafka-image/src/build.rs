@@ -1,0 +1,12 @@
+//! `build` (skeleton; owned by its implementer).
+
+use std::process::ExitCode;
+
+/// Arguments of this subcommand.
+#[derive(Debug, clap::Args)]
+pub(crate) struct BuildArgs {}
+
+/// Runs the subcommand.
+pub(crate) fn main(_args: &BuildArgs) -> ExitCode {
+    ExitCode::FAILURE
+}

@@ -1,0 +1,49 @@
+//! `kafka-image`: the host tool of the kafka-image pipeline.
+//!
+//! `build` makes the image (multi-arch with buildx where available), `test` runs the sanity suite
+//! against a built image, `scan` reports vulnerabilities, `release` pushes a release candidate to a
+//! staging repository and `promote` copies it to its final name. This file only parses arguments and
+//! dispatches; each verb lives in its own module.
+
+mod build;
+mod promote;
+mod release;
+mod sanity;
+mod scan;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+/// Build, test, scan, release and promote container images of Apache Kafka.
+#[derive(Debug, Parser)]
+#[command(name = "kafka-image", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Build the image from an official Kafka release (URL or local tarball).
+    Build(build::BuildArgs),
+    /// Run the sanity suite against a built image and write JUnit XML and HTML reports.
+    Test(sanity::TestArgs),
+    /// Scan an image for known vulnerabilities (trivy) and write JSON and HTML reports.
+    Scan(scan::ScanArgs),
+    /// Build, test and push a release-candidate image to a staging repository.
+    Release(release::ReleaseArgs),
+    /// Copy every platform of a released image from the staging repository to its final name.
+    Promote(promote::PromoteArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Build(args) => build::main(&args),
+        Command::Test(args) => sanity::main(&args),
+        Command::Scan(args) => scan::main(&args),
+        Command::Release(args) => release::main(&args),
+        Command::Promote(args) => promote::main(&args),
+    }
+}

@@ -1,0 +1,12 @@
+//! `release` (skeleton; owned by its implementer).
+
+use std::process::ExitCode;
+
+/// Arguments of this subcommand.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ReleaseArgs {}
+
+/// Runs the subcommand.
+pub(crate) fn main(_args: &ReleaseArgs) -> ExitCode {
+    ExitCode::FAILURE
+}

@@ -1,0 +1,12 @@
+//! `sanity` (skeleton; owned by its implementer).
+
+use std::process::ExitCode;
+
+/// Arguments of this subcommand.
+#[derive(Debug, clap::Args)]
+pub(crate) struct TestArgs {}
+
+/// Runs the subcommand.
+pub(crate) fn main(_args: &TestArgs) -> ExitCode {
+    ExitCode::FAILURE
+}

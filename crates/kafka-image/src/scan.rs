@@ -1,0 +1,12 @@
+//! `scan` (skeleton; owned by its implementer).
+
+use std::process::ExitCode;
+
+/// Arguments of this subcommand.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ScanArgs {}
+
+/// Runs the subcommand.
+pub(crate) fn main(_args: &ScanArgs) -> ExitCode {
+    ExitCode::FAILURE
+}
