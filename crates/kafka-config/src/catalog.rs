@@ -1,1 +1,305 @@
-//! Catalog of Kafka's known broker and controller config names (skeleton; owned by its implementer).
+//! The catalog of Kafka's broker and controller config names, for "unknown key" warnings.
+//!
+//! The names live as data in `data/kafka-broker-configs.txt` (one per line, sorted, `#` header
+//! lines naming the Kafka versions and source files), generated from Kafka's own sources by
+//! `scripts/generate-config-catalog`. The file is the union of Kafka 4.1 and the names 3.7–3.9
+//! still accepted, so users of those versions get no false warnings.
+//!
+//! Besides the plain names, Kafka accepts whole families of keys that no list can enumerate:
+//! per-listener overrides (`listener.name.<listener>.<name>`), per-listener per-SASL-mechanism
+//! overrides (`listener.name.<listener>.<mechanism>.sasl.jaas.config`), config providers and the
+//! pass-through prefixes of the tiered-storage plugins. [`is_known`] maps those to their base
+//! name; [`closest`] suggests a catalog name for a typo.
+
+use std::sync::OnceLock;
+
+/// The generated catalog file, embedded at build time.
+const CATALOG_FILE: &str = include_str!("../data/kafka-broker-configs.txt");
+
+/// Per-listener overrides: `listener.name.<listener>.<config>` (Kafka's `ListenerName` prefix,
+/// see `listener.security.protocol.map`'s documentation in `SocketServerConfigs`).
+const LISTENER_PREFIX: &str = "listener.name.";
+
+/// Configs that Kafka also reads per SASL mechanism under a listener prefix, e.g.
+/// `listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config` (`SaslConfigs.SASL_JAAS_CONFIG_DOC`)
+/// and `listener.name.sasl_ssl.oauthbearer.connections.max.reauth.ms`
+/// (`BrokerSecurityConfigs.CONNECTIONS_MAX_REAUTH_MS_DOC`).
+fn is_per_mechanism_config(base: &str) -> bool {
+    base.starts_with("sasl.") || base == "connections.max.reauth.ms"
+}
+
+/// Key families passed through to plugins, whose members no catalog can list.
+const PLUGIN_PREFIXES: &[&str] = &[
+    // `AbstractConfig` config providers: `config.providers.<name>.class`, `.param.<key>`.
+    "config.providers.",
+    // Default `remote.log.storage.manager.impl.prefix` and
+    // `remote.log.metadata.manager.impl.prefix` (`RemoteLogManagerConfig`, Kafka 3.9+).
+    "rsm.config.",
+    "rlmm.config.",
+    // `RemoteLogManagerConfig.REMOTE_LOG_METADATA_PREFIX`: options of the topic-based metadata manager.
+    "remote.log.metadata.",
+];
+
+/// Keys that name a family on their own (`config.providers=file,vault`).
+const FAMILY_ROOTS: &[&str] = &["config.providers"];
+
+/// Every name in the catalog, sorted as in the file (byte order).
+fn names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        CATALOG_FILE
+            .lines()
+            .map(str::trim)
+            .filter(|line| !line.is_empty() && !line.starts_with('#'))
+            .collect()
+    })
+}
+
+/// The catalog names in ASCII lower case, in the same order as [`names`], for [`closest`].
+fn lowercase_names() -> &'static [String] {
+    static LOWERCASE: OnceLock<Vec<String>> = OnceLock::new();
+    LOWERCASE.get_or_init(|| {
+        names()
+            .iter()
+            .map(|name| name.to_ascii_lowercase())
+            .collect()
+    })
+}
+
+/// Whether `key` is exactly a catalog name.
+fn in_catalog(key: &str) -> bool {
+    names().binary_search(&key).is_ok()
+}
+
+/// Whether Kafka knows the property `key`: a catalog name, a per-listener or per-mechanism
+/// override of one, or a member of a plugin pass-through family.
+///
+/// Names are case-sensitive, as in Kafka.
+#[must_use]
+pub fn is_known(key: &str) -> bool {
+    if in_catalog(key) || FAMILY_ROOTS.contains(&key) {
+        return true;
+    }
+    if PLUGIN_PREFIXES
+        .iter()
+        .any(|prefix| key.len() > prefix.len() && key.starts_with(prefix))
+    {
+        return true;
+    }
+    let Some(rest) = key.strip_prefix(LISTENER_PREFIX) else {
+        return false;
+    };
+    let Some((listener, override_key)) = rest.split_once('.') else {
+        return false;
+    };
+    if listener.is_empty() {
+        return false;
+    }
+    if in_catalog(override_key) {
+        return true;
+    }
+    match override_key.split_once('.') {
+        Some((mechanism, base)) => {
+            !mechanism.is_empty() && is_per_mechanism_config(base) && in_catalog(base)
+        }
+        None => false,
+    }
+}
+
+/// The catalog name closest to `key`, when it is close enough to be the likely intent
+/// (`advertised.listners` → `advertised.listeners`); `None` for keys far from every name, such
+/// as a plugin's own keys.
+///
+/// Distance is the Damerau–Levenshtein edit distance ignoring ASCII case, so a swapped pair of
+/// letters or a `_` typed for a `.` counts as one edit. A name is close enough when the distance
+/// is at most a fifth of the key's length (at least 1, at most 4); ties go to the name first in
+/// catalog order, so the answer is stable.
+#[must_use]
+pub fn closest(key: &str) -> Option<&'static str> {
+    let key = key.to_ascii_lowercase();
+    let limit = (key.len() / 5).clamp(1, 4);
+    names()
+        .iter()
+        .map(|name| {
+            (
+                strsim::damerau_levenshtein(&key, &name.to_ascii_lowercase()),
+                *name,
+            )
+        })
+        .filter(|(distance, _)| *distance <= limit)
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, name)| name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalog_file_parses_and_holds_more_than_300_names() {
+        assert!(names().len() > 300, "only {} names", names().len());
+        for name in names() {
+            assert!(
+                name.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
+                "`{name}` is not a config name"
+            );
+        }
+    }
+
+    #[test]
+    fn catalog_file_is_sorted_without_duplicates() {
+        for pair in names().windows(2) {
+            assert!(
+                pair[0] < pair[1],
+                "`{}` is not before `{}`",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+
+    #[test]
+    fn catalog_file_header_names_the_kafka_version_and_sources() {
+        let header: Vec<&str> = CATALOG_FILE
+            .lines()
+            .take_while(|l| l.starts_with('#'))
+            .collect();
+        assert!(
+            header
+                .iter()
+                .any(|l| l.starts_with("# Kafka version(s): 4.1"))
+        );
+        assert!(
+            header
+                .iter()
+                .any(|l| l.contains("SocketServerConfigs.java"))
+        );
+        assert!(
+            header
+                .iter()
+                .any(|l| l.contains("scripts/generate-config-catalog"))
+        );
+    }
+
+    #[test]
+    fn every_catalog_name_is_known_and_its_own_closest() {
+        for name in names() {
+            assert!(is_known(name), "{name}");
+            assert_eq!(closest(name), Some(*name), "{name}");
+        }
+    }
+
+    #[test]
+    fn kraft_broker_and_controller_keys_are_known() {
+        for key in [
+            "node.id",
+            "process.roles",
+            "listeners",
+            "advertised.listeners",
+            "controller.listener.names",
+            "controller.quorum.voters",
+            "controller.quorum.bootstrap.servers",
+            "listener.security.protocol.map",
+            "inter.broker.listener.name",
+            "log.dirs",
+            "metadata.log.dir",
+            "num.partitions",
+            "offsets.topic.replication.factor",
+            "transaction.state.log.min.isr",
+            "ssl.keystore.location",
+            "sasl.enabled.mechanisms",
+            "super.users",
+            "authorizer.class.name",
+            "group.share.enable",
+            "remote.log.storage.system.enable",
+        ] {
+            assert!(is_known(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn names_only_kafka_3_accepted_are_known() {
+        for key in [
+            "zookeeper.connect",
+            "zookeeper.metadata.migration.enable",
+            "control.plane.listener.name",
+            "log.message.format.version",
+            "offsets.commit.required.acks",
+            "password.encoder.secret",
+        ] {
+            assert!(is_known(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn per_listener_overrides_map_to_their_base_name() {
+        assert!(is_known("listener.name.internal.ssl.keystore.location"));
+        assert!(is_known("listener.name.controller.max.connections"));
+        assert!(is_known(
+            "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"
+        ));
+        assert!(is_known(
+            "listener.name.client.plain.sasl.server.callback.handler.class"
+        ));
+        assert!(is_known(
+            "listener.name.client.oauthbearer.connections.max.reauth.ms"
+        ));
+    }
+
+    #[test]
+    fn malformed_listener_overrides_are_unknown() {
+        assert!(!is_known("listener.name.internal"));
+        assert!(!is_known("listener.name..ssl.keystore.location"));
+        assert!(!is_known("listener.name.internal.ssl.keystore.locatoin"));
+        assert!(!is_known("listener.name.internal..sasl.jaas.config"));
+        // Only SASL configs (and the re-authentication limit) exist per mechanism.
+        assert!(!is_known(
+            "listener.name.internal.plain.ssl.keystore.location"
+        ));
+    }
+
+    #[test]
+    fn plugin_families_are_known_but_not_their_bare_prefixes() {
+        assert!(is_known("config.providers"));
+        assert!(is_known("config.providers.file.class"));
+        assert!(is_known("rsm.config.s3.bucket.name"));
+        assert!(is_known(
+            "rlmm.config.remote.log.metadata.topic.replication.factor"
+        ));
+        assert!(!is_known("rsm.config."));
+    }
+
+    #[test]
+    fn unknown_and_wrongly_cased_keys_are_not_known() {
+        assert!(!is_known("advertised.listners"));
+        assert!(!is_known("NODE.ID"));
+        assert!(!is_known(""));
+        assert!(!is_known("my.plugin.endpoint"));
+    }
+
+    #[test]
+    fn typos_get_the_intended_name() {
+        assert_eq!(closest("advertised.listners"), Some("advertised.listeners"));
+        assert_eq!(closest("listenres"), Some("listeners"));
+        assert_eq!(closest("log_dirs"), Some("log.dirs"));
+        assert_eq!(closest("num.partition"), Some("num.partitions"));
+        assert_eq!(closest("NODE.ID"), Some("node.id"));
+        assert_eq!(
+            closest("controller.quorum.voter"),
+            Some("controller.quorum.voters")
+        );
+    }
+
+    #[test]
+    fn far_off_keys_get_no_suggestion() {
+        assert_eq!(closest(""), None);
+        assert_eq!(closest("x"), None);
+        assert_eq!(closest("my.plugin.frobnicator.endpoint"), None);
+        assert_eq!(
+            closest("confluent.metrics.reporter.bootstrap.servers"),
+            None
+        );
+        assert_eq!(closest("foo_bar"), None);
+    }
+}

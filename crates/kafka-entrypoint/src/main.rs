@@ -8,8 +8,11 @@
 
 mod cds;
 mod health;
+mod launch;
+mod process;
 mod run;
 mod setup;
+mod storage;
 
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -1,14 +1,195 @@
-//! `run` subcommand (skeleton; owned by its implementer).
+//! `run`: the container's command (SPEC §4): `setup`, then KRaft storage, then `exec` Kafka.
+//!
+//! After the exec the JVM is the process (PID 1 in the container) and gets `docker stop`'s SIGTERM
+//! directly, as in the official image; nothing of ours stays behind. With `--storage-format
+//! native` (the default) no JVM runs before Kafka's own.
 
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::net::ToSocketAddrs;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use anyhow::Context;
+
 use crate::EnvSnapshot;
+use crate::launch::{self, Cds, LaunchInputs, Log4jLayout};
+use crate::process;
 
-/// Arguments of the `run` subcommand.
+/// How KRaft storage is formatted on first start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum StorageFormatter {
+    /// Write `meta.properties` and `bootstrap.checkpoint` in Rust (no JVM).
+    Native,
+    /// Run the distribution's `bin/kafka-storage.sh format` (one extra JVM).
+    KafkaStorage,
+}
+
+/// Set up the config, format KRaft storage on first start, then exec Kafka.
+///
+/// Runs `setup` with the paths below, formats every `log.dirs` entry and `metadata.log.dir` that
+/// is not formatted yet (never reformatting: a `CLUSTER_ID` that differs from an existing
+/// `meta.properties` is an error), then replaces itself with
+/// `KAFKA_HOME/bin/kafka-server-start.sh FINAL/server.properties`, with the launcher variables
+/// (`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_JMX_PORT`, ...) set as the official image sets them
+/// and the CDS archive mapped when it exists.
+///
+/// Exit codes: 2 for bad configuration (nothing written), 1 for other failures before Kafka
+/// starts, 127/126 when the start script is missing/not executable; after the exec, Kafka's own.
+///
+/// Examples:
+///
+///   $ kafka-entrypoint run
+///
+///   $ kafka-entrypoint run --kafka-home /tmp/kafka --final-configs-dir /tmp/final \
+///       --default-configs-dir /tmp/defaults --mounted-configs-dir /tmp/mounted
 #[derive(Debug, clap::Args)]
-pub(crate) struct RunArgs {}
+pub(crate) struct RunArgs {
+    /// The Kafka distribution [image: `/opt/kafka`].
+    #[arg(long, env = "KAFKA_HOME", value_name = "DIR", default_value = "/opt/kafka")]
+    kafka_home: PathBuf,
+    /// The image's default config files [image: `/etc/kafka/docker`].
+    #[arg(long, value_name = "DIR", default_value = "/etc/kafka/docker")]
+    default_configs_dir: PathBuf,
+    /// Config files mounted by the user [image: `/mnt/shared/config`].
+    #[arg(long, value_name = "DIR", default_value = "/mnt/shared/config")]
+    mounted_configs_dir: PathBuf,
+    /// Where the final config files are written [default: KAFKA_HOME/config].
+    #[arg(long, value_name = "DIR")]
+    final_configs_dir: Option<PathBuf>,
+    /// Keystores, truststores and credential files [image: `/etc/kafka/secrets`].
+    #[arg(long, value_name = "DIR", default_value = "/etc/kafka/secrets")]
+    secrets_dir: PathBuf,
+    /// The class-data-sharing archive, used when it exists [default: KAFKA_HOME/kafka.jsa].
+    #[arg(long, value_name = "PATH")]
+    cds_archive: Option<PathBuf>,
+    /// How to format KRaft storage on first start.
+    #[arg(
+        long,
+        env = "KAFKA_ENTRYPOINT_STORAGE_FORMAT",
+        value_enum,
+        default_value = "native"
+    )]
+    storage_format: StorageFormatter,
+}
 
-/// Runs the subcommand.
-pub(crate) fn main(_args: &RunArgs, _env: &EnvSnapshot) -> ExitCode {
-    ExitCode::FAILURE
+impl RunArgs {
+    fn final_configs_dir(&self) -> PathBuf {
+        self.final_configs_dir.clone().unwrap_or_else(|| self.kafka_home.join("config"))
+    }
+
+    fn cds_archive(&self) -> PathBuf {
+        self.cds_archive.clone().unwrap_or_else(|| self.kafka_home.join("kafka.jsa"))
+    }
+}
+
+/// Runs the subcommand; returns only when Kafka could not be started.
+pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
+    let final_dir = args.final_configs_dir();
+    let archive = args.cds_archive();
+    let command = match launch_command(&args.kafka_home, &final_dir, &archive, env) {
+        Ok(command) => command,
+        Err(error) => return report(&error, 1),
+    };
+    let error = process::exec(&mut command.to_command());
+    let code = match error.downcast_ref::<io::Error>().map(io::Error::kind) {
+        Some(io::ErrorKind::NotFound) => 127,
+        Some(io::ErrorKind::PermissionDenied) => 126,
+        _ => 1,
+    };
+    report(
+        &error.context("failed to start Kafka").context(format!(
+            "check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` scripts",
+            args.kafka_home.display()
+        )),
+        code,
+    )
+}
+
+/// The start command for the final config in `final_dir`, with the archive when it exists.
+pub(crate) fn launch_command(
+    kafka_home: &Path,
+    final_dir: &Path,
+    archive: &Path,
+    env: &EnvSnapshot,
+) -> anyhow::Result<launch::LaunchCommand> {
+    let inputs = LaunchInputs {
+        kafka_home,
+        final_configs_dir: final_dir,
+        log4j: log4j_layout(final_dir),
+        cds: if archive_is_usable(archive)? { Cds::Use(archive) } else { Cds::Off },
+    };
+    launch::launch_command(&inputs, env, jmx_host_address)
+}
+
+/// The log4j layout the final config directory holds (log4j2 first, as Kafka 4.x ships it).
+pub(crate) fn log4j_layout(final_dir: &Path) -> Option<Log4jLayout> {
+    [Log4jLayout::Log4j2Yaml, Log4jLayout::Log4jProperties]
+        .into_iter()
+        .find(|layout| final_dir.join(layout.file_name()).is_file())
+}
+
+/// Whether the CDS archive exists and is not empty (an empty file is a failed training).
+fn archive_is_usable(archive: &Path) -> anyhow::Result<bool> {
+    match std::fs::metadata(archive) {
+        Ok(metadata) => Ok(metadata.is_file() && metadata.len() > 0),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
+        Err(error) => {
+            Err(error).with_context(|| format!("failed to read `{}`", archive.display()))
+        }
+    }
+}
+
+/// The first address of this host's name, as upstream's `hostname -i | cut -d" " -f1`.
+fn jmx_host_address() -> Option<String> {
+    let name: OsString = nix::unistd::gethostname().ok()?;
+    let name = name.into_string().ok()?;
+    let address = (name.as_str(), 0).to_socket_addrs().ok()?.next()?;
+    Some(address.ip().to_string())
+}
+
+/// Prints `error: …` with its causes and a `help:` line when one is attached, returns `code`.
+pub(crate) fn report(error: &anyhow::Error, code: u8) -> ExitCode {
+    let mut text = format!("error: {error}\n");
+    let mut causes = error.chain().skip(1).peekable();
+    if causes.peek().is_some() {
+        text.push_str("\nCaused by:\n");
+        for cause in causes {
+            text.push_str(&format!("  {cause}\n"));
+        }
+    }
+    // Nothing useful can be done when stderr is closed; the exit code still tells.
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+    ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log4j2_yaml_wins_when_both_layouts_are_present() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("log4j.properties"), "").unwrap();
+        assert_eq!(log4j_layout(dir.path()), Some(Log4jLayout::Log4jProperties));
+        std::fs::write(dir.path().join("log4j2.yaml"), "").unwrap();
+        assert_eq!(log4j_layout(dir.path()), Some(Log4jLayout::Log4j2Yaml));
+    }
+
+    #[test]
+    fn no_log4j_file_means_no_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(log4j_layout(dir.path()), None);
+    }
+
+    #[test]
+    fn only_a_non_empty_archive_is_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let archive = dir.path().join("kafka.jsa");
+        assert!(!archive_is_usable(&archive).unwrap());
+        std::fs::write(&archive, "").unwrap();
+        assert!(!archive_is_usable(&archive).unwrap());
+        std::fs::write(&archive, "archive").unwrap();
+        assert!(archive_is_usable(&archive).unwrap());
+    }
 }

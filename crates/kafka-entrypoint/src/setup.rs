@@ -1,14 +1,319 @@
-//! `setup` subcommand (skeleton; owned by its implementer).
+//! `setup`: the I/O edge of the configuration core. Reads the defaults, mounted and secrets
+//! directories and the files named by `NAME_FILE` variables, hands them to
+//! [`kafka_config::plan_setup`], and writes every planned file atomically, only once all of them
+//! have rendered, so bad input leaves the final directory untouched.
+//!
+//! Exit codes: 0 success, 2 bad input (nothing written), 1 I/O failure.
 
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write as _};
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+
+use anyhow::Context as _;
+use kafka_config::log4j::{LOG4J_PROPERTIES, LOG4J2_YAML, TOOLS_LOG4J_PROPERTIES, TOOLS_LOG4J2_YAML};
+use kafka_config::plan::SERVER_PROPERTIES;
+use kafka_config::{FileRead, Log4jFormat, Problems, Properties, SetupInput, SetupPaths, SetupPlan, Warning};
 
 use crate::EnvSnapshot;
 
-/// Arguments of the `setup` subcommand.
+/// The files setup takes from the defaults directory.
+const DEFAULT_FILES: [&str; 5] = [
+    SERVER_PROPERTIES,
+    LOG4J2_YAML,
+    TOOLS_LOG4J2_YAML,
+    LOG4J_PROPERTIES,
+    TOOLS_LOG4J_PROPERTIES,
+];
+
+/// Write Kafka's final config files from defaults, mounted files, secrets and `KAFKA_*` variables.
+///
+/// Reads the process environment: every `KAFKA_*` variable becomes a property
+/// (`KAFKA_NODE_ID=1` → `node.id=1`; `__` → `_`, `___` → `-`), replacing the same key of a mounted
+/// `server.properties`; the image's default `server.properties` is used only when neither gives
+/// anything. Log4j files get `KAFKA_LOG4J_ROOT_LOGLEVEL`, `KAFKA_LOG4J_LOGGERS` and
+/// `KAFKA_TOOLS_LOG4J_LOGLEVEL`; other mounted files are copied. All problems are reported at
+/// once, and then nothing is written.
+///
+/// Exit codes: 0 written, 2 bad input (nothing in the final directory changed), 1 I/O failure.
+///
+/// Examples:
+///   $ KAFKA_NODE_ID=1 kafka-entrypoint setup --print
+///   $ kafka-entrypoint setup --default-configs-dir ./defaults --mounted-configs-dir ./mnt \
+///       --final-configs-dir ./final --secrets-dir ./secrets
 #[derive(Debug, clap::Args)]
-pub(crate) struct SetupArgs {}
+#[command(after_help = "Run `kafka-entrypoint setup --help` for the rules; see SPEC §3 for the full contract.")]
+pub(crate) struct SetupArgs {
+    /// Directory with the image's default `server.properties` and log4j files.
+    #[arg(long, value_name = "D", default_value = "/etc/kafka/docker")]
+    default_configs_dir: PathBuf,
+    /// Directory with config files the user mounts (any of the final files' names).
+    #[arg(long, value_name = "M", default_value = "/mnt/shared/config")]
+    mounted_configs_dir: PathBuf,
+    /// Directory the final config files are written to.
+    #[arg(long, value_name = "F", default_value = "/opt/kafka/config")]
+    final_configs_dir: PathBuf,
+    /// Directory with keystores, truststores and credential files.
+    #[arg(long, value_name = "S", default_value = "/etc/kafka/secrets")]
+    secrets_dir: PathBuf,
+    /// Also print the effective `server.properties` with each key's source (default, file, env,
+    /// secret); passwords and other secrets are shown as `******`.
+    #[arg(long)]
+    print: bool,
+}
+
+/// The four directories setup works with.
+#[derive(Debug, Clone)]
+pub(crate) struct SetupDirs {
+    /// The image's defaults (`/etc/kafka/docker`).
+    pub(crate) default: PathBuf,
+    /// The user's mounted configs (`/mnt/shared/config`).
+    pub(crate) mounted: PathBuf,
+    /// Where the final files go (`/opt/kafka/config`).
+    pub(crate) final_: PathBuf,
+    /// The user's mounted secrets (`/etc/kafka/secrets`).
+    pub(crate) secrets: PathBuf,
+}
+
+/// What a successful setup wrote.
+#[derive(Debug, Clone)]
+pub(crate) struct SetupOutcome {
+    /// The final `server.properties`.
+    pub(crate) server_properties: Properties,
+    /// The log4j format of the distribution, when the defaults directory ships log4j files.
+    pub(crate) log4j_format: Option<Log4jFormat>,
+    /// The effective configuration with sources, secrets masked.
+    pub(crate) effective: String,
+}
+
+/// Why setup failed.
+#[derive(Debug)]
+pub(crate) enum SetupFailure {
+    /// The inputs are bad; the problems were already printed to stderr and nothing was written.
+    BadInput,
+    /// Reading or writing a file failed.
+    Io(anyhow::Error),
+}
+
+impl SetupFailure {
+    /// The documented exit code: 2 for bad input, 1 for I/O failures.
+    pub(crate) fn exit_code(&self) -> ExitCode {
+        match self {
+            Self::BadInput => ExitCode::from(2),
+            Self::Io(_) => ExitCode::from(1),
+        }
+    }
+}
 
 /// Runs the subcommand.
-pub(crate) fn main(_args: &SetupArgs, _env: &EnvSnapshot) -> ExitCode {
-    ExitCode::FAILURE
+pub(crate) fn main(args: &SetupArgs, env: &EnvSnapshot) -> ExitCode {
+    let dirs = SetupDirs {
+        default: args.default_configs_dir.clone(),
+        mounted: args.mounted_configs_dir.clone(),
+        final_: args.final_configs_dir.clone(),
+        secrets: args.secrets_dir.clone(),
+    };
+    match setup(&dirs, env) {
+        Ok(outcome) => {
+            if args.print {
+                let mut stdout = io::stdout().lock();
+                if stdout.write_all(outcome.effective.as_bytes()).is_err() {
+                    return ExitCode::from(1);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(failure) => {
+            if let SetupFailure::Io(error) = &failure {
+                render_io_error(error);
+            }
+            failure.exit_code()
+        }
+    }
+}
+
+/// Reads the inputs, plans and writes the final files. Warnings and problems go to stderr.
+pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome, SetupFailure> {
+    let input = read_input(dirs, env).map_err(SetupFailure::Io)?;
+    let plan = match kafka_config::plan_setup(&input) {
+        Ok(plan) => plan,
+        Err(problems) => {
+            render_problems(&problems, &dirs.final_);
+            return Err(SetupFailure::BadInput);
+        }
+    };
+    render_warnings(&plan.warnings);
+    write_plan(&plan, &dirs.final_).map_err(SetupFailure::Io)?;
+    Ok(SetupOutcome {
+        effective: plan.render_effective(),
+        server_properties: plan.server_properties,
+        log4j_format: plan.log4j_format,
+    })
+}
+
+fn display(path: &Path) -> String {
+    path.display().to_string()
+}
+
+/// Collects everything the core needs.
+fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput> {
+    let env = kafka_config::EnvSnapshot::from_os_pairs(env.iter().cloned());
+
+    let mut defaults = BTreeMap::new();
+    for name in DEFAULT_FILES {
+        let path = dirs.default.join(name);
+        match fs::read(&path) {
+            Ok(bytes) => {
+                defaults.insert(name.to_owned(), bytes);
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(error).with_context(|| format!("failed to read `{}`", path.display())),
+        }
+    }
+
+    let mut mounted = BTreeMap::new();
+    match fs::read_dir(&dirs.mounted) {
+        Ok(entries) => {
+            for entry in entries {
+                let entry = entry.with_context(|| format!("failed to list `{}`", dirs.mounted.display()))?;
+                let name = entry.file_name().to_string_lossy().into_owned();
+                // Kubernetes ConfigMap and Secret volumes hold `..data` and `..<timestamp>`
+                // entries next to the user's files.
+                if name.starts_with("..") {
+                    continue;
+                }
+                mounted.insert(name, read_file(&entry.path(), true));
+            }
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => return Err(error).with_context(|| format!("failed to list `{}`", dirs.mounted.display())),
+    }
+
+    let value_files = kafka_config::value_files_to_read(&env)
+        .into_iter()
+        .map(|(var, path)| {
+            let read = read_file(Path::new(&path), true);
+            (var, read)
+        })
+        .collect();
+
+    let secrets = kafka_config::secret_files_to_read(&env)
+        .into_iter()
+        .map(|request| {
+            let read = read_file(&dirs.secrets.join(&request.file_name), request.needs_contents);
+            (request.file_name, read)
+        })
+        .collect();
+
+    Ok(SetupInput {
+        env,
+        paths: SetupPaths {
+            defaults: display(&dirs.default),
+            mounted: display(&dirs.mounted),
+            secrets: display(&dirs.secrets),
+        },
+        defaults,
+        mounted,
+        value_files,
+        secrets,
+    })
+}
+
+/// What is at `path`, following symlinks; the contents only when asked for.
+fn read_file(path: &Path, contents: bool) -> FileRead {
+    match fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => FileRead::Directory,
+        Ok(_) if !contents => FileRead::Present,
+        Ok(_) => match fs::read(path) {
+            Ok(bytes) => FileRead::Contents(bytes),
+            Err(error) => FileRead::Unreadable {
+                reason: error.to_string(),
+            },
+        },
+        Err(error) if error.kind() == io::ErrorKind::NotFound => FileRead::Missing,
+        Err(error) => FileRead::Unreadable {
+            reason: error.to_string(),
+        },
+    }
+}
+
+/// Writes every file to a temporary file in the final directory, then renames them all into
+/// place; when any temporary write fails, the temporaries are removed and nothing changes.
+fn write_plan(plan: &SetupPlan, final_dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(final_dir).with_context(|| format!("failed to create `{}`", final_dir.display()))?;
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    for file in &plan.files {
+        let target = final_dir.join(&file.name);
+        if fs::read(&target).is_ok_and(|existing| existing == file.contents) {
+            continue;
+        }
+        let temp = final_dir.join(format!(".{}.kafka-entrypoint-tmp", file.name));
+        let mode = if file.holds_secrets { 0o600 } else { 0o644 };
+        if let Err(error) = write_temp(&temp, &file.contents, mode) {
+            let _ = fs::remove_file(&temp);
+            for (temp, _) in &staged {
+                let _ = fs::remove_file(temp);
+            }
+            return Err(error);
+        }
+        staged.push((temp, target));
+    }
+    for (temp, target) in &staged {
+        fs::rename(temp, target).with_context(|| format!("failed to write `{}`", target.display()))?;
+    }
+    Ok(())
+}
+
+fn write_temp(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
+    let context = || format!("failed to write `{}`", path.display());
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(mode)
+        .open(path)
+        .with_context(context)?;
+    file.write_all(contents).with_context(context)?;
+    file.set_permissions(fs::Permissions::from_mode(mode)).with_context(context)?;
+    file.sync_all().with_context(context)?;
+    Ok(())
+}
+
+fn render_problems(problems: &Problems, final_dir: &Path) {
+    let mut text = String::new();
+    for problem in problems.as_slice() {
+        text.push_str(&format!("error: {problem}\n  help: {}\n", problem.help()));
+    }
+    let count = problems.len();
+    let noun = if count == 1 { "problem" } else { "problems" };
+    text.push_str(&format!(
+        "error: {count} {noun} in the configuration; nothing in `{}` was changed\n",
+        final_dir.display()
+    ));
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn render_warnings(warnings: &[Warning]) {
+    let mut text = String::new();
+    for warning in warnings {
+        text.push_str(&format!("warning: {warning}\n"));
+        if let Some(help) = warning.help() {
+            text.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+fn render_io_error(error: &anyhow::Error) {
+    let mut text = format!("error: {error}\n");
+    let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
+    if !causes.is_empty() {
+        text.push_str("\nCaused by:\n");
+        for cause in causes {
+            text.push_str(&format!("  {cause}\n"));
+        }
+    }
+    let _ = io::stderr().lock().write_all(text.as_bytes());
 }

@@ -6,10 +6,15 @@
 //! dispatches; each verb lives in its own module.
 
 mod build;
+mod engine;
 mod promote;
+mod registry;
 mod release;
+mod report;
 mod sanity;
 mod scan;
+mod scanner;
+mod shell;
 
 use std::process::ExitCode;
 

@@ -1,12 +1,187 @@
-//! `release` (skeleton; owned by its implementer).
+//! `kafka-image release --kafka-url URL --repo REPO --tag TAG`: build, test and push a release
+//! candidate to a staging repository.
+//!
+//! The steps are this same program's verbs, run as child processes so each keeps its own output
+//! and exit code: `build` (for the host platform, loaded locally), `test` (the whole sanity suite,
+//! reports in `--report`), then the push: `docker push` for one platform, or `build --platform …
+//! --push` (buildx) for several. Nothing is pushed unless the suite passed. With a loopback
+//! registry the pushed manifest is read back and its digest printed.
+//!
+//! Exit codes: 0 pushed; 1 the sanity suite failed (nothing pushed); 2 anything else.
 
-use std::process::ExitCode;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode};
 
-/// Arguments of this subcommand.
+use anyhow::{Context as _, bail};
+
+use crate::engine::{ContainerEngine, DockerCli, strings};
+use crate::registry::ImageRef;
+use crate::registry::http::RegistryHttp;
+use crate::shell::Shell;
+
+/// Build, test and push a release candidate image to a staging repository.
+///
+/// Nothing is pushed unless every sanity case passed (cases that need a real Kafka count as
+/// passed only when they ran: with the fixture distribution they are "not run").
+///
+/// Examples:
+///   $ kafka-image release --kafka-url https://downloads.apache.org/kafka/4.1.0/kafka_2.13-4.1.0.tgz \
+///       --repo ghcr.io/o/kafka-staging --tag 4.1.0-rc1 --platform linux/amd64,linux/arm64
+///   $ kafka-image release --from-image kafka:local --repo 127.0.0.1:5000/kafka/staging --tag rc1
 #[derive(Debug, clap::Args)]
-pub(crate) struct ReleaseArgs {}
+#[command(verbatim_doc_comment)]
+pub(crate) struct ReleaseArgs {
+    /// URL of the official Kafka release tarball.
+    #[arg(long, value_name = "URL", required_unless_present_any = ["kafka_tarball", "from_image"])]
+    kafka_url: Option<String>,
+    /// A local Kafka release tarball instead of `--kafka-url`.
+    #[arg(long, value_name = "FILE", conflicts_with = "kafka_url")]
+    kafka_tarball: Option<PathBuf>,
+    /// Release an image already built locally instead of building one (it is tagged REPO:TAG).
+    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["kafka_url", "kafka_tarball"])]
+    from_image: Option<String>,
+    /// Staging repository (`REGISTRY/PATH`).
+    #[arg(long, value_name = "REPO")]
+    repo: String,
+    /// Tag of the release candidate (`4.1.0-rc1`).
+    #[arg(long, value_name = "TAG")]
+    tag: String,
+    /// Platforms to push (several need `docker buildx`).
+    #[arg(long, value_name = "PLATFORMS", default_value = "linux/amd64")]
+    platform: String,
+    /// Directory for the sanity suite's reports.
+    #[arg(long, value_name = "DIR", default_value = "reports/release")]
+    report: PathBuf,
+    /// Run only these sanity cases (repeatable; default: all).
+    #[arg(long, value_name = "CASE")]
+    test_case: Vec<String>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    json: bool,
+}
+
+/// What `--json` prints.
+#[derive(Debug, serde::Serialize)]
+struct ReleaseSummary {
+    image: String,
+    platforms: Vec<String>,
+    digest: Option<String>,
+    report: PathBuf,
+}
 
 /// Runs the subcommand.
-pub(crate) fn main(_args: &ReleaseArgs) -> ExitCode {
-    ExitCode::FAILURE
+pub(crate) fn main(args: &ReleaseArgs) -> ExitCode {
+    let shell = Shell::new(args.json);
+    match run(args, &shell) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            shell.print_error(&err);
+            let suite_failed = err.chain().any(|c| c.downcast_ref::<SuiteFailed>().is_some());
+            ExitCode::from(if suite_failed { 1 } else { 2 })
+        }
+    }
+}
+
+/// The sanity suite failed, so nothing was pushed.
+#[derive(Debug, thiserror::Error)]
+#[error("the sanity suite failed for `{image}`; nothing was pushed (see `{report}`)")]
+struct SuiteFailed {
+    image: String,
+    report: String,
+}
+
+fn run_self(shell: &Shell, verb: &str, args: &[String]) -> anyhow::Result<std::process::ExitStatus> {
+    let exe = std::env::current_exe().context("failed to find the kafka-image executable")?;
+    shell.status("Running", format!("kafka-image {verb} {}", args.join(" ")));
+    Command::new(&exe)
+        .arg(verb)
+        .args(args)
+        .status()
+        .with_context(|| format!("failed to run `{} {verb}`", exe.display()))
+}
+
+fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
+    let image = format!("{}:{}", args.repo, args.tag);
+    let reference: ImageRef = image.parse()?;
+    let platforms: Vec<String> = args.platform.split(',').map(|p| p.trim().to_owned()).collect();
+    let engine = DockerCli::connect().context("cannot release")?;
+    let source_flags = |mut build: Vec<String>| {
+        match (&args.kafka_url, &args.kafka_tarball) {
+            (Some(url), _) => build.extend(["--kafka-url".to_owned(), url.clone()]),
+            (None, Some(tarball)) => build.extend([
+                "--kafka-tarball".to_owned(),
+                tarball.display().to_string(),
+            ]),
+            (None, None) => {}
+        }
+        build
+    };
+    match &args.from_image {
+        Some(local) => {
+            engine
+                .output(&strings(&["tag", local, &image]))
+                .with_context(|| format!("failed to tag `{local}` as `{image}`"))?;
+        }
+        None => {
+            let status = run_self(shell, "build", &source_flags(strings(&["--tag", &image])))?;
+            if !status.success() {
+                bail!("`kafka-image build` failed for `{image}` ({status})");
+            }
+        }
+    }
+    let mut test = vec![image.clone(), "--report".to_owned(), args.report.display().to_string()];
+    for case in &args.test_case {
+        test.extend(["--only".to_owned(), case.clone()]);
+    }
+    let status = run_self(shell, "test", &test)?;
+    match status.code() {
+        Some(0) => {}
+        Some(1) => {
+            return Err(SuiteFailed {
+                image,
+                report: args.report.join("report.html").display().to_string(),
+            }
+            .into());
+        }
+        _ => bail!("`kafka-image test` could not run for `{image}` ({status})"),
+    }
+    if platforms.len() > 1 {
+        if args.from_image.is_some() {
+            bail!("`--from-image` holds one platform; a multi-platform release must build (drop `--from-image`)");
+        }
+        let mut build = source_flags(strings(&["--tag", &image, "--platform", &args.platform]));
+        build.push("--push".to_owned());
+        let status = run_self(shell, "build", &build)?;
+        if !status.success() {
+            bail!("`kafka-image build --push` failed for `{image}` ({status})");
+        }
+    } else {
+        let progress = shell.progress("Pushing", &image, None);
+        let pushed = engine.stream(&strings(&["push", &image]), &[], &mut |line| {
+            progress.message(line);
+        });
+        progress.finish();
+        pushed.with_context(|| format!("failed to push `{image}`"))?;
+    }
+    let digest = match RegistryHttp::for_image(&reference) {
+        Ok(registry) => Some(
+            registry
+                .get_manifest(&reference.repository, &reference.reference)
+                .with_context(|| format!("`{image}` is not in the registry after the push"))?
+                .digest,
+        ),
+        Err(_) => None,
+    };
+    let summary = ReleaseSummary {
+        image: image.clone(),
+        platforms,
+        digest,
+        report: args.report.clone(),
+    };
+    let human = match &summary.digest {
+        Some(digest) => format!("released {image} ({digest})"),
+        None => format!("released {image}"),
+    };
+    shell.print_result(&human, &summary);
+    Ok(())
 }

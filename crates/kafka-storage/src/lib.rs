@@ -1,3 +1,45 @@
-//! Pure KRaft storage formatting: `meta.properties` and `bootstrap.checkpoint` bytes, byte-compatible
-//! with what Kafka's `kafka-storage.sh format` writes.
+//! Pure KRaft storage formatting: the bytes of `meta.properties` and `bootstrap.checkpoint`,
+//! byte-compatible with what Kafka's `kafka-storage.sh format` writes, and the decision whether a
+//! set of log directories may be formatted at all.
+//!
+//! This crate does no I/O, reads no clock and draws no random numbers: timestamps and random
+//! bytes are inputs, so every output is a pure function of its arguments and can be compared
+//! byte for byte with files written by real Kafka (see `tests/data/`). The binary
+//! (`kafka-entrypoint`, module `storage`) reads the directories, the clock and `/dev/urandom`,
+//! and writes the files atomically.
+//!
+//! Main items:
+//! - [`Uuid`], [`ClusterId`] and [`directory_id_from_random`]: Kafka's base64 UUIDs.
+//! - [`MetaProperties`], [`parse_meta_properties`], [`render_meta_properties`]: the
+//!   `meta.properties` file as `java.util.Properties.store` writes it.
+//! - [`RecordBatch`], [`encode_batches`], [`decode_batches`]: the v2 record-batch format.
+//! - [`BootstrapCheckpoint`]: the `bootstrap.checkpoint` snapshot (header, feature levels, footer).
+//! - [`KafkaRelease`], [`detect_release`], [`bootstrap_features`]: which feature levels a given
+//!   Kafka release writes when formatting.
+//! - [`decide_format`] and [`FormatDecision`]: format, skip, or refuse (never reformat).
+//!
+//! Not covered: the KIP-853 dynamic-quorum snapshot (`--standalone`, `--initial-controllers`);
+//! [`StorageError::DynamicQuorumUnsupported`] refuses it so the caller falls back to Kafka's own
+//! `kafka-storage.sh`.
 #![deny(missing_docs)]
+
+mod bootstrap_checkpoint;
+mod decision;
+mod error;
+mod meta_properties;
+mod record_batch;
+mod release;
+mod uuid;
+
+pub use bootstrap_checkpoint::{BootstrapCheckpoint, FeatureLevel, SnapshotTimestamps};
+pub use decision::{FormatDecision, LogDirState, PlannedDir, decide_format};
+pub use error::{CheckpointError, StorageError};
+pub use meta_properties::{
+    MetaProperties, StoredClusterId, java_date_comment, parse_meta_properties,
+    render_meta_properties,
+};
+pub use record_batch::{Record, RecordBatch, crc32c, decode_batches, encode_batches};
+pub use release::{
+    KafkaRelease, SUPPORTED_RELEASES, bootstrap_features, detect_release, release_from_jar_name,
+};
+pub use uuid::{ClusterId, IMAGE_DEFAULT_CLUSTER_ID, Uuid, directory_id_from_random};

@@ -1,0 +1,137 @@
+//! Every environment variable that `kafka-entrypoint setup` reads, as a documented constant.
+//!
+//! This is the one registry of names (uv's `EnvVars`): code refers to these constants, never to
+//! string literals, and the user-facing list of variables is generated from [`ALL`].
+
+/// Prefix of the variables that become broker properties (`KAFKA_NODE_ID` → `node.id`), as in
+/// the official `apache/kafka` image.
+pub const KAFKA_PREFIX: &str = "KAFKA_";
+
+/// Prefix of the `bitnami/kafka` convention (`KAFKA_CFG_NODE_ID` → `node.id`), accepted so users
+/// of that image can switch.
+pub const KAFKA_CFG_PREFIX: &str = "KAFKA_CFG_";
+
+/// Prefix of the entrypoint's own control variables; they never become properties.
+pub const KAFKA_ENTRYPOINT_PREFIX: &str = "KAFKA_ENTRYPOINT_";
+
+/// Suffix of a variable that names a file holding the value of the variable without the suffix
+/// (`KAFKA_SASL_JAAS_CONFIG_FILE=/run/secrets/jaas` sets `KAFKA_SASL_JAAS_CONFIG`).
+pub const FILE_SUFFIX: &str = "_FILE";
+
+/// `true` turns warnings about unknown property names into errors.
+pub const KAFKA_ENTRYPOINT_STRICT: &str = "KAFKA_ENTRYPOINT_STRICT";
+
+/// `true` derives `node.id` from the ordinal suffix of `HOSTNAME` (`kafka-2` → `2`), for
+/// Kubernetes StatefulSets.
+pub const KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME: &str = "KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME";
+
+/// The host name, read only when [`KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME`] is `true`.
+pub const HOSTNAME: &str = "HOSTNAME";
+
+/// Level of the root logger in `log4j2.yaml` / `log4j.properties`.
+pub const KAFKA_LOG4J_ROOT_LOGLEVEL: &str = "KAFKA_LOG4J_ROOT_LOGLEVEL";
+
+/// Loggers to set or add, as `name=LEVEL,name=LEVEL`.
+pub const KAFKA_LOG4J_LOGGERS: &str = "KAFKA_LOG4J_LOGGERS";
+
+/// Level of the root logger in `tools-log4j2.yaml` / `tools-log4j.properties`.
+pub const KAFKA_TOOLS_LOG4J_LOGLEVEL: &str = "KAFKA_TOOLS_LOG4J_LOGLEVEL";
+
+/// Name of the keystore file in the secrets directory; sets `ssl.keystore.location`.
+pub const KAFKA_SSL_KEYSTORE_FILENAME: &str = "KAFKA_SSL_KEYSTORE_FILENAME";
+
+/// Name of the file in the secrets directory holding the keystore password; sets
+/// `ssl.keystore.password`.
+pub const KAFKA_SSL_KEYSTORE_CREDENTIALS: &str = "KAFKA_SSL_KEYSTORE_CREDENTIALS";
+
+/// Name of the file in the secrets directory holding the key password; sets `ssl.key.password`.
+pub const KAFKA_SSL_KEY_CREDENTIALS: &str = "KAFKA_SSL_KEY_CREDENTIALS";
+
+/// Name of the truststore file in the secrets directory; sets `ssl.truststore.location`.
+pub const KAFKA_SSL_TRUSTSTORE_FILENAME: &str = "KAFKA_SSL_TRUSTSTORE_FILENAME";
+
+/// Name of the file in the secrets directory holding the truststore password; sets
+/// `ssl.truststore.password`.
+pub const KAFKA_SSL_TRUSTSTORE_CREDENTIALS: &str = "KAFKA_SSL_TRUSTSTORE_CREDENTIALS";
+
+/// `ssl.client.auth`; when `required` or `requested` the truststore variables are required.
+pub const KAFKA_SSL_CLIENT_AUTH: &str = "KAFKA_SSL_CLIENT_AUTH";
+
+/// Variables starting with [`KAFKA_PREFIX`] that configure the launcher, not the broker (the
+/// official image's `ExcludeServerPropsEnv`, plus the JMX, debug and home variables Kafka's
+/// scripts read).
+pub const LAUNCHER_VARS: &[&str] = &[
+    "KAFKA_VERSION",
+    "KAFKA_HEAP_OPTS",
+    "KAFKA_LOG4J_OPTS",
+    "KAFKA_OPTS",
+    "KAFKA_JMX_OPTS",
+    "KAFKA_JVM_PERFORMANCE_OPTS",
+    "KAFKA_GC_LOG_OPTS",
+    "KAFKA_JMX_HOSTNAME",
+    "KAFKA_JMX_PORT",
+    "KAFKA_DEBUG",
+    "KAFKA_HOME",
+];
+
+/// The log4j variables, read by setup for the log4j files and never properties.
+pub const LOG4J_VARS: &[&str] = &[
+    KAFKA_LOG4J_ROOT_LOGLEVEL,
+    KAFKA_LOG4J_LOGGERS,
+    KAFKA_TOOLS_LOG4J_LOGLEVEL,
+];
+
+/// The SSL helper variables of the official image: they name files in the secrets directory and
+/// never become properties themselves.
+pub const SSL_HELPER_VARS: &[&str] = &[
+    KAFKA_SSL_KEYSTORE_FILENAME,
+    KAFKA_SSL_KEYSTORE_CREDENTIALS,
+    KAFKA_SSL_KEY_CREDENTIALS,
+    KAFKA_SSL_TRUSTSTORE_FILENAME,
+    KAFKA_SSL_TRUSTSTORE_CREDENTIALS,
+];
+
+/// The entrypoint's control variables (all start with [`KAFKA_ENTRYPOINT_PREFIX`]).
+pub const CONTROL_VARS: &[&str] = &[KAFKA_ENTRYPOINT_STRICT, KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME];
+
+/// Every fixed variable name setup reads, with a one-line description, for generated docs.
+pub const ALL: &[(&str, &str)] = &[
+    (KAFKA_ENTRYPOINT_STRICT, "`true`: unknown property names are errors, not warnings"),
+    (
+        KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
+        "`true`: `node.id` is the ordinal suffix of `HOSTNAME` (`kafka-2` gives 2)",
+    ),
+    (HOSTNAME, "read for `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME`"),
+    (KAFKA_LOG4J_ROOT_LOGLEVEL, "root logger level of the broker's log4j file"),
+    (KAFKA_LOG4J_LOGGERS, "loggers to set, `name=LEVEL,name=LEVEL`"),
+    (KAFKA_TOOLS_LOG4J_LOGLEVEL, "root logger level of the tools' log4j file"),
+    (KAFKA_SSL_KEYSTORE_FILENAME, "keystore file in the secrets dir (`ssl.keystore.location`)"),
+    (KAFKA_SSL_KEYSTORE_CREDENTIALS, "file in the secrets dir holding `ssl.keystore.password`"),
+    (KAFKA_SSL_KEY_CREDENTIALS, "file in the secrets dir holding `ssl.key.password`"),
+    (KAFKA_SSL_TRUSTSTORE_FILENAME, "truststore file in the secrets dir (`ssl.truststore.location`)"),
+    (KAFKA_SSL_TRUSTSTORE_CREDENTIALS, "file in the secrets dir holding `ssl.truststore.password`"),
+    (KAFKA_SSL_CLIENT_AUTH, "`ssl.client.auth`; `required`/`requested` need a truststore"),
+];
+
+/// Whether `name` is one of the [`LAUNCHER_VARS`].
+#[must_use]
+pub fn is_launcher_var(name: &str) -> bool {
+    LAUNCHER_VARS.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_fixed_name_is_documented_in_all() {
+        for name in LOG4J_VARS.iter().chain(SSL_HELPER_VARS).chain(CONTROL_VARS) {
+            assert!(ALL.iter().any(|(n, _)| n == name), "{name} missing from ALL");
+        }
+    }
+
+    #[test]
+    fn control_vars_share_the_prefix() {
+        assert!(CONTROL_VARS.iter().all(|v| v.starts_with(KAFKA_ENTRYPOINT_PREFIX)));
+    }
+}

@@ -1,0 +1,498 @@
+//! `Problem` (bad input that stops setup), `Problems` (the non-empty list of them, reported at
+//! once) and `Warning` (worth telling, not worth stopping for). None of them ever holds a value
+//! that could be a secret: they name the variable, file or key instead.
+
+use std::fmt;
+
+/// Where a property of the final `server.properties` came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Source {
+    /// The image's default `server.properties` (used when nothing else is given).
+    Default {
+        /// Path of the defaults file.
+        path: String,
+    },
+    /// The mounted `server.properties`.
+    File {
+        /// Path of the mounted file.
+        path: String,
+    },
+    /// An environment variable (possibly through `NAME_FILE`).
+    Env {
+        /// The variable's name.
+        env_var: String,
+    },
+    /// A file in the secrets directory named by an SSL helper variable.
+    Secret {
+        /// The helper variable.
+        env_var: String,
+    },
+}
+
+impl Source {
+    /// The short kind shown by `setup --print`: `default`, `file`, `env` or `secret`.
+    #[must_use]
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Default { .. } => "default",
+            Self::File { .. } => "file",
+            Self::Env { .. } => "env",
+            Self::Secret { .. } => "secret",
+        }
+    }
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default { path } | Self::File { path } => write!(f, "`{path}`"),
+            Self::Env { env_var } | Self::Secret { env_var } => write!(f, "`{env_var}`"),
+        }
+    }
+}
+
+/// A problem with the inputs to setup; each names its offender and has a [`Problem::help`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Problem {
+    /// A property variable whose name gives no usable key.
+    #[error("`{env_var}` {reason}")]
+    InvalidEnvName {
+        /// The variable.
+        env_var: String,
+        /// Why its name gives no key.
+        reason: crate::naming::KeyShapeError,
+    },
+    /// A variable setup reads whose value (or name) is not valid Unicode.
+    #[error("`{env_var}` is not valid UTF-8")]
+    EnvNotUnicode {
+        /// The variable (lossily decoded).
+        env_var: String,
+    },
+    /// `KAFKA_*` and `KAFKA_CFG_*` give one key two different values.
+    #[error("`{env_var}` and `{other_env_var}` both set `{key}`, to different values")]
+    ConflictingEnvVars {
+        /// The `KAFKA_*` variable.
+        env_var: String,
+        /// The `KAFKA_CFG_*` variable.
+        other_env_var: String,
+        /// The key both set.
+        key: String,
+    },
+    /// Both `NAME` and `NAME_FILE` are set.
+    #[error("both `{env_var}` and `{file_env_var}` are set")]
+    ValueAndFileBothSet {
+        /// `NAME`.
+        env_var: String,
+        /// `NAME_FILE`.
+        file_env_var: String,
+    },
+    /// The file named by `NAME_FILE` cannot be read.
+    #[error("`{file_env_var}` names `{path}`, which cannot be read: {reason}")]
+    ValueFileUnreadable {
+        /// `NAME_FILE`.
+        file_env_var: String,
+        /// The path it holds.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A control variable with a value that is not `true` or `false`.
+    #[error("`{env_var}` must be `true` or `false`, not `{value}`")]
+    InvalidBoolean {
+        /// The variable.
+        env_var: String,
+        /// Its value (control variables hold no secrets).
+        value: String,
+    },
+    /// `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true` but `HOSTNAME` has no `-N` suffix.
+    #[error("`HOSTNAME` `{hostname}` has no ordinal suffix to take `node.id` from")]
+    NoHostnameOrdinal {
+        /// The host name (empty when unset).
+        hostname: String,
+    },
+    /// Two variables set `node.id`.
+    #[error("`{env_var}` and `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME` both set `node.id`")]
+    NodeIdTwice {
+        /// The property variable that also sets it.
+        env_var: String,
+    },
+    /// A mounted path that setup must read as a file is a directory.
+    #[error("`{path}` is a directory, not a file")]
+    PathIsDirectory {
+        /// The path.
+        path: String,
+    },
+    /// A file setup must read could not be read.
+    #[error("`{path}` cannot be read: {reason}")]
+    FileUnreadable {
+        /// The path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A file that must be text holds binary data.
+    #[error("`{path}` is not UTF-8 or Latin-1 text: {cause}")]
+    FileNotText {
+        /// The path.
+        path: String,
+        /// The first offending byte.
+        cause: crate::properties::NotText,
+    },
+    /// A `.properties` file Java would reject.
+    #[error("`{path}` {cause}")]
+    PropertiesSyntax {
+        /// The path.
+        path: String,
+        /// The syntax error, with its line.
+        cause: crate::properties::PropertiesError,
+    },
+    /// An entry of `KAFKA_LOG4J_LOGGERS` that is not `name=LEVEL`.
+    #[error("`{env_var}` entry `{entry}` is not `logger.name=LEVEL`")]
+    InvalidLoggerEntry {
+        /// The variable.
+        env_var: String,
+        /// The entry.
+        entry: String,
+    },
+    /// A log level log4j does not know.
+    #[error("`{env_var}` sets unknown log level `{level}`")]
+    InvalidLogLevel {
+        /// The variable.
+        env_var: String,
+        /// The level given.
+        level: String,
+    },
+    /// A log4j2 YAML file that must be edited but is not YAML of the expected shape.
+    #[error("`{path}` cannot be edited as log4j2 YAML: {reason}")]
+    InvalidLog4jYaml {
+        /// The path.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A listener uses SSL but nothing says where the keystore or a password is.
+    #[error("a listener uses SSL but `{env_var}` is not set")]
+    SslSettingMissing {
+        /// The helper variable to set.
+        env_var: String,
+    },
+    /// A file named by an SSL helper variable is not in the secrets directory.
+    #[error("`{env_var}` names `{path}`, which does not exist")]
+    SecretFileMissing {
+        /// The helper variable.
+        env_var: String,
+        /// The expected path.
+        path: String,
+    },
+    /// A file named by an SSL helper variable cannot be read.
+    #[error("`{env_var}` names `{path}`, which cannot be read: {reason}")]
+    SecretFileUnreadable {
+        /// The helper variable.
+        env_var: String,
+        /// The path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// A property name not in the catalog, with `KAFKA_ENTRYPOINT_STRICT=true`.
+    #[error("{origin} sets unknown property `{key}`")]
+    UnknownProperty {
+        /// The key.
+        key: String,
+        /// Who set it.
+        origin: Source,
+        /// The closest known key.
+        suggestion: Option<String>,
+    },
+    /// `process.roles` holds something other than `broker` and `controller`.
+    #[error("`process.roles` (from {origin}) is `{value}`; it must list `broker` and/or `controller`")]
+    InvalidProcessRoles {
+        /// The value.
+        value: String,
+        /// Who set it.
+        origin: Source,
+    },
+    /// `node.id` is not a non-negative integer.
+    #[error("`node.id` (from {origin}) is `{value}`, not a non-negative integer")]
+    InvalidNodeId {
+        /// The value.
+        value: String,
+        /// Who set it.
+        origin: Source,
+    },
+    /// A KRaft node without `node.id`.
+    #[error("`process.roles` is set but `node.id` is not")]
+    NodeIdMissing,
+    /// A KRaft node without `controller.listener.names`.
+    #[error("`process.roles` is set but `controller.listener.names` is not")]
+    ControllerListenerMissing,
+    /// A controller whose controller listener is not among its `listeners`.
+    #[error("controller listener `{name}` is not in `listeners`")]
+    ControllerListenerNotListening {
+        /// The listener name.
+        name: String,
+    },
+    /// A controller-only node that advertises a non-controller listener.
+    #[error("`advertised.listeners` (from {origin}) advertises `{name}` on a controller-only node")]
+    ControllerAdvertisesListener {
+        /// The listener name.
+        name: String,
+        /// Who set it.
+        origin: Source,
+    },
+    /// A listener name missing from `listener.security.protocol.map`.
+    #[error("listener `{name}` in `{key}` is not in `listener.security.protocol.map`")]
+    ListenerNotMapped {
+        /// The listener name.
+        name: String,
+        /// The key naming it.
+        key: String,
+    },
+    /// A listener entry that is not `NAME://host:port`.
+    #[error("`{key}` entry `{entry}` is not `NAME://host:port`")]
+    MalformedListener {
+        /// The key.
+        key: String,
+        /// The entry.
+        entry: String,
+    },
+    /// Nothing configures the broker and the defaults directory has no `server.properties`.
+    #[error("no configuration: `{path}` does not exist and no `KAFKA_*` variable or mounted file was given")]
+    NoServerProperties {
+        /// The expected defaults path.
+        path: String,
+    },
+}
+
+impl Problem {
+    /// How to fix it.
+    #[must_use]
+    pub fn help(&self) -> String {
+        match self {
+            Self::InvalidEnvName { env_var, .. } => format!(
+                "property variables are `KAFKA_` + the key with `.` as `_`, `_` as `__` and `-` as `___`; remove `{env_var}` or fix its name"
+            ),
+            Self::EnvNotUnicode { env_var } => format!("set `{env_var}` to UTF-8 text"),
+            Self::ConflictingEnvVars { other_env_var, .. } => {
+                format!("set the key once; remove `{other_env_var}` or give both the same value")
+            }
+            Self::ValueAndFileBothSet { env_var, file_env_var } => {
+                format!("unset `{env_var}` to read the value from the file, or unset `{file_env_var}`")
+            }
+            Self::ValueFileUnreadable { file_env_var, .. } => {
+                format!("mount the file, or fix the path in `{file_env_var}`")
+            }
+            Self::InvalidBoolean { env_var, .. } => format!("set `{env_var}=true` or `{env_var}=false`"),
+            Self::NoHostnameOrdinal { .. } => {
+                "use a StatefulSet-style host name such as `kafka-2`, or set `KAFKA_NODE_ID` instead".to_owned()
+            }
+            Self::NodeIdTwice { env_var } => {
+                format!("unset `{env_var}` or `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME`")
+            }
+            Self::PathIsDirectory { .. } => {
+                "mount the file itself (e.g. `-v ./server.properties:/mnt/shared/config/server.properties`), not a directory".to_owned()
+            }
+            Self::FileUnreadable { .. } => "check that the file exists and is readable by the container's user (uid 1000)".to_owned(),
+            Self::FileNotText { .. } => "mount the text file, saved as UTF-8 or ISO-8859-1".to_owned(),
+            Self::PropertiesSyntax { cause, .. } => cause.help().to_owned(),
+            Self::InvalidLoggerEntry { env_var, .. } => {
+                format!("write `{env_var}` as `logger.name=LEVEL,other.logger=LEVEL`, e.g. `kafka.controller=WARN`")
+            }
+            Self::InvalidLogLevel { .. } => "use one of OFF, FATAL, ERROR, WARN, INFO, DEBUG, TRACE, ALL".to_owned(),
+            Self::InvalidLog4jYaml { .. } => {
+                "mount a log4j2 YAML file with `Configuration: Loggers:`, or unset the `KAFKA_*LOG4J*` variables".to_owned()
+            }
+            Self::SslSettingMissing { env_var } => format!(
+                "set `{env_var}` to the name of a file in the secrets directory, or set the matching `ssl.*` property yourself"
+            ),
+            Self::SecretFileMissing { .. } => "mount the file into the secrets directory (default `/etc/kafka/secrets`)".to_owned(),
+            Self::SecretFileUnreadable { .. } => "make the file readable by the container's user (uid 1000)".to_owned(),
+            Self::UnknownProperty { key, suggestion, .. } => match suggestion {
+                Some(known) => format!(
+                    "did you mean `{known}` (`{}`)? Or unset `KAFKA_ENTRYPOINT_STRICT` if `{key}` belongs to a plugin",
+                    crate::naming::env_var_for_key(known)
+                ),
+                None => format!("unset `KAFKA_ENTRYPOINT_STRICT` if `{key}` belongs to a plugin"),
+            },
+            Self::InvalidProcessRoles { .. } => {
+                "set `KAFKA_PROCESS_ROLES` to `broker`, `controller` or `broker,controller`".to_owned()
+            }
+            Self::InvalidNodeId { .. } => "set `KAFKA_NODE_ID` to an integer such as `1`".to_owned(),
+            Self::NodeIdMissing => "set `KAFKA_NODE_ID`, or `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true`".to_owned(),
+            Self::ControllerListenerMissing => "set `KAFKA_CONTROLLER_LISTENER_NAMES`, e.g. `CONTROLLER`".to_owned(),
+            Self::ControllerListenerNotListening { name } => {
+                format!("add `{name}://:9093` to `KAFKA_LISTENERS`")
+            }
+            Self::ControllerAdvertisesListener { .. } => {
+                "unset `KAFKA_ADVERTISED_LISTENERS` on controller-only nodes (or advertise only controller listeners)".to_owned()
+            }
+            Self::ListenerNotMapped { name, .. } => {
+                format!("add `{name}:PLAINTEXT` (or its protocol) to `KAFKA_LISTENER_SECURITY_PROTOCOL_MAP`")
+            }
+            Self::MalformedListener { .. } => "write listeners as `NAME://host:port,NAME2://host:port`".to_owned(),
+            Self::NoServerProperties { .. } => {
+                "set `KAFKA_*` variables or mount a `server.properties` (the image's defaults are missing)".to_owned()
+            }
+        }
+    }
+}
+
+/// One or more problems, all found in one pass.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problems(Vec<Problem>);
+
+impl Problems {
+    /// The problems, or `None` when there are none.
+    #[must_use]
+    pub fn from_vec(problems: Vec<Problem>) -> Option<Self> {
+        if problems.is_empty() { None } else { Some(Self(problems)) }
+    }
+
+    /// The problems in the order found.
+    #[must_use]
+    pub fn as_slice(&self) -> &[Problem] {
+        &self.0
+    }
+
+    /// How many there are (at least one).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Always `false`: kept for the `len`/`is_empty` pair.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, problem) in self.0.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{problem}\nhelp: {}", problem.help())?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// Something worth telling that does not stop setup.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Warning {
+    /// A property name not in the catalog (plugins add their own).
+    #[error("{origin} sets unknown property `{key}`")]
+    UnknownProperty {
+        /// The key.
+        key: String,
+        /// Who set it.
+        origin: Source,
+        /// The closest known key.
+        suggestion: Option<String>,
+    },
+    /// A key set twice in a mounted file (the last one wins, as in Java).
+    #[error("`{path}` sets `{key}` more than once; line {line} wins")]
+    DuplicateKey {
+        /// The file.
+        path: String,
+        /// The key.
+        key: String,
+        /// The winning line.
+        line: usize,
+    },
+    /// A `KAFKA_ENTRYPOINT_*` variable the entrypoint does not know.
+    #[error("unknown control variable `{env_var}` is ignored")]
+    UnknownControlVar {
+        /// The variable.
+        env_var: String,
+        /// The closest known control variable.
+        suggestion: Option<String>,
+    },
+    /// SSL helper variables set while no listener uses SSL.
+    #[error("`{env_var}` is ignored because no listener uses SSL")]
+    SslHelperUnused {
+        /// The variable.
+        env_var: String,
+    },
+    /// `NAME_FILE` for a variable setup does not read from files.
+    #[error("`{file_env_var}` is ignored: setup reads no value of `{env_var}` from a file")]
+    FileIndirectionUnsupported {
+        /// `NAME_FILE`.
+        file_env_var: String,
+        /// `NAME`.
+        env_var: String,
+    },
+    /// A log4j variable with no log4j file to apply it to.
+    #[error("`{env_var}` is ignored: the defaults directory has no `{file}` and none is mounted")]
+    Log4jVarUnused {
+        /// The variable.
+        env_var: String,
+        /// The file it would edit.
+        file: String,
+    },
+    /// A mounted log4j file of the format this Kafka does not read.
+    #[error("mounted `{file}` is copied but this Kafka reads `{expected}`")]
+    Log4jFormatMismatch {
+        /// The mounted file.
+        file: String,
+        /// The file this distribution reads.
+        expected: String,
+    },
+    /// A directory inside the mounted configs directory.
+    #[error("mounted `{path}` is a directory and is not copied")]
+    MountedDirectorySkipped {
+        /// The path.
+        path: String,
+    },
+}
+
+impl Warning {
+    /// How to act on it, when there is something to do.
+    #[must_use]
+    pub fn help(&self) -> Option<String> {
+        match self {
+            Self::UnknownProperty { suggestion: Some(known), .. } => Some(format!(
+                "did you mean `{known}` (`{}`)?",
+                crate::naming::env_var_for_key(known)
+            )),
+            Self::UnknownControlVar { suggestion: Some(known), .. } => Some(format!("did you mean `{known}`?")),
+            Self::DuplicateKey { .. } => Some("remove the earlier lines".to_owned()),
+            Self::Log4jFormatMismatch { expected, .. } => Some(format!("mount `{expected}` instead")),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_are_never_empty() {
+        assert_eq!(Problems::from_vec(Vec::new()), None);
+        let problems = Problems::from_vec(vec![Problem::NodeIdMissing]).expect("one problem");
+        assert_eq!(problems.len(), 1);
+        assert_eq!(
+            problems.to_string(),
+            "`process.roles` is set but `node.id` is not\nhelp: set `KAFKA_NODE_ID`, or `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true`"
+        );
+    }
+
+    #[test]
+    fn unknown_property_help_names_the_variable_to_use() {
+        let problem = Problem::UnknownProperty {
+            key: "listenres".into(),
+            origin: Source::Env { env_var: "KAFKA_LISTENRES".into() },
+            suggestion: Some("listeners".into()),
+        };
+        assert_eq!(problem.to_string(), "`KAFKA_LISTENRES` sets unknown property `listenres`");
+        assert!(problem.help().starts_with("did you mean `listeners` (`KAFKA_LISTENERS`)?"));
+    }
+}

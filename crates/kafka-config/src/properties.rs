@@ -1,0 +1,694 @@
+//! Java `.properties` files, read and written exactly as `java.util.Properties` does.
+//!
+//! Kafka loads `server.properties` with `java.util.Properties.load(InputStream)`, which decodes the
+//! bytes as ISO-8859-1 and applies the rules re-implemented by [`parse`]: natural lines end at `\n`,
+//! `\r` or `\r\n`; a line whose first non-blank character is `#` or `!` is a comment; a line ending
+//! in an odd number of backslashes continues on the next one (whose leading blanks are dropped); the
+//! key ends at the first unescaped `=`, `:` or blank; escapes `\t`, `\n`, `\r`, `\f` and `\uXXXX`
+//! are decoded and any other escaped character stands for itself; the last occurrence of a key wins.
+//!
+//! [`Properties`] keeps the order of entries and the comment and blank lines of the file it was read
+//! from, so that [`Properties::render`] gives back a readable file with every key once. The writer
+//! escapes so that Java reads back exactly the stored value: backslashes, control characters,
+//! leading blanks, the separators and comment characters of keys, and every non-ASCII character as
+//! `\uXXXX` (UTF-16 code units, as Java's own `store` does), since the file is read as ISO-8859-1.
+
+use std::fmt::Write as _;
+
+/// A `.properties` file that does not follow Java's syntax.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PropertiesError {
+    /// A `\u` escape not followed by four hexadecimal digits (Java throws
+    /// `IllegalArgumentException: Malformed \uxxxx encoding.` and Kafka does not start).
+    #[error("line {line}: malformed `\\uXXXX` escape")]
+    MalformedUnicodeEscape {
+        /// The 1-based natural line on which the logical line holding the escape starts.
+        line: usize,
+    },
+}
+
+impl PropertiesError {
+    /// What the user can do about it.
+    #[must_use]
+    pub fn help(&self) -> &'static str {
+        match self {
+            Self::MalformedUnicodeEscape { .. } => {
+                "write `\\u` followed by exactly four hex digits, or `\\\\u` for a literal backslash and `u`"
+            }
+        }
+    }
+}
+
+/// Bytes of a mounted file that are neither UTF-8 nor Latin-1 (ISO-8859-1) text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("byte {offset} is a control character (0x{byte:02x}), so this is not a text file")]
+pub struct NotText {
+    /// Offset of the first offending byte.
+    pub offset: usize,
+    /// The offending byte.
+    pub byte: u8,
+}
+
+/// Decodes the bytes of a mounted text file: UTF-8 when they are valid UTF-8 (a leading byte-order
+/// mark is dropped), otherwise Latin-1 (ISO-8859-1), which is what Java itself reads.
+///
+/// Every byte sequence is Latin-1 in principle, so "text" is decided by the absence of control
+/// characters other than tab, line feed, form feed and carriage return (and, for Latin-1, of the
+/// C1 controls `0x80..=0x9f`, which real Latin-1 text never holds).
+///
+/// # Errors
+/// [`NotText`] naming the first control byte.
+pub fn decode_text(bytes: &[u8]) -> Result<String, NotText> {
+    let is_control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c) || b == 0x7f;
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        if let Some(offset) = bytes.iter().position(|&b| is_control(b)) {
+            return Err(NotText {
+                offset,
+                byte: bytes[offset],
+            });
+        }
+        return Ok(text.strip_prefix('\u{feff}').unwrap_or(text).to_owned());
+    }
+    if let Some(offset) = bytes
+        .iter()
+        .position(|&b| is_control(b) || (0x80..=0x9f).contains(&b))
+    {
+        return Err(NotText {
+            offset,
+            byte: bytes[offset],
+        });
+    }
+    Ok(bytes.iter().map(|&b| char::from(b)).collect())
+}
+
+/// One line of a properties file as kept for re-rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Line {
+    /// A comment line, kept verbatim (without its line terminator).
+    Comment(String),
+    /// A line holding only blanks.
+    Blank,
+    /// A key and its (decoded) value.
+    Entry { key: String, value: String },
+}
+
+/// An ordered map of property keys to values that also keeps comment and blank lines.
+///
+/// Each key appears once: [`Properties::set`] replaces a value in place, and [`parse`] keeps the
+/// position of a key's first occurrence with the value of its last one (Java's last-wins rule).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Properties {
+    lines: Vec<Line>,
+    duplicates: Vec<DuplicateKey>,
+}
+
+/// A key that a parsed file sets more than once (Java keeps the last value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateKey {
+    /// The key.
+    pub key: String,
+    /// The 1-based line of the occurrence that wins.
+    pub line: usize,
+}
+
+/// Parses `.properties` text with the semantics of `java.util.Properties.load`.
+///
+/// # Errors
+/// [`PropertiesError::MalformedUnicodeEscape`] for a `\u` escape Java rejects.
+pub fn parse(text: &str) -> Result<Properties, PropertiesError> {
+    Properties::parse(text)
+}
+
+impl Properties {
+    /// An empty set of properties.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Parses `.properties` text with the semantics of `java.util.Properties.load`; see [`parse`].
+    ///
+    /// # Errors
+    /// [`PropertiesError::MalformedUnicodeEscape`] for a `\u` escape Java rejects.
+    pub fn parse(text: &str) -> Result<Self, PropertiesError> {
+        let mut properties = Self::new();
+        for logical in LogicalLines::new(text) {
+            match logical.kind {
+                LogicalKind::Comment => properties.lines.push(Line::Comment(logical.text)),
+                LogicalKind::Blank => properties.lines.push(Line::Blank),
+                LogicalKind::Entry => {
+                    let (key, value) = split_entry(&logical.text, logical.line)?;
+                    if properties.get(&key).is_some() {
+                        properties.duplicates.push(DuplicateKey {
+                            key: key.clone(),
+                            line: logical.line,
+                        });
+                    }
+                    properties.set(&key, &value);
+                }
+            }
+        }
+        Ok(properties)
+    }
+
+    /// The value of `key`, if set.
+    #[must_use]
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.lines.iter().find_map(|line| match line {
+            Line::Entry { key: k, value } if k == key => Some(value.as_str()),
+            _ => None,
+        })
+    }
+
+    /// Sets `key` to `value`, in place when the key exists, otherwise appended at the end.
+    pub fn set(&mut self, key: &str, value: &str) {
+        for line in &mut self.lines {
+            if let Line::Entry { key: k, value: v } = line {
+                if k == key {
+                    value.clone_into(v);
+                    return;
+                }
+            }
+        }
+        self.lines.push(Line::Entry {
+            key: key.to_owned(),
+            value: value.to_owned(),
+        });
+    }
+
+    /// Removes `key`, returning its value if it was set.
+    pub fn remove(&mut self, key: &str) -> Option<String> {
+        let index = self
+            .lines
+            .iter()
+            .position(|line| matches!(line, Line::Entry { key: k, .. } if k == key))?;
+        match self.lines.remove(index) {
+            Line::Entry { value, .. } => Some(value),
+            Line::Comment(_) | Line::Blank => None,
+        }
+    }
+
+    /// The entries in file order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.lines.iter().filter_map(|line| match line {
+            Line::Entry { key, value } => Some((key.as_str(), value.as_str())),
+            Line::Comment(_) | Line::Blank => None,
+        })
+    }
+
+    /// The number of entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.iter().count()
+    }
+
+    /// Whether there is no entry (comments and blank lines do not count).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.iter().next().is_none()
+    }
+
+    /// Keys that the parsed text set more than once, with the line of the winning occurrence.
+    #[must_use]
+    pub fn duplicates(&self) -> &[DuplicateKey] {
+        &self.duplicates
+    }
+
+    /// Renders the file: comments and blank lines as read, each entry as `key=value` escaped so that
+    /// `java.util.Properties.load` reads back exactly this key and value. Ends with a newline
+    /// unless empty.
+    #[must_use]
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for line in &self.lines {
+            match line {
+                Line::Comment(text) => out.push_str(text),
+                Line::Blank => {}
+                Line::Entry { key, value } => {
+                    out.push_str(&escape_key(key));
+                    out.push('=');
+                    out.push_str(&escape_value(value));
+                }
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// Escapes a key for a `.properties` file: like a value, plus every blank and the characters
+/// `=`, `:`, `#` and `!`, which would otherwise end the key or start a comment.
+#[must_use]
+pub fn escape_key(key: &str) -> String {
+    escape(key, true)
+}
+
+/// Escapes a value for a `.properties` file: backslash, tab, newline, carriage return and form
+/// feed, a leading space (Java drops blanks before a value), other control characters and every
+/// non-ASCII character as `\uXXXX`.
+#[must_use]
+pub fn escape_value(value: &str) -> String {
+    escape(value, false)
+}
+
+fn escape(text: &str, is_key: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    for (index, c) in text.chars().enumerate() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\t' => out.push_str("\\t"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\u{0c}' => out.push_str("\\f"),
+            ' ' if is_key || index == 0 => out.push_str("\\ "),
+            '=' | ':' | '#' | '!' if is_key => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0_u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    // Writing to a String cannot fail.
+                    let _ = write!(out, "\\u{unit:04X}");
+                }
+            }
+        }
+    }
+    out
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LogicalKind {
+    Comment,
+    Blank,
+    Entry,
+}
+
+/// A logical line: natural lines joined by continuations, leading blanks dropped, with the
+/// continuation backslashes removed (escapes are still encoded).
+struct LogicalLine {
+    kind: LogicalKind,
+    text: String,
+    line: usize,
+}
+
+/// Splits text into logical lines the way `java.util.Properties.LineReader` does.
+struct LogicalLines<'a> {
+    chars: std::iter::Peekable<std::str::Chars<'a>>,
+    line: usize,
+}
+
+impl<'a> LogicalLines<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            chars: text.chars().peekable(),
+            line: 1,
+        }
+    }
+
+    /// Consumes a line terminator starting with `c` (`\r\n` counts as one).
+    fn end_natural_line(&mut self, c: char) {
+        if c == '\r' && self.chars.peek() == Some(&'\n') {
+            self.chars.next();
+        }
+        self.line += 1;
+    }
+}
+
+fn is_blank(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\u{0c}')
+}
+
+impl Iterator for LogicalLines<'_> {
+    type Item = LogicalLine;
+
+    fn next(&mut self) -> Option<LogicalLine> {
+        self.chars.peek()?;
+        let start = self.line;
+        let mut raw = String::new();
+        // Leading blanks of the first natural line.
+        while let Some(&c) = self.chars.peek() {
+            if is_blank(c) {
+                raw.push(c);
+                self.chars.next();
+            } else {
+                break;
+            }
+        }
+        match self.chars.peek().copied() {
+            None => {
+                return Some(LogicalLine {
+                    kind: LogicalKind::Blank,
+                    text: String::new(),
+                    line: start,
+                });
+            }
+            Some(c @ ('\n' | '\r')) => {
+                self.chars.next();
+                self.end_natural_line(c);
+                return Some(LogicalLine {
+                    kind: LogicalKind::Blank,
+                    text: String::new(),
+                    line: start,
+                });
+            }
+            Some('#' | '!') => {
+                // A comment runs to the end of its natural line; a final backslash does not continue it.
+                while let Some(c) = self.chars.next() {
+                    if c == '\n' || c == '\r' {
+                        self.end_natural_line(c);
+                        break;
+                    }
+                    raw.push(c);
+                }
+                return Some(LogicalLine {
+                    kind: LogicalKind::Comment,
+                    text: raw,
+                    line: start,
+                });
+            }
+            Some(_) => {}
+        }
+        let mut text = String::new();
+        let mut preceding_backslash = false;
+        loop {
+            match self.chars.next() {
+                None => {
+                    // At end of input a dangling continuation backslash is dropped.
+                    if preceding_backslash {
+                        text.pop();
+                    }
+                    break;
+                }
+                Some(c @ ('\n' | '\r')) => {
+                    self.end_natural_line(c);
+                    if !preceding_backslash {
+                        break;
+                    }
+                    text.pop();
+                    preceding_backslash = false;
+                    while self.chars.next_if(|&c| is_blank(c)).is_some() {}
+                }
+                Some(c) => {
+                    text.push(c);
+                    preceding_backslash = c == '\\' && !preceding_backslash;
+                }
+            }
+        }
+        Some(LogicalLine {
+            kind: LogicalKind::Entry,
+            text,
+            line: start,
+        })
+    }
+}
+
+/// Splits a logical line into its decoded key and value (`Properties.load0`).
+fn split_entry(line: &str, line_number: usize) -> Result<(String, String), PropertiesError> {
+    let chars: Vec<char> = line.chars().collect();
+    let mut key_len = 0;
+    let mut value_start = chars.len();
+    let mut has_separator = false;
+    let mut preceding_backslash = false;
+    while key_len < chars.len() {
+        let c = chars[key_len];
+        if (c == '=' || c == ':') && !preceding_backslash {
+            value_start = key_len + 1;
+            has_separator = true;
+            break;
+        } else if is_blank(c) && !preceding_backslash {
+            value_start = key_len + 1;
+            break;
+        }
+        preceding_backslash = c == '\\' && !preceding_backslash;
+        key_len += 1;
+    }
+    while value_start < chars.len() {
+        let c = chars[value_start];
+        if !is_blank(c) {
+            if !has_separator && (c == '=' || c == ':') {
+                has_separator = true;
+            } else {
+                break;
+            }
+        }
+        value_start += 1;
+    }
+    let key = unescape(&chars[..key_len], line_number)?;
+    let value = unescape(&chars[value_start..], line_number)?;
+    Ok((key, value))
+}
+
+/// Decodes escapes (`Properties.loadConvert`), collecting UTF-16 units so that `\uD83D\uDE00`
+/// pairs become one character; an unpaired surrogate becomes U+FFFD.
+fn unescape(chars: &[char], line: usize) -> Result<String, PropertiesError> {
+    let mut units: Vec<u16> = Vec::with_capacity(chars.len());
+    let mut index = 0;
+    while index < chars.len() {
+        let c = chars[index];
+        index += 1;
+        if c != '\\' {
+            let mut buf = [0_u16; 2];
+            units.extend_from_slice(c.encode_utf16(&mut buf));
+            continue;
+        }
+        let Some(&escaped) = chars.get(index) else {
+            break;
+        };
+        index += 1;
+        let decoded = match escaped {
+            'u' => {
+                let digits = chars
+                    .get(index..index + 4)
+                    .ok_or(PropertiesError::MalformedUnicodeEscape { line })?;
+                let mut unit: u16 = 0;
+                for digit in digits {
+                    let value = digit
+                        .to_digit(16)
+                        .ok_or(PropertiesError::MalformedUnicodeEscape { line })?;
+                    // Four hex digits fit in 16 bits.
+                    unit = (unit << 4) | u16::try_from(value).unwrap_or(0);
+                }
+                index += 4;
+                units.push(unit);
+                continue;
+            }
+            't' => '\t',
+            'r' => '\r',
+            'n' => '\n',
+            'f' => '\u{0c}',
+            other => other,
+        };
+        let mut buf = [0_u16; 2];
+        units.extend_from_slice(decoded.encode_utf16(&mut buf));
+    }
+    Ok(String::from_utf16_lossy(&units))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(text: &str) -> Vec<(String, String)> {
+        parse(text)
+            .expect("valid properties")
+            .iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    fn pair(k: &str, v: &str) -> (String, String) {
+        (k.to_owned(), v.to_owned())
+    }
+
+    #[test]
+    fn equals_colon_and_blank_separate_key_from_value() {
+        assert_eq!(
+            entries("a=1\nb:2\nc 3\nd = 4\ne : 5\nf\t6\ng  =  7"),
+            vec![
+                pair("a", "1"),
+                pair("b", "2"),
+                pair("c", "3"),
+                pair("d", "4"),
+                pair("e", "5"),
+                pair("f", "6"),
+                pair("g", "7")
+            ]
+        );
+    }
+
+    #[test]
+    fn only_first_separator_counts() {
+        assert_eq!(entries("a==b"), vec![pair("a", "=b")]);
+        assert_eq!(entries("a = = b"), vec![pair("a", "= b")]);
+        assert_eq!(entries("a b=c"), vec![pair("a", "b=c")]);
+    }
+
+    #[test]
+    fn key_without_value_is_empty_string() {
+        assert_eq!(entries("lonely\nother="), vec![pair("lonely", ""), pair("other", "")]);
+    }
+
+    #[test]
+    fn comments_start_with_hash_or_bang_after_blanks() {
+        let parsed = parse("# one\n  ! two\na=1 # not a comment").expect("valid");
+        assert_eq!(parsed.get("a"), Some("1 # not a comment"));
+        assert_eq!(parsed.len(), 1);
+        assert_eq!(parsed.render(), "# one\n  ! two\na=1 # not a comment\n");
+    }
+
+    #[test]
+    fn comment_ending_in_backslash_does_not_continue() {
+        assert_eq!(entries("# comment \\\na=1"), vec![pair("a", "1")]);
+    }
+
+    #[test]
+    fn continuation_joins_lines_and_drops_leading_blanks() {
+        assert_eq!(entries("a=one \\\n    two\\\n\tthree"), vec![pair("a", "one twothree")]);
+    }
+
+    #[test]
+    fn even_backslashes_do_not_continue() {
+        assert_eq!(entries("a=x\\\\\nb=y"), vec![pair("a", "x\\"), pair("b", "y")]);
+    }
+
+    #[test]
+    fn continuation_line_starting_with_hash_is_value_not_comment() {
+        assert_eq!(entries("a=1\\\n#2"), vec![pair("a", "1#2")]);
+    }
+
+    #[test]
+    fn empty_continuation_line_ends_logical_line() {
+        assert_eq!(entries("a=1\\\n\nb=2"), vec![pair("a", "1"), pair("b", "2")]);
+    }
+
+    #[test]
+    fn dangling_backslash_at_end_of_input_is_dropped() {
+        assert_eq!(entries("a=1\\"), vec![pair("a", "1")]);
+    }
+
+    #[test]
+    fn cr_and_crlf_end_lines() {
+        assert_eq!(entries("a=1\rb=2\r\nc=3"), vec![pair("a", "1"), pair("b", "2"), pair("c", "3")]);
+        assert_eq!(entries("a=1\\\r\n  2"), vec![pair("a", "12")]);
+    }
+
+    #[test]
+    fn escapes_are_decoded() {
+        assert_eq!(
+            entries("k\\ ey\\=x\\:y=t\\tn\\nr\\rf\\fq\\q\\\\"),
+            vec![pair("k ey=x:y", "t\tn\nr\rf\u{0c}qq\\")]
+        );
+    }
+
+    #[test]
+    fn unicode_escapes_and_surrogate_pairs_are_decoded() {
+        assert_eq!(entries("a=\\u00e9\\uD83D\\uDE00"), vec![pair("a", "é😀")]);
+    }
+
+    #[test]
+    fn malformed_unicode_escape_names_line() {
+        assert_eq!(
+            parse("a=1\n\nb=\\u12G4"),
+            Err(PropertiesError::MalformedUnicodeEscape { line: 3 })
+        );
+        assert_eq!(
+            parse("b=\\u12"),
+            Err(PropertiesError::MalformedUnicodeEscape { line: 1 })
+        );
+    }
+
+    #[test]
+    fn last_key_wins_at_first_position() {
+        let parsed = parse("a=1\nb=2\na=3").expect("valid");
+        assert_eq!(parsed.render(), "a=3\nb=2\n");
+        assert_eq!(
+            parsed.duplicates(),
+            &[DuplicateKey {
+                key: "a".into(),
+                line: 3
+            }]
+        );
+    }
+
+    #[test]
+    fn set_replaces_in_place_and_appends_new_keys() {
+        let mut parsed = parse("# head\na=1\nb=2\n").expect("valid");
+        parsed.set("a", "9");
+        parsed.set("c", "3");
+        assert_eq!(parsed.render(), "# head\na=9\nb=2\nc=3\n");
+        assert_eq!(parsed.remove("b"), Some("2".to_owned()));
+        assert_eq!(parsed.render(), "# head\na=9\nc=3\n");
+    }
+
+    #[test]
+    fn writer_escapes_what_java_would_misread() {
+        let mut props = Properties::new();
+        props.set("a key=:#!", "  lead\\back\nnew\tline é 😀");
+        assert_eq!(
+            props.render(),
+            "a\\ key\\=\\:\\#\\!=\\  lead\\\\back\\nnew\\tline \\u00E9 \\uD83D\\uDE00\n"
+        );
+    }
+
+    #[test]
+    fn writer_keeps_listener_values_readable() {
+        let mut props = Properties::new();
+        props.set("listeners", "PLAINTEXT://:9092,CONTROLLER://0.0.0.0:9093");
+        assert_eq!(props.render(), "listeners=PLAINTEXT://:9092,CONTROLLER://0.0.0.0:9093\n");
+    }
+
+    #[test]
+    fn decode_text_accepts_utf8_and_latin1() {
+        assert_eq!(decode_text("é=1\n".as_bytes()), Ok("é=1\n".to_owned()));
+        assert_eq!(decode_text(b"\xe9=1\n"), Ok("é=1\n".to_owned()));
+        assert_eq!(decode_text(b"\xef\xbb\xbfa=1"), Ok("a=1".to_owned()));
+    }
+
+    #[test]
+    fn decode_text_rejects_binary() {
+        assert_eq!(decode_text(b"a=1\0"), Err(NotText { offset: 3, byte: 0 }));
+        assert_eq!(
+            decode_text(b"\xfe\x81"),
+            Err(NotText {
+                offset: 1,
+                byte: 0x81
+            })
+        );
+    }
+
+    mod round_trip {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn value_written_then_read_is_unchanged(key in "\\PC{0,12}|[ =:#!\\\\\t\n]{1,4}", value in any::<String>()) {
+                prop_assume!(!key.is_empty());
+                let mut props = Properties::new();
+                props.set(&key, &value);
+                let text = props.render();
+                prop_assert!(text.is_ascii());
+                let back = parse(&text).expect("rendered text parses");
+                prop_assert_eq!(back.iter().collect::<Vec<_>>(), vec![(key.as_str(), value.as_str())]);
+            }
+
+            #[test]
+            fn parse_never_panics(text in any::<String>()) {
+                let _ = parse(&text);
+            }
+
+            #[test]
+            fn parse_render_parse_is_stable(text in "[a-c =:#!\\\\\n\r\tu0-9]{0,40}") {
+                if let Ok(first) = parse(&text) {
+                    let rendered = first.render();
+                    let second = parse(&rendered).expect("rendered text parses");
+                    prop_assert_eq!(first.iter().collect::<Vec<_>>(), second.iter().collect::<Vec<_>>());
+                    prop_assert_eq!(second.render(), rendered);
+                }
+            }
+        }
+    }
+}

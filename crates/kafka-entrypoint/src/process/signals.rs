@@ -1,0 +1,97 @@
+//! The signal plumbing of supervision, and the only file that changes signal dispositions.
+//!
+//! Shaped like youki's `handle_foreground`: the signals we forward and `SIGCHLD` are *blocked*
+//! before any child is spawned and then read one at a time from a `signalfd`, so there are no
+//! asynchronous handlers and no `unsafe`. Blocking also matters when we are PID 1: the kernel
+//! drops a signal sent to PID 1 that has the default disposition, but never a blocked one.
+//! Children start with an empty mask (Rust's `Command` resets it before `exec`).
+
+use std::os::fd::AsFd;
+use std::time::Duration;
+
+use anyhow::Context;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+
+/// Signals passed on to the supervised children: the stop signals (TERM, INT, HUP) plus QUIT
+/// (the JVM prints a thread dump) and USR1/USR2, as tini and pid1-rs forward them.
+pub(crate) const FORWARDED: [Signal; 6] = [
+    Signal::SIGTERM,
+    Signal::SIGINT,
+    Signal::SIGHUP,
+    Signal::SIGQUIT,
+    Signal::SIGUSR1,
+    Signal::SIGUSR2,
+];
+
+/// Blocked signals, read synchronously; dropping it restores the previous signal mask.
+#[derive(Debug)]
+pub(crate) struct SignalInbox {
+    fd: SignalFd,
+    previous_mask: SigSet,
+}
+
+impl SignalInbox {
+    /// Blocks [`FORWARDED`] and `SIGCHLD` in the calling thread and opens a `signalfd` for them.
+    ///
+    /// Call it before spawning children and before starting threads, so that every thread of
+    /// the process has them blocked and none is delivered with its default action.
+    pub(crate) fn open() -> anyhow::Result<Self> {
+        let mut mask = SigSet::empty();
+        for signal in FORWARDED {
+            mask.add(signal);
+        }
+        mask.add(Signal::SIGCHLD);
+        let previous_mask = mask
+            .thread_swap_mask(SigmaskHow::SIG_BLOCK)
+            .context("failed to block signals for supervision")?;
+        let fd = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+            .context("failed to open a signalfd for supervision")?;
+        Ok(Self { fd, previous_mask })
+    }
+
+    /// The next signal that arrived, waiting up to `timeout` (forever for `None`).
+    ///
+    /// Returns `None` when the time ran out or the wait was interrupted.
+    pub(crate) fn next(&mut self, timeout: Option<Duration>) -> anyhow::Result<Option<Signal>> {
+        if let Some(signal) = self.read()? {
+            return Ok(Some(signal));
+        }
+        let timeout = match timeout {
+            None => PollTimeout::NONE,
+            Some(duration) => PollTimeout::try_from(duration).unwrap_or(PollTimeout::MAX),
+        };
+        let mut fds = [PollFd::new(self.fd.as_fd(), PollFlags::POLLIN)];
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => self.read(),
+            Err(error) => Err(error).context("failed to wait for signals"),
+        }
+    }
+
+    fn read(&mut self) -> anyhow::Result<Option<Signal>> {
+        let Some(info) = self.fd.read_signal().context("failed to read the signalfd")? else {
+            return Ok(None);
+        };
+        // The fd only reports signals of its mask, all of which `Signal` knows.
+        let signal = i32::try_from(info.ssi_signo)
+            .ok()
+            .and_then(|number| Signal::try_from(number).ok())
+            .with_context(|| format!("signalfd reported unknown signal {}", info.ssi_signo))?;
+        Ok(Some(signal))
+    }
+}
+
+impl Drop for SignalInbox {
+    fn drop(&mut self) {
+        // Restoring can only fail on an invalid `how`, which SIG_SETMASK is not.
+        let _ = self.previous_mask.thread_set_mask();
+    }
+}
+
+/// Makes this process the reaper of its orphaned descendants, as PID 1 is by nature, so that a
+/// grandchild left behind by a script is reaped here even outside a container.
+pub(crate) fn set_child_subreaper(on: bool) -> anyhow::Result<()> {
+    nix::sys::prctl::set_child_subreaper(on)
+        .with_context(|| format!("failed to set PR_SET_CHILD_SUBREAPER to {on}"))
+}

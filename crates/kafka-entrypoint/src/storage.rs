@@ -1,0 +1,641 @@
+//! KRaft storage on first start (SPEC §4.2): the only code that writes Kafka's data directories.
+//!
+//! [`prepare_storage`] reads `meta.properties` of every directory in `log.dirs` (or `log.dir`)
+//! and `metadata.log.dir`, lets [`kafka_storage::decide_format`] decide, and then either writes
+//! `bootstrap.checkpoint` and `meta.properties` itself (`native`, no JVM) or runs the
+//! distribution's `bin/kafka-storage.sh format` (`kafka-storage`). A directory that is already
+//! formatted is never touched; a `CLUSTER_ID` or `node.id` that differs from what a directory
+//! holds is an error, and then nothing at all is written. Files are written as temp file +
+//! rename, `bootstrap.checkpoint` before `meta.properties` (the "formatted" mark), as Kafka does.
+//!
+//! The I/O lives here: the clock (batch timestamps and the date line), `/dev/urandom` (directory
+//! ids), the file system, and the child process of the fallback. The bytes come from the pure
+//! `kafka-storage` crate.
+
+use std::collections::{BTreeSet, HashSet};
+use std::ffi::OsString;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use anyhow::{Context, anyhow, bail};
+use kafka_config::properties::Properties;
+use kafka_storage::{
+    BootstrapCheckpoint, ClusterId, FormatDecision, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease,
+    LogDirState, MetaProperties, PlannedDir, SnapshotTimestamps, StorageError, Uuid,
+    bootstrap_features, decide_format, detect_release, directory_id_from_random,
+    parse_meta_properties, render_meta_properties,
+};
+
+use crate::EnvSnapshot;
+use crate::run::StorageFormatter;
+
+/// The cluster id to format with; every node of a cluster must get the same one.
+pub(crate) const CLUSTER_ID: &str = "CLUSTER_ID";
+
+/// The KIP-853 quorum flag for the `kafka-storage` fallback when `controller.quorum.voters` is
+/// empty: `standalone` (`--standalone`), `none` (`--no-initial-controllers`) or a voter list
+/// `id@host:port:directory,...` (`--initial-controllers`).
+pub(crate) const KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS: &str =
+    "KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS";
+
+const META_PROPERTIES: &str = "meta.properties";
+const BOOTSTRAP_CHECKPOINT: &str = "bootstrap.checkpoint";
+const RANDOM_SOURCE: &str = "/dev/urandom";
+
+/// What [`prepare_storage`] needs.
+pub(crate) struct StorageInputs<'a> {
+    /// The final broker config, as `setup` wrote it.
+    pub(crate) config: &'a Properties,
+    /// The file that config was written to (`--config` of `kafka-storage.sh`).
+    pub(crate) config_file: &'a Path,
+    /// The Kafka distribution (`KAFKA_HOME`): `libs/` tells the release, `bin/` has the tools.
+    pub(crate) kafka_home: &'a Path,
+    /// The process environment (`CLUSTER_ID`, `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`).
+    pub(crate) env: &'a EnvSnapshot,
+    /// True when the config is the image's own default (no mounted `server.properties`, no
+    /// `KAFKA_*` property variables): then a missing `CLUSTER_ID` means the image default id.
+    pub(crate) config_is_image_default: bool,
+    /// Native writer or the distribution's `kafka-storage.sh`.
+    pub(crate) formatter: StorageFormatter,
+}
+
+/// What [`prepare_storage`] did, one line per directory, for the log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StorageReport {
+    /// Human-readable lines: which directory was formatted or skipped, and warnings.
+    pub(crate) lines: Vec<String>,
+}
+
+/// Formats every KRaft directory of `inputs.config` that is not formatted yet.
+///
+/// Returns an error, having written nothing, when `CLUSTER_ID` is missing (and the config is not
+/// the image default) or invalid, when `node.id` is missing, when any directory belongs to another
+/// cluster or node, or when the native writer does not know this Kafka release or quorum shape
+/// (the message then says to use `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage`). Each problem
+/// is one line, followed by a `help:` line.
+pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<StorageReport> {
+    let node_id = node_id(inputs.config)?;
+    let dirs = kraft_directories(inputs.config);
+    let states = dirs
+        .iter()
+        .map(|dir| read_log_dir(dir))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let all_formatted = states.iter().all(|s| s.meta_properties.is_some());
+    let cluster_id = match env_value(inputs.env, CLUSTER_ID) {
+        Some(text) => ClusterId::parse(&text).map_err(|e| problem(&e))?,
+        None if inputs.config_is_image_default => {
+            ClusterId::parse(IMAGE_DEFAULT_CLUSTER_ID).map_err(|e| problem(&e))?
+        }
+        // Restarting a formatted node needs no id: check the directories against each other.
+        None if all_formatted => stored_cluster_id(&states)?,
+        None => return Err(missing_cluster_id()),
+    };
+    let plan = decide_format(&states, &cluster_id, node_id).map_err(|p| problems(&p))?;
+    let mut report = StorageReport { lines: Vec::new() };
+    for dir in &plan {
+        if let FormatDecision::SkipFormatted {
+            kafka_16473_wrapped,
+        } = dir.decision
+        {
+            report.lines.push(format!(
+                "`{}` is already formatted; left as it is",
+                dir.path
+            ));
+            if kafka_16473_wrapped {
+                report.lines.push(format!(
+                    "warning: `{}/{META_PROPERTIES}` stores `cluster.id=Some({cluster_id})`, as Kafka 3.7.0's image wrote it by mistake (KAFKA-16473); the cluster keeps that id",
+                    dir.path
+                ));
+            }
+        }
+    }
+    if plan.iter().all(|d| d.decision != FormatDecision::Format) {
+        return Ok(report);
+    }
+    let release = release_of(inputs.kafka_home);
+    match inputs.formatter {
+        StorageFormatter::Native => {
+            format_natively(
+                inputs,
+                &plan,
+                &states,
+                &cluster_id,
+                node_id,
+                release?,
+                &mut report,
+            )?;
+        }
+        StorageFormatter::KafkaStorage => {
+            let quorum = quorum_flag(inputs.config, inputs.env, release.ok())?;
+            let argv =
+                kafka_storage_argv(inputs.kafka_home, &cluster_id, inputs.config_file, &quorum);
+            let code = run_kafka_storage(&argv)?;
+            if code != 0 {
+                bail!(
+                    "`{}` exited with code {code}\nhelp: its output above says why; nothing else was changed",
+                    argv[0].to_string_lossy()
+                );
+            }
+            for dir in plan.iter().filter(|d| d.decision == FormatDecision::Format) {
+                report
+                    .lines
+                    .push(format!("`{}` formatted by `kafka-storage.sh`", dir.path));
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn format_natively(
+    inputs: &StorageInputs<'_>,
+    plan: &[PlannedDir],
+    states: &[LogDirState],
+    cluster_id: &ClusterId,
+    node_id: i32,
+    release: KafkaRelease,
+    report: &mut StorageReport,
+) -> anyhow::Result<()> {
+    if quorum_voters(inputs.config).is_none() {
+        return Err(problem(&StorageError::DynamicQuorumUnsupported));
+    }
+    let features = bootstrap_features(release).map_err(|e| problem(&e))?;
+    let now = now_ms()?;
+    let checkpoint = BootstrapCheckpoint {
+        timestamps: SnapshotTimestamps::all_at(now),
+        features,
+    }
+    .encode();
+    let mut used_ids: HashSet<Uuid> = states
+        .iter()
+        .filter_map(|s| s.meta_properties.as_ref()?.directory_id)
+        .collect();
+    for dir in plan.iter().filter(|d| d.decision == FormatDecision::Format) {
+        let directory_id = fresh_directory_id(&used_ids)?;
+        used_ids.insert(directory_id);
+        let meta = MetaProperties::kraft(cluster_id, node_id, directory_id);
+        let path = Path::new(&dir.path);
+        fs::create_dir_all(path)
+            .with_context(|| format!("failed to create `{}`", path.display()))?;
+        write_atomically(&path.join(BOOTSTRAP_CHECKPOINT), &checkpoint)?;
+        write_atomically(
+            &path.join(META_PROPERTIES),
+            render_meta_properties(&meta, now).as_bytes(),
+        )?;
+        report.lines.push(format!(
+            "formatted `{}` for cluster `{cluster_id}`, node {node_id}, Kafka {release}",
+            dir.path
+        ));
+    }
+    Ok(())
+}
+
+/// `node.id` of the config, which KRaft requires.
+fn node_id(config: &Properties) -> anyhow::Result<i32> {
+    let text = config.get("node.id").ok_or_else(|| {
+        anyhow!("`node.id` is not set in the final config\nhelp: set `KAFKA_NODE_ID` (or `node.id` in a mounted `server.properties`); every KRaft node needs one")
+    })?;
+    text.trim().parse().map_err(|_| {
+        anyhow!("`node.id` is `{text}`, not an integer\nhelp: set `KAFKA_NODE_ID` to the node's number, e.g. `1`")
+    })
+}
+
+/// The directories Kafka's `kafka-storage.sh format` formats: `log.dirs` (or `log.dir`, default
+/// `/tmp/kafka-logs`) and `metadata.log.dir` (default: the first log dir), without duplicates,
+/// in sorted order as Kafka's `TreeSet`.
+fn kraft_directories(config: &Properties) -> Vec<String> {
+    let log_dirs = config
+        .get("log.dirs")
+        .or_else(|| config.get("log.dir"))
+        .unwrap_or("/tmp/kafka-logs");
+    let mut dirs: BTreeSet<String> = log_dirs
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if let Some(metadata_dir) = config
+        .get("metadata.log.dir")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        dirs.insert(metadata_dir.to_owned());
+    }
+    dirs.into_iter().collect()
+}
+
+/// `controller.quorum.voters` when it lists voters (a static quorum), `None` when it is unset or
+/// empty (a KIP-853 dynamic quorum).
+fn quorum_voters(config: &Properties) -> Option<&str> {
+    config
+        .get("controller.quorum.voters")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+}
+
+fn read_log_dir(dir: &str) -> anyhow::Result<LogDirState> {
+    let path = Path::new(dir).join(META_PROPERTIES);
+    let meta_properties = match fs::read(&path) {
+        Ok(bytes) => Some(parse_meta_properties(&bytes).map_err(|e| {
+            anyhow!(
+                "`{}`: {e}\nhelp: {}",
+                path.display(),
+                e.help().unwrap_or_default()
+            )
+        })?),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(e).with_context(|| format!("failed to read `{}`", path.display()));
+        }
+    };
+    Ok(LogDirState {
+        path: dir.to_owned(),
+        meta_properties,
+    })
+}
+
+/// The cluster id stored in the first formatted directory, for a restart without `CLUSTER_ID`.
+fn stored_cluster_id(states: &[LogDirState]) -> anyhow::Result<ClusterId> {
+    let stored = states
+        .iter()
+        .find_map(|s| s.meta_properties.as_ref()?.stored_cluster_id())
+        .ok_or_else(missing_cluster_id)?;
+    ClusterId::parse(stored.unwrapped()).map_err(|e| problem(&e))
+}
+
+fn missing_cluster_id() -> anyhow::Error {
+    anyhow!(
+        "`{CLUSTER_ID}` is not set, and the config is not the image's default\nhelp: generate an id once with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and set `{CLUSTER_ID}` to it on every node of the cluster"
+    )
+}
+
+/// The release of the distribution from the names in `KAFKA_HOME/libs`.
+fn release_of(kafka_home: &Path) -> anyhow::Result<KafkaRelease> {
+    let libs = kafka_home.join("libs");
+    let entries = fs::read_dir(&libs).with_context(|| {
+        format!(
+            "failed to read `{}` to tell the Kafka release\nhelp: check `KAFKA_HOME`, or set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage`",
+            libs.display()
+        )
+    })?;
+    let mut names = Vec::new();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("failed to read `{}`", libs.display()))?;
+        names.push(entry.file_name().to_string_lossy().into_owned());
+    }
+    detect_release(names.iter().map(String::as_str)).map_err(|e| {
+        anyhow!(
+            "`{}`: {e}\nhelp: {}",
+            libs.display(),
+            e.help().unwrap_or_default()
+        )
+    })
+}
+
+/// The KIP-853 flag `kafka-storage.sh format` needs (`--standalone`, `--initial-controllers`,
+/// `--no-initial-controllers`), or none for a static quorum.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum QuorumFlag {
+    /// Static quorum (`controller.quorum.voters` set), or a broker joining a dynamic one.
+    None,
+    /// `--standalone`: this controller is the whole initial quorum.
+    Standalone,
+    /// `--no-initial-controllers`: join a dynamic quorum formatted elsewhere.
+    NoInitialControllers,
+    /// `--initial-controllers LIST`.
+    InitialControllers(String),
+}
+
+/// Chooses the quorum flag from the config and `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`; refuses
+/// combinations `kafka-storage.sh` of `release` would refuse.
+pub(crate) fn quorum_flag(
+    config: &Properties,
+    env: &EnvSnapshot,
+    release: Option<KafkaRelease>,
+) -> anyhow::Result<QuorumFlag> {
+    let wanted = env_value(env, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS);
+    if quorum_voters(config).is_some() {
+        return match wanted {
+            None => Ok(QuorumFlag::None),
+            Some(_) => bail!(
+                "`{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}` is set, but `controller.quorum.voters` lists a static quorum\nhelp: unset one of them: a KIP-853 dynamic quorum uses `controller.quorum.bootstrap.servers` instead of `controller.quorum.voters`"
+            ),
+        };
+    }
+    let flag = match wanted.as_deref() {
+        Some("standalone") => QuorumFlag::Standalone,
+        Some("none") => QuorumFlag::NoInitialControllers,
+        Some(list) => QuorumFlag::InitialControllers(list.to_owned()),
+        None if is_controller(config) => bail!(
+            "`controller.quorum.voters` is empty, so this controller needs a KIP-853 initial quorum\nhelp: set `{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}` to `standalone`, `none` or `id@host:port:directory,...`, or set `KAFKA_CONTROLLER_QUORUM_VOTERS` for a static quorum"
+        ),
+        None => QuorumFlag::None,
+    };
+    if let Some(release) = release
+        && flag != QuorumFlag::None
+        && !release.supports_dynamic_quorum()
+    {
+        bail!(
+            "Kafka {release} has no KIP-853 dynamic quorum (it came in 3.9), but `controller.quorum.voters` is empty\nhelp: set `KAFKA_CONTROLLER_QUORUM_VOTERS`, e.g. `1@localhost:9093`"
+        );
+    }
+    Ok(flag)
+}
+
+fn is_controller(config: &Properties) -> bool {
+    config
+        .get("process.roles")
+        .is_some_and(|roles| roles.split(',').any(|r| r.trim() == "controller"))
+}
+
+/// The command line of the fallback: `KAFKA_HOME/bin/kafka-storage.sh format --cluster-id ID
+/// --config FILE --ignore-formatted` and the quorum flag. The first element is the program.
+pub(crate) fn kafka_storage_argv(
+    kafka_home: &Path,
+    cluster_id: &ClusterId,
+    config_file: &Path,
+    quorum: &QuorumFlag,
+) -> Vec<OsString> {
+    let mut argv: Vec<OsString> = vec![
+        kafka_home.join("bin").join("kafka-storage.sh").into(),
+        "format".into(),
+        "--cluster-id".into(),
+        cluster_id.as_str().into(),
+        "--config".into(),
+        config_file.into(),
+        "--ignore-formatted".into(),
+    ];
+    match quorum {
+        QuorumFlag::None => {}
+        QuorumFlag::Standalone => argv.push("--standalone".into()),
+        QuorumFlag::NoInitialControllers => argv.push("--no-initial-controllers".into()),
+        QuorumFlag::InitialControllers(list) => {
+            argv.push("--initial-controllers".into());
+            argv.push(list.into());
+        }
+    }
+    argv
+}
+
+/// Runs the fallback under the entrypoint's supervision (signals forwarded, child reaped).
+fn run_kafka_storage(argv: &[OsString]) -> anyhow::Result<i32> {
+    let (program, args) = argv
+        .split_first()
+        .context("internal error: empty `kafka-storage.sh` command line")?;
+    crate::process::run_supervised(Command::new(program).args(args))
+        .with_context(|| format!("failed to run `{}`", program.to_string_lossy()))
+}
+
+/// A fresh directory id: 16 bytes of `/dev/urandom` per candidate, redrawn as Kafka redraws
+/// (reserved, leading `-`, or already used by another directory).
+fn fresh_directory_id(used: &HashSet<Uuid>) -> anyhow::Result<Uuid> {
+    let mut source =
+        File::open(RANDOM_SOURCE).with_context(|| format!("failed to open `{RANDOM_SOURCE}`"))?;
+    loop {
+        let mut bytes = [0u8; 16];
+        source
+            .read_exact(&mut bytes)
+            .with_context(|| format!("failed to read `{RANDOM_SOURCE}`"))?;
+        if let Some(id) = directory_id_from_random(bytes).filter(|id| !used.contains(id)) {
+            return Ok(id);
+        }
+    }
+}
+
+fn now_ms() -> anyhow::Result<i64> {
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .context("the system clock is before 1970")?;
+    i64::try_from(since_epoch.as_millis()).context("the system clock is too far in the future")
+}
+
+/// Writes `path` as Kafka does: `<name>.tmp` in the same directory, fsync, rename, fsync the
+/// directory. A crash leaves either the old state or the whole file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let mut temp_name = path.file_name().map(OsString::from).unwrap_or_default();
+    temp_name.push(".tmp");
+    let temp: PathBuf = path.with_file_name(temp_name);
+    let result = (|| {
+        let mut file = File::create(&temp)
+            .with_context(|| format!("failed to create `{}`", temp.display()))?;
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .with_context(|| format!("failed to write `{}`", temp.display()))?;
+        fs::rename(&temp, path).with_context(|| {
+            format!(
+                "failed to rename `{}` to `{}`",
+                temp.display(),
+                path.display()
+            )
+        })
+    })();
+    if result.is_err() {
+        // Best effort: the error above is what the user needs; a leftover temp file is harmless.
+        let _ = fs::remove_file(&temp);
+    }
+    result?;
+    if let Some(parent) = path.parent() {
+        File::open(parent)
+            .and_then(|dir| dir.sync_all())
+            .with_context(|| format!("failed to sync `{}`", parent.display()))?;
+    }
+    Ok(())
+}
+
+/// The value of `name` in the environment; empty counts as unset, as in upstream's `configure`.
+fn env_value(env: &EnvSnapshot, name: &str) -> Option<String> {
+    env.iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .and_then(|(_, value)| value.to_str())
+        .filter(|value| !value.is_empty())
+        .map(str::to_owned)
+}
+
+/// One library problem as an error with its `help:` line.
+fn problem(error: &StorageError) -> anyhow::Error {
+    match error.help() {
+        Some(help) => anyhow!("{error}\nhelp: {help}"),
+        None => anyhow!("{error}"),
+    }
+}
+
+/// Several library problems at once; nothing was written.
+fn problems(errors: &[StorageError]) -> anyhow::Error {
+    if let [only] = errors {
+        return problem(only);
+    }
+    let mut text = format!(
+        "{} problems with the KRaft storage directories; nothing was written\n",
+        errors.len()
+    );
+    for error in errors {
+        text.push_str(&format!("\n  {error}\n"));
+        if let Some(help) = error.help() {
+            text.push_str(&format!("  help: {help}\n"));
+        }
+    }
+    anyhow!(text.trim_end().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(text: &str) -> Properties {
+        Properties::parse(text).expect("valid properties")
+    }
+
+    fn env(pairs: &[(&str, &str)]) -> EnvSnapshot {
+        pairs
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect()
+    }
+
+    #[test]
+    fn log_dirs_win_over_log_dir_and_metadata_dir_is_added() {
+        let c = config("log.dir=/x\nlog.dirs=/b, /a,,/b\nmetadata.log.dir=/m\n");
+        assert_eq!(kraft_directories(&c), ["/a", "/b", "/m"]);
+        assert_eq!(kraft_directories(&config("log.dir=/x\n")), ["/x"]);
+        assert_eq!(kraft_directories(&config("")), ["/tmp/kafka-logs"]);
+    }
+
+    #[test]
+    fn kafka_storage_argv_for_a_static_quorum() {
+        let argv = kafka_storage_argv(
+            Path::new("/opt/kafka"),
+            &ClusterId::parse(IMAGE_DEFAULT_CLUSTER_ID).expect("valid"),
+            Path::new("/opt/kafka/config/server.properties"),
+            &QuorumFlag::None,
+        );
+        assert_eq!(
+            argv,
+            [
+                "/opt/kafka/bin/kafka-storage.sh",
+                "format",
+                "--cluster-id",
+                IMAGE_DEFAULT_CLUSTER_ID,
+                "--config",
+                "/opt/kafka/config/server.properties",
+                "--ignore-formatted"
+            ]
+            .map(OsString::from)
+        );
+    }
+
+    #[test]
+    fn kafka_storage_argv_appends_the_quorum_flag() {
+        let id = ClusterId::parse(IMAGE_DEFAULT_CLUSTER_ID).expect("valid");
+        let tail = |flag: &QuorumFlag| {
+            kafka_storage_argv(Path::new("/k"), &id, Path::new("/c"), flag).split_off(7)
+        };
+        assert_eq!(
+            tail(&QuorumFlag::Standalone),
+            [OsString::from("--standalone")]
+        );
+        assert_eq!(
+            tail(&QuorumFlag::NoInitialControllers),
+            [OsString::from("--no-initial-controllers")]
+        );
+        assert_eq!(
+            tail(&QuorumFlag::InitialControllers(
+                "1@h:9093:AAAAAAAAAAAAAAAAAAAAAA".into()
+            )),
+            ["--initial-controllers", "1@h:9093:AAAAAAAAAAAAAAAAAAAAAA"].map(OsString::from)
+        );
+    }
+
+    #[test]
+    fn quorum_flag_follows_voters_and_the_control_variable() {
+        let static_quorum =
+            config("process.roles=broker,controller\ncontroller.quorum.voters=1@h:9093\n");
+        let dynamic =
+            config("process.roles=broker,controller\ncontroller.quorum.bootstrap.servers=h:9093\n");
+        let broker = config("process.roles=broker\ncontroller.quorum.bootstrap.servers=h:9093\n");
+        let v39 = Some(KafkaRelease::new(3, 9, 0));
+        assert_eq!(
+            quorum_flag(&static_quorum, &env(&[]), v39).expect("ok"),
+            QuorumFlag::None
+        );
+        let standalone = env(&[(KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, "standalone")]);
+        assert_eq!(
+            quorum_flag(&dynamic, &standalone, v39).expect("ok"),
+            QuorumFlag::Standalone
+        );
+        let none = env(&[(KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, "none")]);
+        assert_eq!(
+            quorum_flag(&broker, &none, v39).expect("ok"),
+            QuorumFlag::NoInitialControllers
+        );
+        assert_eq!(
+            quorum_flag(&broker, &env(&[]), v39).expect("ok"),
+            QuorumFlag::None
+        );
+    }
+
+    #[test]
+    fn quorum_flag_refuses_what_kafka_storage_refuses() {
+        let static_quorum = config("process.roles=controller\ncontroller.quorum.voters=1@h:9093\n");
+        let dynamic = config("process.roles=controller\n");
+        let standalone = env(&[(KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, "standalone")]);
+        let both = quorum_flag(&static_quorum, &standalone, None).expect_err("both set");
+        assert!(both.to_string().contains("controller.quorum.voters"));
+        let unset = quorum_flag(&dynamic, &env(&[]), None).expect_err("controller needs a flag");
+        assert!(
+            unset
+                .to_string()
+                .contains(KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS)
+        );
+        let old = quorum_flag(&dynamic, &standalone, Some(KafkaRelease::new(3, 8, 0)))
+            .expect_err("3.8 has no KIP-853");
+        assert!(old.to_string().contains("Kafka 3.8.0"));
+    }
+
+    #[test]
+    fn empty_environment_values_count_as_unset() {
+        let e = env(&[(CLUSTER_ID, "x"), (CLUSTER_ID, "")]);
+        assert_eq!(env_value(&e, CLUSTER_ID), None);
+        assert_eq!(
+            env_value(&env(&[(CLUSTER_ID, "y")]), CLUSTER_ID).as_deref(),
+            Some("y")
+        );
+    }
+
+    #[test]
+    fn several_problems_are_listed_with_their_help() {
+        let text = problems(&[
+            StorageError::NodeIdMismatch {
+                path: "/a/meta.properties".into(),
+                found: 2,
+                wanted: 1,
+            },
+            StorageError::DynamicQuorumUnsupported,
+        ])
+        .to_string();
+        assert!(
+            text.starts_with("2 problems with the KRaft storage directories; nothing was written")
+        );
+        assert_eq!(text.matches("help: ").count(), 2);
+    }
+
+    #[test]
+    fn atomic_write_replaces_the_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("meta.properties");
+        fs::write(&path, "old content that is longer").expect("seed");
+        write_atomically(&path, b"new").expect("written");
+        assert_eq!(fs::read(&path).expect("read"), b"new");
+        assert!(!dir.path().join("meta.properties.tmp").exists());
+    }
+
+    #[test]
+    fn fresh_directory_ids_avoid_used_ones() {
+        let first = fresh_directory_id(&HashSet::new()).expect("urandom");
+        let second = fresh_directory_id(&HashSet::from([first])).expect("urandom");
+        assert_ne!(first, second);
+        assert!(directory_id_from_random(*second.as_bytes()).is_some());
+    }
+}

@@ -1,0 +1,210 @@
+//! PID 1 duties of `kafka-entrypoint` (SPEC §4.3), tested on real processes: signal forwarding,
+//! exit codes (the child's, or 128 + n), reaping of orphaned grandchildren, and `exec`.
+//!
+//! Each case runs the real `process` module in a process of its own: this test binary has no
+//! libtest harness (`harness = false`), and re-executes itself as `--supervise PROGRAM ARGS…` or
+//! `--exec PROGRAM ARGS…` for the code under test, so blocking signals never meets a test
+//! runner's threads. The children are small bash scripts.
+
+#[allow(dead_code)]
+#[path = "../src/process/mod.rs"]
+mod process;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    match args.get(1).map(String::as_str) {
+        Some("--supervise") => {
+            let mut command = Command::new(&args[2]);
+            command.args(&args[3..]);
+            match process::run_supervised(&mut command) {
+                Ok(code) => std::process::exit(code),
+                Err(error) => {
+                    eprintln!("error: {error:#}");
+                    std::process::exit(99)
+                }
+            }
+        }
+        Some("--exec") => {
+            let mut command = Command::new(&args[2]);
+            command.args(&args[3..]);
+            let error = process::exec(&mut command);
+            eprintln!("error: {error:#}");
+            std::process::exit(99)
+        }
+        _ => run_cases(&args[1..]),
+    }
+}
+
+type Case = (&'static str, fn());
+
+fn run_cases(filters: &[String]) {
+    let cases: &[Case] = &[
+        ("forwarded_signals_reach_the_child_and_its_code_is_returned", forwarded_signals),
+        ("child_exit_code_is_passed_through", exit_code_passes_through),
+        ("child_killed_by_a_signal_gives_128_plus_n", killed_by_signal),
+        ("orphaned_grandchild_is_adopted_and_reaped", orphan_is_reaped),
+        ("exec_replaces_the_process_image", exec_keeps_the_pid),
+        ("missing_program_is_an_error_naming_it", missing_program),
+    ];
+    let filters: Vec<&String> = filters.iter().filter(|arg| !arg.starts_with('-')).collect();
+    let mut failed = Vec::new();
+    for (name, case) in cases {
+        if !filters.is_empty() && !filters.iter().any(|filter| name.contains(filter.as_str())) {
+            continue;
+        }
+        let outcome = std::panic::catch_unwind(case);
+        println!("test {name} ... {}", if outcome.is_ok() { "ok" } else { "FAILED" });
+        if outcome.is_err() {
+            failed.push(*name);
+        }
+    }
+    if !failed.is_empty() {
+        println!("failed: {failed:?}");
+        std::process::exit(101);
+    }
+}
+
+/// Starts this binary as `--supervise bash -c SCRIPT` in `dir`.
+fn supervise(dir: &Path, script: &str) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--supervise", "bash", "-c", script])
+        .current_dir(dir)
+        .spawn()
+        .unwrap()
+}
+
+#[track_caller]
+fn wait_for_file(path: &Path) -> String {
+    let start = Instant::now();
+    loop {
+        if let Ok(text) = fs::read_to_string(path)
+            && text.ends_with('\n')
+        {
+            return text;
+        }
+        assert!(start.elapsed() < DEADLINE, "`{}` did not appear in time", path.display());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[track_caller]
+fn wait_exit(child: &mut Child) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > DEADLINE {
+            let _ = child.kill();
+            panic!("the supervisor did not exit in time");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn forwarded_signals() {
+    for signal in [
+        Signal::SIGTERM,
+        Signal::SIGINT,
+        Signal::SIGHUP,
+        Signal::SIGQUIT,
+        Signal::SIGUSR1,
+        Signal::SIGUSR2,
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let name = signal.as_str().trim_start_matches("SIG");
+        // `wait` returns as soon as a trapped signal arrives; the trap reports it and exits 7.
+        let script = format!(
+            "trap 'kill $sleeper; echo {name} > got; exit 7' {name}\n\
+             sleep 30 & sleeper=$!\n\
+             echo $$ > ready\n\
+             wait $sleeper\n\
+             echo 'no signal' > got"
+        );
+        let mut supervisor = supervise(dir.path(), &script);
+        wait_for_file(&dir.path().join("ready"));
+        kill(Pid::from_raw(supervisor.id() as i32), signal).unwrap();
+        let status = wait_exit(&mut supervisor);
+        assert_eq!(status.code(), Some(7), "{signal}: exit code of the child");
+        assert_eq!(fs::read_to_string(dir.path().join("got")).unwrap(), format!("{name}\n"));
+    }
+}
+
+fn exit_code_passes_through() {
+    let dir = tempfile::tempdir().unwrap();
+    for code in [0, 1, 42, 255] {
+        let mut supervisor = supervise(dir.path(), &format!("exit {code}"));
+        assert_eq!(wait_exit(&mut supervisor).code(), Some(code));
+    }
+}
+
+fn killed_by_signal() {
+    let dir = tempfile::tempdir().unwrap();
+    for (signal, expected) in [("KILL", 137), ("TERM", 143), ("SEGV", 139)] {
+        let mut supervisor = supervise(dir.path(), &format!("kill -{signal} $$"));
+        assert_eq!(wait_exit(&mut supervisor).code(), Some(expected), "killed by SIG{signal}");
+    }
+}
+
+fn orphan_is_reaped() {
+    let dir = tempfile::tempdir().unwrap();
+    // The subshell starts a grandchild and exits at once: the grandchild is orphaned while the
+    // child lives on. It must be adopted by the supervisor (our $PPID) and, once it exits,
+    // reaped by it: a zombie would keep its /proc entry with state Z.
+    let script = r#"
+        ( sleep 0.2 & echo $! > grandchild )
+        grandchild=$(cat grandchild)
+        read -r _ _ _ parent _ < /proc/$grandchild/stat
+        if [ "$parent" = "$PPID" ]; then echo "adopted: yes" > result; else echo "adopted: no ($parent)" > result; fi
+        for _ in $(seq 200); do
+          [ -e /proc/$grandchild ] || break
+          sleep 0.05
+        done
+        if [ -e /proc/$grandchild ]; then
+          read -r _ _ state _ < /proc/$grandchild/stat
+          echo "reaped: no (state $state)" >> result
+        else
+          echo "reaped: yes" >> result
+        fi
+    "#;
+    let mut supervisor = supervise(dir.path(), script);
+    assert_eq!(wait_exit(&mut supervisor).code(), Some(0));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("result")).unwrap(),
+        "adopted: yes\nreaped: yes\n"
+    );
+}
+
+fn exec_keeps_the_pid() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exec", "bash", "-c", "echo $$ > pid; exit 5"])
+        .current_dir(dir.path())
+        .spawn()
+        .unwrap();
+    assert_eq!(wait_exit(&mut child).code(), Some(5));
+    assert_eq!(fs::read_to_string(dir.path().join("pid")).unwrap(), format!("{}\n", child.id()));
+}
+
+fn missing_program() {
+    let output = Command::new(std::env::current_exe().unwrap())
+        .args(["--exec", "/nonexistent/kafka-server-start.sh"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(99));
+    assert_eq!(
+        String::from_utf8(output.stderr).unwrap(),
+        "error: failed to execute `/nonexistent/kafka-server-start.sh`: No such file or directory \
+         (os error 2)\n"
+    );
+}

@@ -1,0 +1,279 @@
+//! Reports written by `test` and `scan`: JUnit XML for CI and self-contained HTML for people.
+//!
+//! The renderers are pure functions of a [`SuiteRun`] (or a [`ScanReport`](crate::scanner::ScanReport))
+//! to a string, golden-file tested with `insta`; [`write_report_file`] is the one place that
+//! writes them, atomically (temp file in the same directory, then rename).
+
+pub(crate) mod html;
+pub(crate) mod junit;
+pub(crate) mod scan_html;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::Context as _;
+
+/// How one case of the sanity suite ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Every check of the case held.
+    Passed,
+    /// A check failed; `message` says which and what was seen.
+    Failed {
+        /// The failure, one paragraph.
+        message: String,
+    },
+    /// The case was not run; `reason` says why (e.g. the image holds the fixture distribution).
+    NotRun {
+        /// Why it was not run.
+        reason: String,
+    },
+}
+
+/// The logs of one container, attached to a failed case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ContainerLog {
+    /// The container's name.
+    pub(crate) container: String,
+    /// Its `docker logs` output (stdout and stderr), possibly truncated to the tail.
+    pub(crate) text: String,
+}
+
+/// The result of one named case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CaseResult {
+    /// The case name (`default_config_serves`, ...), what `--only` selects.
+    pub(crate) name: String,
+    /// One sentence saying what the case checks.
+    pub(crate) description: String,
+    /// How it ended.
+    pub(crate) outcome: Outcome,
+    /// How long it took.
+    pub(crate) duration: Duration,
+    /// Logs of the case's containers, kept when it failed.
+    pub(crate) logs: Vec<ContainerLog>,
+}
+
+/// One run of the sanity suite against one image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SuiteRun {
+    /// The image under test.
+    pub(crate) image: String,
+    /// When the run started, RFC 3339 UTC.
+    pub(crate) started: String,
+    /// What the image holds (e.g. "fixture distribution" or "Apache Kafka 4.1.0").
+    pub(crate) distribution: String,
+    /// The cases, in run order.
+    pub(crate) cases: Vec<CaseResult>,
+}
+
+impl SuiteRun {
+    /// Number of passed cases.
+    pub(crate) fn passed(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| c.outcome == Outcome::Passed)
+            .count()
+    }
+
+    /// Number of failed cases.
+    pub(crate) fn failed(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::Failed { .. }))
+            .count()
+    }
+
+    /// Number of cases not run.
+    pub(crate) fn not_run(&self) -> usize {
+        self.cases
+            .iter()
+            .filter(|c| matches!(c.outcome, Outcome::NotRun { .. }))
+            .count()
+    }
+
+    /// Total time of all cases.
+    pub(crate) fn duration(&self) -> Duration {
+        self.cases.iter().map(|c| c.duration).sum()
+    }
+}
+
+/// Escapes `&`, `<`, `>`, `"` and `'` for XML and HTML text and attribute values, and drops the
+/// control characters XML 1.0 forbids (container logs can hold them).
+pub(crate) fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            '\t' | '\n' | '\r' => out.push(c),
+            c if (c as u32) < 0x20 => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Seconds with millisecond precision, as JUnit's `time` attribute wants.
+pub(crate) fn format_seconds(duration: Duration) -> String {
+    format!("{}.{:03}", duration.as_secs(), duration.subsec_millis())
+}
+
+/// `time` as RFC 3339 UTC with second precision (`2026-11-25T17:42:00Z`).
+pub(crate) fn format_utc(time: SystemTime) -> String {
+    let secs = time
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's days-from-civil inverse.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// Writes `contents` to `dir/name` atomically (temp file in `dir`, then rename), creating `dir`.
+pub(crate) fn write_report_file(dir: &Path, name: &str, contents: &str) -> anyhow::Result<PathBuf> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("failed to create report directory `{}`", dir.display()))?;
+    let path = dir.join(name);
+    let temp = dir.join(format!(".{name}.tmp-{}", std::process::id()));
+    std::fs::write(&temp, contents)
+        .with_context(|| format!("failed to write `{}`", temp.display()))?;
+    std::fs::rename(&temp, &path).with_context(|| {
+        format!(
+            "failed to rename `{}` to `{}`",
+            temp.display(),
+            path.display()
+        )
+    })?;
+    Ok(path)
+}
+
+/// The CSS shared by the HTML reports (inlined: the reports are single self-contained files).
+pub(crate) const REPORT_CSS: &str = "\
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+h1{font-size:1.4em}
+table{border-collapse:collapse;width:100%}
+th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f0f0f0}
+.passed{color:#176f2c;font-weight:bold}
+.failed{color:#b00020;font-weight:bold}
+.not-run{color:#7a5c00;font-weight:bold}
+.CRITICAL{background:#7a0019;color:#fff}
+.HIGH{background:#d9480f;color:#fff}
+.MEDIUM{background:#f59f00}
+.LOW{background:#ffe066}
+.UNKNOWN{background:#dee2e6}
+pre{background:#f7f7f7;padding:.5em;overflow-x:auto;max-height:30em}
+.summary span{margin-right:1.5em}
+";
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// A fixed run with one case of each outcome, for the golden files of both renderers.
+    pub(crate) fn sample_run() -> SuiteRun {
+        SuiteRun {
+            image: "kafka-image/kafka:test".to_owned(),
+            started: "2026-11-25T17:42:00Z".to_owned(),
+            distribution: "fixture distribution (not Apache Kafka)".to_owned(),
+            cases: vec![
+                CaseResult {
+                    name: "default_config_starts".to_owned(),
+                    description: "`docker run IMAGE` with no configuration starts and turns healthy"
+                        .to_owned(),
+                    outcome: Outcome::Passed,
+                    duration: Duration::from_millis(4_250),
+                    logs: vec![],
+                },
+                CaseResult {
+                    name: "bad_config_fails_fast".to_owned(),
+                    description: "an invalid variable stops the container with a clear error"
+                        .to_owned(),
+                    outcome: Outcome::Failed {
+                        message: "container exited with 0, expected 2 <bad>".to_owned(),
+                    },
+                    duration: Duration::from_millis(1_007),
+                    logs: vec![ContainerLog {
+                        container: "kafka-image-test-bad".to_owned(),
+                        text: "error: `KAFKA_NODE_ID` = \"x\" & not an integer\n\u{1b}[0m".to_owned(),
+                    }],
+                },
+                CaseResult {
+                    name: "sasl_scram".to_owned(),
+                    description: "a client authenticates with SCRAM-SHA-512 and produces".to_owned(),
+                    outcome: Outcome::NotRun {
+                        reason: "needs a real Kafka distribution".to_owned(),
+                    },
+                    duration: Duration::ZERO,
+                    logs: vec![],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn markup_escapes_specials_and_drops_control_characters() {
+        assert_eq!(
+            escape_markup("<a href=\"x\">&'\u{1b}[0m\n"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;[0m\n"
+        );
+    }
+
+    #[test]
+    fn seconds_keep_milliseconds() {
+        assert_eq!(format_seconds(Duration::from_millis(4_250)), "4.250");
+        assert_eq!(format_seconds(Duration::from_micros(999)), "0.000");
+    }
+
+    #[test]
+    fn utc_formatting_matches_known_instants() {
+        assert_eq!(format_utc(UNIX_EPOCH), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            format_utc(UNIX_EPOCH + Duration::from_secs(1_709_210_096)),
+            "2024-02-29T12:34:56Z"
+        );
+        assert_eq!(
+            format_utc(UNIX_EPOCH + Duration::from_secs(951_782_400)),
+            "2000-02-29T00:00:00Z"
+        );
+    }
+
+    #[test]
+    fn counts_each_outcome() {
+        let run = sample_run();
+        assert_eq!((run.passed(), run.failed(), run.not_run()), (1, 1, 1));
+        assert_eq!(run.duration(), Duration::from_millis(5_257));
+    }
+
+    #[test]
+    fn report_file_is_written_whole_and_no_temp_is_left() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("nested");
+        let path = write_report_file(&target, "r.xml", "<x/>").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "<x/>");
+        let names: Vec<_> = std::fs::read_dir(&target)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names, ["r.xml"]);
+    }
+}

@@ -1,0 +1,722 @@
+//! The cases of the sanity suite (SPEC §7), each a function over a [`Sandbox`].
+//!
+//! Cases marked `needs_real_kafka` produce, consume, handshake or replicate: they are written
+//! against Apache Kafka's real behaviour (its CLI tools inside the container) and are reported as
+//! not run when the image holds the fixture distribution, whose broker answers `ApiVersions` only.
+//! The others check what the fixture can honestly stand in for: the entrypoint's configuration,
+//! storage and process handling around whatever Kafka the image holds.
+
+use std::time::Duration;
+
+use anyhow::{Context as _, bail, ensure};
+
+use super::client::{Client, messages};
+use super::sandbox::{ContainerSpec, Sandbox, parse_properties, write_host_file};
+use super::tls;
+
+/// How long a broker may take to start answering (a cold JVM on a busy CI machine).
+const START: Duration = Duration::from_secs(120);
+/// The `docker stop` timeout the clean-shutdown case allows.
+const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long bad configuration may take to stop the container.
+const FAIL_FAST: Duration = Duration::from_secs(30);
+
+/// The final config file inside the image (SPEC §2).
+const FINAL_SERVER_PROPERTIES: &str = "/opt/kafka/config/server.properties";
+/// A cluster id for the cases that set their own (22 characters of base64url, as Kafka's).
+const CLUSTER_ID: &str = "4L6g3nShT-eMCtK--X86sw";
+
+/// One named case.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Case {
+    /// The name `--only` selects and the reports show.
+    pub(crate) name: &'static str,
+    /// What it checks, one sentence.
+    pub(crate) description: &'static str,
+    /// Whether only a real Kafka broker can pass it.
+    pub(crate) needs_real_kafka: bool,
+    /// The check.
+    pub(crate) run: fn(&mut Sandbox<'_>) -> anyhow::Result<()>,
+}
+
+/// Every case, in run order.
+pub(crate) const CASES: &[Case] = &[
+    Case {
+        name: "default_config_starts",
+        description: "`docker run IMAGE` with no configuration starts a single KRaft node that answers ApiVersions",
+        needs_real_kafka: false,
+        run: default_config_starts,
+    },
+    Case {
+        name: "health_turns_healthy",
+        description: "the image's HEALTHCHECK turns the container `healthy`",
+        needs_real_kafka: false,
+        run: health_turns_healthy,
+    },
+    Case {
+        name: "default_config_produce_consume",
+        description: "the default single node serves produce and consume",
+        needs_real_kafka: true,
+        run: default_config_produce_consume,
+    },
+    Case {
+        name: "env_config",
+        description: "KAFKA_* variables become the keys of the final server.properties and the node starts",
+        needs_real_kafka: false,
+        run: env_config,
+    },
+    Case {
+        name: "file_input",
+        description: "a server.properties mounted in /mnt/shared/config becomes the final config and the node starts",
+        needs_real_kafka: false,
+        run: file_input,
+    },
+    Case {
+        name: "env_over_file",
+        description: "a KAFKA_* variable replaces the same key of the mounted file, once",
+        needs_real_kafka: false,
+        run: env_over_file,
+    },
+    Case {
+        name: "ssl_secrets_config",
+        description: "keystores and credential files in /etc/kafka/secrets become the ssl.* keys",
+        needs_real_kafka: false,
+        run: ssl_secrets_config,
+    },
+    Case {
+        name: "ssl_produce_consume",
+        description: "a client with a certificate produces and consumes over the SSL listener (client auth required)",
+        needs_real_kafka: true,
+        run: ssl_produce_consume,
+    },
+    Case {
+        name: "sasl_plain",
+        description: "a SASL/PLAIN user produces and consumes; a wrong password is refused",
+        needs_real_kafka: true,
+        run: sasl_plain,
+    },
+    Case {
+        name: "sasl_scram",
+        description: "a SCRAM-SHA-512 user created with kafka-configs.sh produces and consumes",
+        needs_real_kafka: true,
+        run: sasl_scram,
+    },
+    Case {
+        name: "combined_cluster_survives_restart",
+        description: "3 broker+controller nodes keep serving with one node stopped, and it rejoins the ISR",
+        needs_real_kafka: true,
+        run: combined_cluster_survives_restart,
+    },
+    Case {
+        name: "isolated_cluster_survives_restart",
+        description: "3 controllers + 2 brokers keep serving with a controller and then a broker restarted",
+        needs_real_kafka: true,
+        run: isolated_cluster_survives_restart,
+    },
+    Case {
+        name: "restart_keeps_storage",
+        description: "a restarted container keeps its data volume: same meta.properties, no reformat",
+        needs_real_kafka: false,
+        run: restart_keeps_storage,
+    },
+    Case {
+        name: "restart_keeps_messages",
+        description: "messages produced before a restart are consumed after it",
+        needs_real_kafka: true,
+        run: restart_keeps_messages,
+    },
+    Case {
+        name: "bad_config_fails_fast",
+        description: "a non-integer KAFKA_NODE_ID stops the container at once with an error naming it",
+        needs_real_kafka: false,
+        run: bad_config_fails_fast,
+    },
+    Case {
+        name: "docker_stop_is_clean",
+        description: "`docker stop` ends Kafka by SIGTERM within the stop timeout (exit 0 or 143, not killed)",
+        needs_real_kafka: false,
+        run: docker_stop_is_clean,
+    },
+];
+
+/// A complete single-node KRaft configuration as `KAFKA_*` variables (as in the official
+/// image's examples), with the data dir on the image's volume.
+fn single_node_env() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("KAFKA_NODE_ID", "1"),
+        ("KAFKA_PROCESS_ROLES", "broker,controller"),
+        ("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093"),
+        ("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://localhost:9092"),
+        ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
+        (
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        ),
+        ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093"),
+        ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
+        ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1"),
+        ("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1"),
+        ("KAFKA_GROUP_INITIAL_REBALANCE_DELAY_MS", "0"),
+        ("KAFKA_LOG_DIRS", "/var/lib/kafka/data"),
+        ("CLUSTER_ID", CLUSTER_ID),
+    ]
+}
+
+/// `single_node_env` with some keys replaced or added.
+fn single_node_env_with(changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+    let mut env = single_node_env();
+    for (key, value) in changes {
+        match env.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = value,
+            None => env.push((key, value)),
+        }
+    }
+    env
+}
+
+fn final_config(sandbox: &Sandbox<'_>, container: &str) -> anyhow::Result<Vec<(String, String)>> {
+    Ok(parse_properties(&sandbox.read_file(container, FINAL_SERVER_PROPERTIES)?))
+}
+
+/// Fails unless `config` holds `key` exactly once, with `value`.
+fn expect_key(config: &[(String, String)], key: &str, value: &str) -> anyhow::Result<()> {
+    let found: Vec<&str> = config
+        .iter()
+        .filter(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+        .collect();
+    ensure!(
+        found == [value],
+        "final server.properties has `{key}` = {found:?}, expected exactly [{value:?}]"
+    );
+    Ok(())
+}
+
+fn plaintext_client(container: &str) -> Client<'_> {
+    Client {
+        container,
+        bootstrap: "localhost:9092",
+        properties: "",
+    }
+}
+
+fn default_config_starts(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
+    sandbox.wait_serving(&kafka, START)?;
+    let config = final_config(sandbox, &kafka)?;
+    ensure!(
+        config.iter().any(|(k, _)| k == "process.roles"),
+        "the default final server.properties has no `process.roles`"
+    );
+    Ok(())
+}
+
+fn health_turns_healthy(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
+    let health = sandbox.state(&kafka)?.health;
+    ensure!(health != "none", "the image has no HEALTHCHECK");
+    sandbox.wait_for("Docker health status `healthy`", START, || {
+        let state = sandbox.state(&kafka)?;
+        if !state.running {
+            bail!("container exited with code {} before turning healthy", state.exit_code);
+        }
+        if state.health == "unhealthy" {
+            bail!("health status turned `unhealthy`");
+        }
+        Ok((state.health == "healthy").then_some(()))
+    })
+}
+
+fn default_config_produce_consume(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
+    sandbox.wait_serving(&kafka, START)?;
+    let client = plaintext_client(&kafka);
+    client.create_topic(sandbox, "sanity", 1, 1, "")?;
+    client.round_trip(sandbox, "sanity", &messages("default", 5))
+}
+
+fn env_config(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let env = single_node_env_with(&[
+        ("KAFKA_NUM_PARTITIONS", "7"),
+        ("KAFKA_LOG_RETENTION_HOURS", "12"),
+        ("KAFKA_HEAP_OPTS", "-Xmx512m -Xms256m"),
+    ]);
+    let kafka = sandbox.start(&ContainerSpec::named("kafka").env(&env))?;
+    sandbox.wait_serving(&kafka, START)?;
+    let config = final_config(sandbox, &kafka)?;
+    expect_key(&config, "num.partitions", "7")?;
+    expect_key(&config, "log.retention.hours", "12")?;
+    expect_key(&config, "node.id", "1")?;
+    expect_key(&config, "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT")?;
+    ensure!(
+        !config.iter().any(|(k, _)| k == "heap.opts"),
+        "launcher variable KAFKA_HEAP_OPTS leaked into server.properties as `heap.opts`"
+    );
+    Ok(())
+}
+
+fn mounted_server_properties(sandbox: &mut Sandbox<'_>, num_partitions: &str) -> anyhow::Result<String> {
+    let dir = sandbox.host_dir()?;
+    let properties = format!(
+        "# mounted by kafka-image test\nprocess.roles=broker,controller\nnode.id=1\n\
+         listeners=PLAINTEXT://:9092,CONTROLLER://:9093\nadvertised.listeners=PLAINTEXT://localhost:9092\n\
+         controller.listener.names=CONTROLLER\nlistener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n\
+         controller.quorum.voters=1@localhost:9093\noffsets.topic.replication.factor=1\n\
+         transaction.state.log.replication.factor=1\ntransaction.state.log.min.isr=1\n\
+         log.dirs=/var/lib/kafka/data\nnum.partitions={num_partitions}\nlog.segment.bytes=16777216\n"
+    );
+    write_host_file(&dir, "server.properties", properties.as_bytes(), 0o644)?;
+    Ok(format!("{}:/mnt/shared/config:ro", dir.display()))
+}
+
+fn file_input(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let mount = mounted_server_properties(sandbox, "3")?;
+    let spec = ContainerSpec::named("kafka")
+        .mount(mount)
+        .env(&[("CLUSTER_ID", CLUSTER_ID)]);
+    let kafka = sandbox.start(&spec)?;
+    sandbox.wait_serving(&kafka, START)?;
+    let config = final_config(sandbox, &kafka)?;
+    expect_key(&config, "num.partitions", "3")?;
+    expect_key(&config, "log.segment.bytes", "16777216")?;
+    expect_key(&config, "controller.quorum.voters", "1@localhost:9093")?;
+    Ok(())
+}
+
+fn env_over_file(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let mount = mounted_server_properties(sandbox, "3")?;
+    let spec = ContainerSpec::named("kafka").mount(mount).env(&[
+        ("CLUSTER_ID", CLUSTER_ID),
+        ("KAFKA_NUM_PARTITIONS", "9"),
+        ("KAFKA_LOG_RETENTION_MS", "60000"),
+    ]);
+    let kafka = sandbox.start(&spec)?;
+    sandbox.wait_serving(&kafka, START)?;
+    let config = final_config(sandbox, &kafka)?;
+    expect_key(&config, "num.partitions", "9")?;
+    expect_key(&config, "log.retention.ms", "60000")?;
+    expect_key(&config, "log.segment.bytes", "16777216")?;
+    Ok(())
+}
+
+/// Single node with PLAINTEXT (9092, for the health check and tools), SSL (9093) and
+/// CONTROLLER (9094) listeners, the stores from the secrets dir.
+fn start_ssl_node(sandbox: &mut Sandbox<'_>) -> anyhow::Result<String> {
+    let secrets = sandbox.host_dir()?;
+    tls::write_secrets(&secrets, &[])?;
+    let mut env = single_node_env_with(&[
+        ("KAFKA_LISTENERS", "PLAINTEXT://:9092,SSL://:9093,CONTROLLER://:9094"),
+        ("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://localhost:9092,SSL://localhost:9093"),
+        (
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
+        ),
+        ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9094"),
+    ]);
+    env.extend_from_slice(tls::SSL_ENV);
+    let spec = ContainerSpec::named("kafka")
+        .env(&env)
+        .mount(format!("{}:/etc/kafka/secrets:ro", secrets.display()));
+    let kafka = sandbox.start(&spec)?;
+    sandbox.wait_serving(&kafka, START)?;
+    Ok(kafka)
+}
+
+fn ssl_secrets_config(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = start_ssl_node(sandbox)?;
+    let config = final_config(sandbox, &kafka)?;
+    expect_key(&config, "ssl.keystore.location", "/etc/kafka/secrets/kafka.keystore.jks")?;
+    expect_key(&config, "ssl.truststore.location", "/etc/kafka/secrets/kafka.truststore.jks")?;
+    expect_key(&config, "ssl.client.auth", "required")?;
+    for key in ["ssl.keystore.password", "ssl.key.password", "ssl.truststore.password"] {
+        // The credential files end in a newline, which must not reach the password.
+        expect_key(&config, key, tls::STORE_PASSWORD)?;
+    }
+    for helper in ["ssl.keystore.filename", "ssl.keystore.credentials", "ssl.key.credentials"] {
+        ensure!(
+            !config.iter().any(|(k, _)| k == helper),
+            "helper variable leaked into server.properties as `{helper}`"
+        );
+    }
+    Ok(())
+}
+
+fn ssl_produce_consume(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = start_ssl_node(sandbox)?;
+    let properties = format!(
+        "security.protocol=SSL\nssl.truststore.location=/etc/kafka/secrets/{ts}\n\
+         ssl.truststore.password={pw}\nssl.keystore.location=/etc/kafka/secrets/{ks}\n\
+         ssl.keystore.password={pw}\nssl.key.password={pw}",
+        ts = tls::TRUSTSTORE,
+        ks = tls::KEYSTORE,
+        pw = tls::STORE_PASSWORD
+    );
+    let client = Client {
+        container: &kafka,
+        bootstrap: "localhost:9093",
+        properties: &properties,
+    };
+    client.create_topic(sandbox, "sanity-ssl", 1, 1, "")?;
+    client.round_trip(sandbox, "sanity-ssl", &messages("ssl", 5))
+}
+
+/// Single node with a SASL_PLAINTEXT listener on 9094 for `mechanism`.
+fn start_sasl_node(
+    sandbox: &mut Sandbox<'_>,
+    mechanism: &'static str,
+    jaas: (&'static str, &'static str),
+) -> anyhow::Result<String> {
+    let env = single_node_env_with(&[
+        ("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093,SASL_PLAINTEXT://:9094"),
+        (
+            "KAFKA_ADVERTISED_LISTENERS",
+            "PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9094",
+        ),
+        (
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
+        ),
+        ("KAFKA_SASL_ENABLED_MECHANISMS", mechanism),
+        jaas,
+    ]);
+    let kafka = sandbox.start(&ContainerSpec::named("kafka").env(&env))?;
+    sandbox.wait_serving(&kafka, START)?;
+    Ok(kafka)
+}
+
+fn sasl_client_properties(mechanism: &str, module: &str, user: &str, password: &str) -> String {
+    format!(
+        "security.protocol=SASL_PLAINTEXT\nsasl.mechanism={mechanism}\n\
+         sasl.jaas.config={module} required username=\"{user}\" password=\"{password}\";"
+    )
+}
+
+fn sasl_plain(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = start_sasl_node(
+        sandbox,
+        "PLAIN",
+        (
+            // listener.name.sasl_plaintext.plain.sasl.jaas.config (`__` is `_`).
+            "KAFKA_LISTENER_NAME_SASL__PLAINTEXT_PLAIN_SASL_JAAS_CONFIG",
+            "org.apache.kafka.common.security.plain.PlainLoginModule required \
+             username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" \
+             user_alice=\"alice-secret\";",
+        ),
+    )?;
+    let module = "org.apache.kafka.common.security.plain.PlainLoginModule";
+    let good = sasl_client_properties("PLAIN", module, "alice", "alice-secret");
+    let client = Client {
+        container: &kafka,
+        bootstrap: "localhost:9094",
+        properties: &good,
+    };
+    client.create_topic(sandbox, "sanity-plain", 1, 1, "")?;
+    client.round_trip(sandbox, "sanity-plain", &messages("plain", 3))?;
+    let bad = sasl_client_properties("PLAIN", module, "alice", "wrong");
+    let intruder = Client {
+        properties: &bad,
+        ..client
+    };
+    ensure!(
+        intruder.produce(sandbox, "sanity-plain", &messages("intruder", 1)).is_err()
+            || intruder.consume(sandbox, "sanity-plain", 4).map(|m| m.len()).unwrap_or(0) < 4,
+        "a wrong SASL/PLAIN password was accepted"
+    );
+    Ok(())
+}
+
+fn sasl_scram(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = start_sasl_node(
+        sandbox,
+        "SCRAM-SHA-512",
+        (
+            // listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config (`___` is `-`).
+            "KAFKA_LISTENER_NAME_SASL__PLAINTEXT_SCRAM___SHA___512_SASL_JAAS_CONFIG",
+            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+        ),
+    )?;
+    sandbox
+        .bash(
+            &kafka,
+            "/opt/kafka/bin/kafka-configs.sh --bootstrap-server localhost:9092 --alter \
+             --add-config 'SCRAM-SHA-512=[iterations=8192,password=alice-secret]' \
+             --entity-type users --entity-name alice",
+        )
+        .context("failed to create the SCRAM user with kafka-configs.sh")?;
+    let properties = sasl_client_properties(
+        "SCRAM-SHA-512",
+        "org.apache.kafka.common.security.scram.ScramLoginModule",
+        "alice",
+        "alice-secret",
+    );
+    let client = Client {
+        container: &kafka,
+        bootstrap: "localhost:9094",
+        properties: &properties,
+    };
+    client.create_topic(sandbox, "sanity-scram", 1, 1, "")?;
+    client.round_trip(sandbox, "sanity-scram", &messages("scram", 3))
+}
+
+/// The environment of node `id` of a cluster on the case network.
+fn cluster_node_env(id: u32, roles: &str, voters: &str, broker: bool) -> Vec<(String, String)> {
+    let mut env = vec![
+        ("KAFKA_NODE_ID".to_owned(), id.to_string()),
+        ("KAFKA_PROCESS_ROLES".to_owned(), roles.to_owned()),
+        ("KAFKA_CONTROLLER_LISTENER_NAMES".to_owned(), "CONTROLLER".to_owned()),
+        (
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP".to_owned(),
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT".to_owned(),
+        ),
+        ("KAFKA_CONTROLLER_QUORUM_VOTERS".to_owned(), voters.to_owned()),
+        ("KAFKA_LOG_DIRS".to_owned(), "/var/lib/kafka/data".to_owned()),
+        ("CLUSTER_ID".to_owned(), CLUSTER_ID.to_owned()),
+    ];
+    let listeners = match (broker, roles.contains("controller")) {
+        (true, true) => "PLAINTEXT://:9092,CONTROLLER://:9093",
+        (true, false) => "PLAINTEXT://:9092",
+        _ => "CONTROLLER://:9093",
+    };
+    env.push(("KAFKA_LISTENERS".to_owned(), listeners.to_owned()));
+    if broker {
+        env.extend([
+            ("KAFKA_ADVERTISED_LISTENERS".to_owned(), format!("PLAINTEXT://kafka-{id}:9092")),
+            ("KAFKA_INTER_BROKER_LISTENER_NAME".to_owned(), "PLAINTEXT".to_owned()),
+            ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR".to_owned(), "2".to_owned()),
+            ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR".to_owned(), "2".to_owned()),
+            ("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR".to_owned(), "1".to_owned()),
+        ]);
+    }
+    env
+}
+
+fn start_cluster_node(
+    sandbox: &mut Sandbox<'_>,
+    id: u32,
+    env: Vec<(String, String)>,
+) -> anyhow::Result<String> {
+    let volume = sandbox.volume(&format!("data-{id}"));
+    let mut spec = ContainerSpec::named(&format!("kafka-{id}"))
+        .networked()
+        .mount(format!("{volume}:/var/lib/kafka/data"));
+    spec.env = env;
+    sandbox.start(&spec)
+}
+
+fn wait_isr(
+    sandbox: &Sandbox<'_>,
+    client: &Client<'_>,
+    topic: &str,
+    expected: usize,
+) -> anyhow::Result<()> {
+    sandbox.wait_for(&format!("{expected} in-sync replicas of `{topic}`"), START, || {
+        Ok((client.in_sync_replicas(sandbox, topic).unwrap_or_default().len() == expected).then_some(()))
+    })
+}
+
+fn combined_cluster_survives_restart(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let voters = "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093";
+    let mut nodes = Vec::new();
+    for id in 1..=3 {
+        let env = cluster_node_env(id, "broker,controller", voters, true);
+        nodes.push(start_cluster_node(sandbox, id, env)?);
+    }
+    for node in &nodes {
+        sandbox.wait_serving(node, START)?;
+    }
+    let first = Client { container: &nodes[0], bootstrap: "kafka-1:9092", properties: "" };
+    let second = Client { container: &nodes[1], bootstrap: "kafka-2:9092", properties: "" };
+    first.create_topic(sandbox, "replicated", 1, 3, "--config min.insync.replicas=2")?;
+    wait_isr(sandbox, &first, "replicated", 3)?;
+    let before = messages("before", 3);
+    first.produce(sandbox, "replicated", &before)?;
+    sandbox.stop(&nodes[2], STOP_TIMEOUT)?;
+    let during = messages("during", 3);
+    first.produce(sandbox, "replicated", &during)?;
+    let all: Vec<String> = before.iter().chain(&during).cloned().collect();
+    super::client::expect_messages(&second.consume(sandbox, "replicated", all.len())?, &all)?;
+    sandbox.restart(&nodes[2])?;
+    sandbox.wait_serving(&nodes[2], START)?;
+    wait_isr(sandbox, &first, "replicated", 3)?;
+    let third = Client { container: &nodes[2], bootstrap: "kafka-3:9092", properties: "" };
+    super::client::expect_messages(&third.consume(sandbox, "replicated", all.len())?, &all)
+}
+
+fn isolated_cluster_survives_restart(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let voters = "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093";
+    let mut controllers = Vec::new();
+    for id in 1..=3 {
+        let env = cluster_node_env(id, "controller", voters, false);
+        controllers.push(start_cluster_node(sandbox, id, env)?);
+    }
+    let mut brokers = Vec::new();
+    for id in 4..=5 {
+        let env = cluster_node_env(id, "broker", voters, true);
+        brokers.push(start_cluster_node(sandbox, id, env)?);
+    }
+    for broker in &brokers {
+        sandbox.wait_serving(broker, START)?;
+    }
+    let four = Client { container: &brokers[0], bootstrap: "kafka-4:9092", properties: "" };
+    let five = Client { container: &brokers[1], bootstrap: "kafka-5:9092", properties: "" };
+    four.create_topic(sandbox, "isolated", 1, 2, "")?;
+    wait_isr(sandbox, &four, "isolated", 2)?;
+    let first = messages("first", 3);
+    four.produce(sandbox, "isolated", &first)?;
+    // Losing one controller of three keeps the quorum.
+    sandbox.stop(&controllers[0], STOP_TIMEOUT)?;
+    let second = messages("second", 3);
+    five.produce(sandbox, "isolated", &second)?;
+    sandbox.restart(&controllers[0])?;
+    // A broker restart: the other broker leads meanwhile, then the ISR is whole again.
+    sandbox.stop(&brokers[1], STOP_TIMEOUT)?;
+    let third = messages("third", 3);
+    four.produce(sandbox, "isolated", &third)?;
+    sandbox.restart(&brokers[1])?;
+    sandbox.wait_serving(&brokers[1], START)?;
+    wait_isr(sandbox, &four, "isolated", 2)?;
+    let all: Vec<String> = first.iter().chain(&second).chain(&third).cloned().collect();
+    super::client::expect_messages(&five.consume(sandbox, "isolated", all.len())?, &all)
+}
+
+fn restart_keeps_storage(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let volume = sandbox.volume("data");
+    let spec = ContainerSpec::named("kafka").mount(format!("{volume}:/var/lib/kafka/data"));
+    let kafka = sandbox.start(&spec)?;
+    sandbox.wait_serving(&kafka, START)?;
+    let meta = "/var/lib/kafka/data/meta.properties";
+    let before = sandbox.read_file(&kafka, meta)?;
+    ensure!(
+        parse_properties(&before).iter().any(|(k, _)| k == "cluster.id"),
+        "`{meta}` has no cluster.id after the first start:\n{before}"
+    );
+    sandbox.stop(&kafka, STOP_TIMEOUT)?;
+    sandbox.restart(&kafka)?;
+    sandbox.wait_serving(&kafka, START)?;
+    let after = sandbox.read_file(&kafka, meta)?;
+    ensure!(
+        before == after,
+        "`{meta}` changed across a restart (the volume was reformatted):\nbefore:\n{before}\nafter:\n{after}"
+    );
+    Ok(())
+}
+
+fn restart_keeps_messages(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let volume = sandbox.volume("data");
+    let spec = ContainerSpec::named("kafka").mount(format!("{volume}:/var/lib/kafka/data"));
+    let kafka = sandbox.start(&spec)?;
+    sandbox.wait_serving(&kafka, START)?;
+    let client = plaintext_client(&kafka);
+    client.create_topic(sandbox, "durable", 1, 1, "")?;
+    let sent = messages("durable", 5);
+    client.produce(sandbox, "durable", &sent)?;
+    sandbox.stop(&kafka, STOP_TIMEOUT)?;
+    sandbox.restart(&kafka)?;
+    sandbox.wait_serving(&kafka, START)?;
+    super::client::expect_messages(&client.consume(sandbox, "durable", sent.len())?, &sent)
+}
+
+fn bad_config_fails_fast(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let env = single_node_env_with(&[("KAFKA_NODE_ID", "one")]);
+    let kafka = sandbox.start(&ContainerSpec::named("kafka").env(&env))?;
+    let code = sandbox.wait_exit(&kafka, FAIL_FAST)?;
+    let logs = sandbox.logs(&kafka);
+    ensure!(code != 0, "container exited with 0 on a non-integer node id");
+    ensure!(
+        logs.contains("KAFKA_NODE_ID") || logs.contains("node.id"),
+        "exit code {code}, but the error does not name `KAFKA_NODE_ID` or `node.id`:\n{logs}"
+    );
+    ensure!(
+        !logs.contains("kafka.Kafka") && !logs.contains("Kafka version"),
+        "Kafka was launched despite the bad configuration"
+    );
+    Ok(())
+}
+
+fn docker_stop_is_clean(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
+    sandbox.wait_serving(&kafka, START)?;
+    let took = sandbox.stop(&kafka, STOP_TIMEOUT)?;
+    let state = sandbox.state(&kafka)?;
+    // 143 = 128 + SIGTERM: a JVM that ran its shutdown hooks after SIGTERM; 137 would be SIGKILL
+    // after the timeout.
+    ensure!(
+        matches!(state.exit_code, 0 | 143),
+        "container exited with {} after `docker stop` (137 means it was killed)",
+        state.exit_code
+    );
+    ensure!(
+        took < STOP_TIMEOUT,
+        "`docker stop` took {}s, the whole {}s timeout",
+        took.as_secs(),
+        STOP_TIMEOUT.as_secs()
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_names_are_unique_snake_case() {
+        let mut names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
+        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), CASES.len());
+    }
+
+    #[test]
+    fn spec_section_7_is_covered() {
+        for needed in [
+            "default_config_produce_consume",
+            "env_config",
+            "file_input",
+            "env_over_file",
+            "ssl_produce_consume",
+            "sasl_plain",
+            "sasl_scram",
+            "combined_cluster_survives_restart",
+            "isolated_cluster_survives_restart",
+            "restart_keeps_messages",
+            "bad_config_fails_fast",
+            "health_turns_healthy",
+            "docker_stop_is_clean",
+        ] {
+            assert!(CASES.iter().any(|c| c.name == needed), "{needed}");
+        }
+    }
+
+    #[test]
+    fn env_changes_replace_or_add() {
+        let env = single_node_env_with(&[("KAFKA_NODE_ID", "one"), ("KAFKA_X", "y")]);
+        assert_eq!(env.iter().filter(|(k, _)| *k == "KAFKA_NODE_ID").count(), 1);
+        assert!(env.contains(&("KAFKA_NODE_ID", "one")));
+        assert!(env.contains(&("KAFKA_X", "y")));
+    }
+
+    #[test]
+    fn expect_key_wants_exactly_one_value() {
+        let config = parse_properties("a=1\nb=2\nb=3\n");
+        assert!(expect_key(&config, "a", "1").is_ok());
+        assert!(expect_key(&config, "a", "2").is_err());
+        let err = expect_key(&config, "b", "3").unwrap_err().to_string();
+        assert_eq!(
+            err,
+            r#"final server.properties has `b` = ["2", "3"], expected exactly ["3"]"#
+        );
+    }
+
+    #[test]
+    fn isolated_nodes_get_role_specific_listeners() {
+        let controller = cluster_node_env(1, "controller", "v", false);
+        assert!(controller.contains(&("KAFKA_LISTENERS".to_owned(), "CONTROLLER://:9093".to_owned())));
+        assert!(!controller.iter().any(|(k, _)| k == "KAFKA_ADVERTISED_LISTENERS"));
+        let broker = cluster_node_env(4, "broker", "v", true);
+        assert!(broker.contains(&(
+            "KAFKA_ADVERTISED_LISTENERS".to_owned(),
+            "PLAINTEXT://kafka-4:9092".to_owned()
+        )));
+    }
+}

@@ -1,0 +1,165 @@
+//! Errors of the storage library. Each variant names the offender (path, key, id or byte offset)
+//! as a field, and [`StorageError::help`] says how to fix it.
+
+/// A problem that stops formatting. Nothing is written when any of these is returned.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// A cluster id that Kafka's `Uuid.fromString` would reject.
+    #[error("cluster id `{cluster_id}` is not a valid Kafka cluster id: {reason}")]
+    InvalidClusterId {
+        /// The rejected id as given.
+        cluster_id: String,
+        /// Why it was rejected.
+        reason: String,
+    },
+    /// `meta.properties` lacks a key Kafka needs.
+    #[error("`meta.properties` has no `{key}`")]
+    MetaPropertiesMissingKey {
+        /// The missing key.
+        key: &'static str,
+    },
+    /// `meta.properties` has a value Kafka would reject.
+    #[error("`meta.properties` key `{key}` has invalid value `{value}`: expected {expected}")]
+    MetaPropertiesInvalidValue {
+        /// The key.
+        key: &'static str,
+        /// The value found.
+        value: String,
+        /// What Kafka expects there.
+        expected: &'static str,
+    },
+    /// A directory holds `meta.properties` of a ZooKeeper-mode broker (`version=0`).
+    #[error("`{path}` was written by a ZooKeeper-mode broker (`version=0`), not by KRaft")]
+    ZooKeeperMetaProperties {
+        /// The `meta.properties` path.
+        path: String,
+    },
+    /// An existing directory belongs to another cluster.
+    #[error(
+        "`{path}` belongs to cluster `{found}`, but `CLUSTER_ID` is `{wanted}`; refusing to reformat"
+    )]
+    ClusterIdMismatch {
+        /// The `meta.properties` path.
+        path: String,
+        /// The cluster id stored there.
+        found: String,
+        /// The cluster id asked for.
+        wanted: String,
+    },
+    /// An existing directory belongs to another node.
+    #[error("`{path}` belongs to node {found}, but `node.id` is {wanted}; refusing to reformat")]
+    NodeIdMismatch {
+        /// The `meta.properties` path.
+        path: String,
+        /// The node id stored there.
+        found: i32,
+        /// The node id configured.
+        wanted: i32,
+    },
+    /// The Kafka release is not one whose format this crate knows.
+    #[error("the native storage writer does not know the format of Kafka {release}")]
+    UnsupportedRelease {
+        /// The release, as `X.Y.Z`.
+        release: String,
+    },
+    /// No jar in the distribution's `libs/` names a Kafka release.
+    #[error(
+        "no `kafka_2.13-X.Y.Z.jar` or `kafka-server-common-X.Y.Z.jar` among {jar_count} jars in `libs/`"
+    )]
+    ReleaseNotDetected {
+        /// How many `.jar` files were looked at.
+        jar_count: usize,
+    },
+    /// Jars of two different Kafka releases were found.
+    #[error("`libs/` holds jars of two Kafka releases, {first} and {second}")]
+    AmbiguousRelease {
+        /// One release.
+        first: String,
+        /// Another release.
+        second: String,
+    },
+    /// The quorum is dynamic (KIP-853), whose snapshot the native writer does not write.
+    #[error(
+        "`controller.quorum.voters` is empty (a KIP-853 dynamic quorum); the native storage writer only formats static quorums"
+    )]
+    DynamicQuorumUnsupported,
+}
+
+impl StorageError {
+    /// How to fix the problem, for a `help:` line.
+    pub fn help(&self) -> Option<String> {
+        const FALLBACK: &str = "set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage` to format with the distribution's own `bin/kafka-storage.sh`";
+        match self {
+            Self::InvalidClusterId { .. } => Some(
+                "generate one with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and pass it as `CLUSTER_ID`".to_owned(),
+            ),
+            Self::ClusterIdMismatch { found, .. } => Some(format!(
+                "set `CLUSTER_ID={found}` to start with the existing data, or mount an empty data volume for a new cluster"
+            )),
+            Self::NodeIdMismatch { found, .. } => Some(format!(
+                "set `KAFKA_NODE_ID={found}` if you moved this data, or mount an empty data volume for a new node"
+            )),
+            Self::ZooKeeperMetaProperties { .. } => Some(
+                "migrate the cluster to KRaft first (Kafka 3.9 is the last bridge release), or mount an empty data volume".to_owned(),
+            ),
+            Self::UnsupportedRelease { .. }
+            | Self::ReleaseNotDetected { .. }
+            | Self::AmbiguousRelease { .. } => Some(FALLBACK.to_owned()),
+            Self::DynamicQuorumUnsupported => Some(format!(
+                "{FALLBACK}, with `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` set to `standalone`, `none` or `id@host:port:directory,...`; or set `KAFKA_CONTROLLER_QUORUM_VOTERS` for a static quorum"
+            )),
+            Self::MetaPropertiesMissingKey { .. } | Self::MetaPropertiesInvalidValue { .. } => Some(
+                "the directory is damaged or was not written by Kafka; restore it from a backup or mount an empty data volume".to_owned(),
+            ),
+        }
+    }
+}
+
+/// A `bootstrap.checkpoint` (or any record-batch file) that cannot be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CheckpointError {
+    /// The file ends inside a batch or record.
+    #[error("truncated at byte {offset}: {needed} more bytes needed")]
+    Truncated {
+        /// Where the missing bytes start.
+        offset: usize,
+        /// How many bytes are missing.
+        needed: usize,
+    },
+    /// A batch with a magic other than 2 (the only format this crate reads).
+    #[error("batch at byte {offset} has magic {magic}, expected 2")]
+    UnsupportedMagic {
+        /// The batch's first byte in the file.
+        offset: usize,
+        /// The magic found.
+        magic: i8,
+    },
+    /// A batch whose stored CRC32C differs from its content's.
+    #[error(
+        "batch at byte {offset} has CRC {stored:#010x}, but its content gives {computed:#010x}"
+    )]
+    CrcMismatch {
+        /// The batch's first byte in the file.
+        offset: usize,
+        /// The CRC in the file.
+        stored: u32,
+        /// The CRC of the bytes.
+        computed: u32,
+    },
+    /// Bytes that do not follow the format.
+    #[error("malformed data at byte {offset}: {reason}")]
+    Malformed {
+        /// Where it was found.
+        offset: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Valid batches that are not a bootstrap snapshot (header, feature levels, footer).
+    #[error("not a bootstrap snapshot: {reason}")]
+    NotABootstrapSnapshot {
+        /// What is missing or out of place.
+        reason: &'static str,
+    },
+}
