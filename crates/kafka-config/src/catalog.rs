@@ -110,22 +110,18 @@ pub fn is_known(key: &str) -> bool {
 /// (`advertised.listners` → `advertised.listeners`); `None` for keys far from every name, such
 /// as a plugin's own keys.
 ///
-/// Distance is the Damerau–Levenshtein edit distance ignoring ASCII case, so a swapped pair of
-/// letters or a `_` typed for a `.` counts as one edit. A name is close enough when the distance
-/// is at most a fifth of the key's length (at least 1, at most 4); ties go to the name first in
-/// catalog order, so the answer is stable.
+/// Distance is the optimal-string-alignment edit distance (Levenshtein plus transpositions),
+/// ignoring ASCII case, so a swapped pair of letters or a `_` typed for a `.` counts as one edit.
+/// A name is close enough when the distance is at most a fifth of the key's length (at least 1,
+/// at most 4); ties go to the name first in catalog order, so the answer is stable.
 #[must_use]
 pub fn closest(key: &str) -> Option<&'static str> {
     let key = key.to_ascii_lowercase();
     let limit = (key.len() / 5).clamp(1, 4);
     names()
         .iter()
-        .map(|name| {
-            (
-                strsim::damerau_levenshtein(&key, &name.to_ascii_lowercase()),
-                *name,
-            )
-        })
+        .zip(lowercase_names())
+        .map(|(name, lowercase)| (strsim::osa_distance(&key, lowercase), *name))
         .filter(|(distance, _)| *distance <= limit)
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name)

@@ -15,9 +15,14 @@ pub struct EnvSnapshot {
 
 impl EnvSnapshot {
     /// A snapshot of the given variables; a later duplicate name replaces an earlier one.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
         Self {
-            vars: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect(),
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
             not_unicode: Vec::new(),
         }
     }
@@ -31,7 +36,9 @@ impl EnvSnapshot {
                     snapshot.vars.insert(name, value);
                 }
                 (Ok(name), Err(_)) => snapshot.not_unicode.push(name),
-                (Err(name), _) => snapshot.not_unicode.push(name.to_string_lossy().into_owned()),
+                (Err(name), _) => snapshot
+                    .not_unicode
+                    .push(name.to_string_lossy().into_owned()),
             }
         }
         snapshot.not_unicode.sort();

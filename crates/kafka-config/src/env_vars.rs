@@ -92,25 +92,61 @@ pub const SSL_HELPER_VARS: &[&str] = &[
 ];
 
 /// The entrypoint's control variables (all start with [`KAFKA_ENTRYPOINT_PREFIX`]).
-pub const CONTROL_VARS: &[&str] = &[KAFKA_ENTRYPOINT_STRICT, KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME];
+pub const CONTROL_VARS: &[&str] = &[
+    KAFKA_ENTRYPOINT_STRICT,
+    KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
+];
 
 /// Every fixed variable name setup reads, with a one-line description, for generated docs.
 pub const ALL: &[(&str, &str)] = &[
-    (KAFKA_ENTRYPOINT_STRICT, "`true`: unknown property names are errors, not warnings"),
+    (
+        KAFKA_ENTRYPOINT_STRICT,
+        "`true`: unknown property names are errors, not warnings",
+    ),
     (
         KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
         "`true`: `node.id` is the ordinal suffix of `HOSTNAME` (`kafka-2` gives 2)",
     ),
-    (HOSTNAME, "read for `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME`"),
-    (KAFKA_LOG4J_ROOT_LOGLEVEL, "root logger level of the broker's log4j file"),
-    (KAFKA_LOG4J_LOGGERS, "loggers to set, `name=LEVEL,name=LEVEL`"),
-    (KAFKA_TOOLS_LOG4J_LOGLEVEL, "root logger level of the tools' log4j file"),
-    (KAFKA_SSL_KEYSTORE_FILENAME, "keystore file in the secrets dir (`ssl.keystore.location`)"),
-    (KAFKA_SSL_KEYSTORE_CREDENTIALS, "file in the secrets dir holding `ssl.keystore.password`"),
-    (KAFKA_SSL_KEY_CREDENTIALS, "file in the secrets dir holding `ssl.key.password`"),
-    (KAFKA_SSL_TRUSTSTORE_FILENAME, "truststore file in the secrets dir (`ssl.truststore.location`)"),
-    (KAFKA_SSL_TRUSTSTORE_CREDENTIALS, "file in the secrets dir holding `ssl.truststore.password`"),
-    (KAFKA_SSL_CLIENT_AUTH, "`ssl.client.auth`; `required`/`requested` need a truststore"),
+    (
+        HOSTNAME,
+        "read for `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME`",
+    ),
+    (
+        KAFKA_LOG4J_ROOT_LOGLEVEL,
+        "root logger level of the broker's log4j file",
+    ),
+    (
+        KAFKA_LOG4J_LOGGERS,
+        "loggers to set, `name=LEVEL,name=LEVEL`",
+    ),
+    (
+        KAFKA_TOOLS_LOG4J_LOGLEVEL,
+        "root logger level of the tools' log4j file",
+    ),
+    (
+        KAFKA_SSL_KEYSTORE_FILENAME,
+        "keystore file in the secrets dir (`ssl.keystore.location`)",
+    ),
+    (
+        KAFKA_SSL_KEYSTORE_CREDENTIALS,
+        "file in the secrets dir holding `ssl.keystore.password`",
+    ),
+    (
+        KAFKA_SSL_KEY_CREDENTIALS,
+        "file in the secrets dir holding `ssl.key.password`",
+    ),
+    (
+        KAFKA_SSL_TRUSTSTORE_FILENAME,
+        "truststore file in the secrets dir (`ssl.truststore.location`)",
+    ),
+    (
+        KAFKA_SSL_TRUSTSTORE_CREDENTIALS,
+        "file in the secrets dir holding `ssl.truststore.password`",
+    ),
+    (
+        KAFKA_SSL_CLIENT_AUTH,
+        "`ssl.client.auth`; `required`/`requested` need a truststore",
+    ),
 ];
 
 /// Whether `name` is one of the [`LAUNCHER_VARS`].
@@ -126,12 +162,19 @@ mod tests {
     #[test]
     fn every_fixed_name_is_documented_in_all() {
         for name in LOG4J_VARS.iter().chain(SSL_HELPER_VARS).chain(CONTROL_VARS) {
-            assert!(ALL.iter().any(|(n, _)| n == name), "{name} missing from ALL");
+            assert!(
+                ALL.iter().any(|(n, _)| n == name),
+                "{name} missing from ALL"
+            );
         }
     }
 
     #[test]
     fn control_vars_share_the_prefix() {
-        assert!(CONTROL_VARS.iter().all(|v| v.starts_with(KAFKA_ENTRYPOINT_PREFIX)));
+        assert!(
+            CONTROL_VARS
+                .iter()
+                .all(|v| v.starts_with(KAFKA_ENTRYPOINT_PREFIX))
+        );
     }
 }

@@ -207,7 +207,9 @@ pub enum Problem {
         suggestion: Option<String>,
     },
     /// `process.roles` holds something other than `broker` and `controller`.
-    #[error("`process.roles` (from {origin}) is `{value}`; it must list `broker` and/or `controller`")]
+    #[error(
+        "`process.roles` (from {origin}) is `{value}`; it must list `broker` and/or `controller`"
+    )]
     InvalidProcessRoles {
         /// The value.
         value: String,
@@ -259,7 +261,9 @@ pub enum Problem {
         entry: String,
     },
     /// Nothing configures the broker and the defaults directory has no `server.properties`.
-    #[error("no configuration: `{path}` does not exist and no `KAFKA_*` variable or mounted file was given")]
+    #[error(
+        "no configuration: `{path}` does not exist and no `KAFKA_*` variable or mounted file was given"
+    )]
     NoServerProperties {
         /// The expected defaults path.
         path: String,
@@ -347,7 +351,11 @@ impl Problems {
     /// The problems, or `None` when there are none.
     #[must_use]
     pub fn from_vec(problems: Vec<Problem>) -> Option<Self> {
-        if problems.is_empty() { None } else { Some(Self(problems)) }
+        if problems.is_empty() {
+            None
+        } else {
+            Some(Self(problems))
+        }
     }
 
     /// The problems in the order found.
@@ -458,13 +466,21 @@ impl Warning {
     #[must_use]
     pub fn help(&self) -> Option<String> {
         match self {
-            Self::UnknownProperty { suggestion: Some(known), .. } => Some(format!(
+            Self::UnknownProperty {
+                suggestion: Some(known),
+                ..
+            } => Some(format!(
                 "did you mean `{known}` (`{}`)?",
                 crate::naming::env_var_for_key(known)
             )),
-            Self::UnknownControlVar { suggestion: Some(known), .. } => Some(format!("did you mean `{known}`?")),
+            Self::UnknownControlVar {
+                suggestion: Some(known),
+                ..
+            } => Some(format!("did you mean `{known}`?")),
             Self::DuplicateKey { .. } => Some("remove the earlier lines".to_owned()),
-            Self::Log4jFormatMismatch { expected, .. } => Some(format!("mount `{expected}` instead")),
+            Self::Log4jFormatMismatch { expected, .. } => {
+                Some(format!("mount `{expected}` instead"))
+            }
             _ => None,
         }
     }
@@ -489,10 +505,19 @@ mod tests {
     fn unknown_property_help_names_the_variable_to_use() {
         let problem = Problem::UnknownProperty {
             key: "listenres".into(),
-            origin: Source::Env { env_var: "KAFKA_LISTENRES".into() },
+            origin: Source::Env {
+                env_var: "KAFKA_LISTENRES".into(),
+            },
             suggestion: Some("listeners".into()),
         };
-        assert_eq!(problem.to_string(), "`KAFKA_LISTENRES` sets unknown property `listenres`");
-        assert!(problem.help().starts_with("did you mean `listeners` (`KAFKA_LISTENERS`)?"));
+        assert_eq!(
+            problem.to_string(),
+            "`KAFKA_LISTENRES` sets unknown property `listenres`"
+        );
+        assert!(
+            problem
+                .help()
+                .starts_with("did you mean `listeners` (`KAFKA_LISTENERS`)?")
+        );
     }
 }

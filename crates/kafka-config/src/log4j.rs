@@ -25,8 +25,15 @@ pub enum Log4jFormat {
 
 impl Log4jFormat {
     /// The format whose files the image's defaults directory holds (YAML wins when both are).
-    pub fn detect<'a>(default_file_names: impl IntoIterator<Item = &'a str> + Clone) -> Option<Self> {
-        let has = |wanted: &str| default_file_names.clone().into_iter().any(|name| name == wanted);
+    pub fn detect<'a>(
+        default_file_names: impl IntoIterator<Item = &'a str> + Clone,
+    ) -> Option<Self> {
+        let has = |wanted: &str| {
+            default_file_names
+                .clone()
+                .into_iter()
+                .any(|name| name == wanted)
+        };
         if has(LOG4J2_YAML) || has(TOOLS_LOG4J2_YAML) {
             Some(Self::Log4j2Yaml)
         } else if has(LOG4J_PROPERTIES) || has(TOOLS_LOG4J_PROPERTIES) {
@@ -74,7 +81,9 @@ pub const LOG4J_PROPERTIES: &str = "log4j.properties";
 pub const TOOLS_LOG4J_PROPERTIES: &str = "tools-log4j.properties";
 
 /// The levels log4j knows (case-insensitive).
-const LEVELS: &[&str] = &["OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL"];
+const LEVELS: &[&str] = &[
+    "OFF", "FATAL", "ERROR", "WARN", "INFO", "DEBUG", "TRACE", "ALL",
+];
 
 /// A logger name and the level to give it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -130,7 +139,11 @@ pub fn parse_loggers(env_var: &str, value: &str) -> Result<Vec<LoggerLevel>, Vec
             }),
         }
     }
-    if problems.is_empty() { Ok(loggers) } else { Err(problems) }
+    if problems.is_empty() {
+        Ok(loggers)
+    } else {
+        Err(problems)
+    }
 }
 
 /// Sets the root level and loggers in a log4j 1.x properties file.
@@ -178,7 +191,11 @@ fn replace_level(old: &str, level: &str) -> String {
 ///
 /// # Errors
 /// A description of what is wrong when the text is not YAML or not a log4j2 configuration.
-pub fn edit_yaml(text: &str, root_level: Option<&str>, loggers: &[LoggerLevel]) -> Result<String, String> {
+pub fn edit_yaml(
+    text: &str,
+    root_level: Option<&str>,
+    loggers: &[LoggerLevel],
+) -> Result<String, String> {
     let mut document: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
     let configuration = child_mapping(&mut document, "Configuration")?;
     let loggers_section = child_of(configuration, "Loggers")?;
@@ -188,7 +205,9 @@ pub fn edit_yaml(text: &str, root_level: Option<&str>, loggers: &[LoggerLevel]) 
     }
     if !loggers.is_empty() {
         let key = existing_key(loggers_section, "Logger").unwrap_or_else(|| Value::from("Logger"));
-        let list = loggers_section.entry(key).or_insert_with(|| Value::Sequence(Vec::new()));
+        let list = loggers_section
+            .entry(key)
+            .or_insert_with(|| Value::Sequence(Vec::new()));
         if let Value::Mapping(single) = list {
             *list = Value::Sequence(vec![Value::Mapping(std::mem::take(single))]);
         }
@@ -236,7 +255,9 @@ fn child_mapping<'a>(parent: &'a mut Value, name: &str) -> Result<&'a mut Mappin
 
 fn child_of<'a>(map: &'a mut Mapping, name: &str) -> Result<&'a mut Mapping, String> {
     let key = existing_key(map, name).unwrap_or_else(|| Value::from(name));
-    let child = map.entry(key).or_insert_with(|| Value::Mapping(Mapping::new()));
+    let child = map
+        .entry(key)
+        .or_insert_with(|| Value::Mapping(Mapping::new()));
     if child.is_null() {
         *child = Value::Mapping(Mapping::new());
     }
@@ -259,7 +280,10 @@ mod tests {
 
     #[test]
     fn format_follows_the_default_files() {
-        assert_eq!(Log4jFormat::detect(["server.properties", "log4j2.yaml"]), Some(Log4jFormat::Log4j2Yaml));
+        assert_eq!(
+            Log4jFormat::detect(["server.properties", "log4j2.yaml"]),
+            Some(Log4jFormat::Log4j2Yaml)
+        );
         assert_eq!(
             Log4jFormat::detect(["tools-log4j.properties"]),
             Some(Log4jFormat::Log4jProperties)
@@ -304,7 +328,10 @@ mod tests {
     #[test]
     fn empty_root_level_is_ignored() {
         assert_eq!(parse_level("KAFKA_LOG4J_ROOT_LOGLEVEL", ""), Ok(None));
-        assert_eq!(parse_level("KAFKA_LOG4J_ROOT_LOGLEVEL", "warn"), Ok(Some("warn".into())));
+        assert_eq!(
+            parse_level("KAFKA_LOG4J_ROOT_LOGLEVEL", "warn"),
+            Ok(Some("warn".into()))
+        );
     }
 
     #[test]
@@ -314,7 +341,10 @@ mod tests {
             text,
             Some("ERROR"),
             "stdout",
-            &[logger("kafka.request.logger", "DEBUG"), logger("new.one", "TRACE")],
+            &[
+                logger("kafka.request.logger", "DEBUG"),
+                logger("new.one", "TRACE"),
+            ],
         )
         .expect("valid");
         assert_eq!(
@@ -326,27 +356,45 @@ mod tests {
     #[test]
     fn properties_without_root_get_upstream_default_appender() {
         // KafkaDockerWrapperTest.testGetToolsLog4jConfigsFromEnv: `log4j.rootLogger=TRACE, stderr`.
-        let edited = edit_properties("default.config=default value", Some("TRACE"), "stderr", &[]).expect("valid");
-        assert_eq!(edited, "default.config=default value\nlog4j.rootLogger=TRACE, stderr\n");
+        let edited = edit_properties("default.config=default value", Some("TRACE"), "stderr", &[])
+            .expect("valid");
+        assert_eq!(
+            edited,
+            "default.config=default value\nlog4j.rootLogger=TRACE, stderr\n"
+        );
     }
 
     #[test]
     fn yaml_root_level_and_loggers_are_set() {
         let text = "Configuration:\n  Loggers:\n    Root:\n      level: INFO\n      AppenderRef:\n        - ref: STDOUT\n    Logger:\n      - name: kafka\n        level: INFO\n";
-        let edited = edit_yaml(text, Some("WARN"), &[logger("kafka", "DEBUG"), logger("state.change.logger", "TRACE")])
-            .expect("valid");
+        let edited = edit_yaml(
+            text,
+            Some("WARN"),
+            &[
+                logger("kafka", "DEBUG"),
+                logger("state.change.logger", "TRACE"),
+            ],
+        )
+        .expect("valid");
         let value: Value = serde_yaml::from_str(&edited).expect("yaml");
         let loggers = &value["Configuration"]["Loggers"];
         assert_eq!(loggers["Root"]["level"], Value::from("WARN"));
-        assert_eq!(loggers["Root"]["AppenderRef"][0]["ref"], Value::from("STDOUT"));
+        assert_eq!(
+            loggers["Root"]["AppenderRef"][0]["ref"],
+            Value::from("STDOUT")
+        );
         assert_eq!(loggers["Logger"][0]["level"], Value::from("DEBUG"));
-        assert_eq!(loggers["Logger"][1]["name"], Value::from("state.change.logger"));
+        assert_eq!(
+            loggers["Logger"][1]["name"],
+            Value::from("state.change.logger")
+        );
         assert_eq!(loggers["Logger"][1]["level"], Value::from("TRACE"));
     }
 
     #[test]
     fn yaml_single_logger_mapping_and_lower_case_sections_are_handled() {
-        let text = "configuration:\n  loggers:\n    logger:\n      name: kafka\n      level: INFO\n";
+        let text =
+            "configuration:\n  loggers:\n    logger:\n      name: kafka\n      level: INFO\n";
         let edited = edit_yaml(text, None, &[logger("other", "WARN")]).expect("valid");
         let value: Value = serde_yaml::from_str(&edited).expect("yaml");
         let list = &value["configuration"]["loggers"]["logger"];

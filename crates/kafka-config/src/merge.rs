@@ -38,7 +38,9 @@ impl ResolvedEnv {
 
     /// The variable to name in messages about `name` (`NAME_FILE` when read through a file).
     pub(crate) fn blame<'a>(&'a self, name: &'a str) -> &'a str {
-        self.values.get(name).map_or(name, |(_, blame)| blame.as_str())
+        self.values
+            .get(name)
+            .map_or(name, |(_, blame)| blame.as_str())
     }
 }
 
@@ -153,9 +155,15 @@ fn parse_bool(env: &ResolvedEnv, name: &str, problems: &mut Vec<Problem>) -> boo
 }
 
 /// Reads the `KAFKA_ENTRYPOINT_*` variables, warning about unknown ones.
-pub(crate) fn read_controls(env: &ResolvedEnv, problems: &mut Vec<Problem>, warnings: &mut Vec<Warning>) -> Controls {
+pub(crate) fn read_controls(
+    env: &ResolvedEnv,
+    problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Warning>,
+) -> Controls {
     for name in env.values.keys() {
-        if name.starts_with(env_vars::KAFKA_ENTRYPOINT_PREFIX) && !env_vars::CONTROL_VARS.contains(&name.as_str()) {
+        if name.starts_with(env_vars::KAFKA_ENTRYPOINT_PREFIX)
+            && !env_vars::CONTROL_VARS.contains(&name.as_str())
+        {
             let suggestion = env_vars::CONTROL_VARS
                 .iter()
                 .map(|known| (strsim::levenshtein(known, name), *known))
@@ -170,12 +178,20 @@ pub(crate) fn read_controls(env: &ResolvedEnv, problems: &mut Vec<Problem>, warn
     }
     Controls {
         strict: parse_bool(env, env_vars::KAFKA_ENTRYPOINT_STRICT, problems),
-        node_id_from_hostname: parse_bool(env, env_vars::KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME, problems),
+        node_id_from_hostname: parse_bool(
+            env,
+            env_vars::KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
+            problems,
+        ),
     }
 }
 
 /// The properties the environment sets, in variable-name order, each key once.
-pub(crate) fn env_properties(env: &ResolvedEnv, controls: Controls, problems: &mut Vec<Problem>) -> Vec<EnvProperty> {
+pub(crate) fn env_properties(
+    env: &ResolvedEnv,
+    controls: Controls,
+    problems: &mut Vec<Problem>,
+) -> Vec<EnvProperty> {
     let mut official: Vec<EnvProperty> = Vec::new();
     let mut bitnami: Vec<EnvProperty> = Vec::new();
     for (name, (value, blame)) in &env.values {
@@ -198,11 +214,13 @@ pub(crate) fn env_properties(env: &ResolvedEnv, controls: Controls, problems: &m
     }
     for cfg in bitnami {
         match official.iter().find(|p| p.key == cfg.key) {
-            Some(existing) if existing.value != cfg.value => problems.push(Problem::ConflictingEnvVars {
-                env_var: existing.env_var.clone(),
-                other_env_var: cfg.env_var,
-                key: cfg.key,
-            }),
+            Some(existing) if existing.value != cfg.value => {
+                problems.push(Problem::ConflictingEnvVars {
+                    env_var: existing.env_var.clone(),
+                    other_env_var: cfg.env_var,
+                    key: cfg.key,
+                })
+            }
             Some(_) => {}
             None => official.push(cfg),
         }
@@ -239,30 +257,46 @@ pub(crate) fn hostname_ordinal(hostname: &str) -> Option<u32> {
     ordinal.parse().ok()
 }
 
+/// A `.properties` file's bytes decoded and parsed, or the problem with them.
+pub(crate) fn read_properties_bytes(
+    path: &str,
+    bytes: &[u8],
+    problems: &mut Vec<Problem>,
+) -> Option<Properties> {
+    let text = match decode_text(bytes) {
+        Ok(text) => text,
+        Err(cause) => {
+            problems.push(Problem::FileNotText {
+                path: path.to_owned(),
+                cause,
+            });
+            return None;
+        }
+    };
+    match Properties::parse(&text) {
+        Ok(properties) => Some(properties),
+        Err(cause) => {
+            problems.push(Problem::PropertiesSyntax {
+                path: path.to_owned(),
+                cause,
+            });
+            None
+        }
+    }
+}
+
 /// A `server.properties` file read from a directory.
-pub(crate) fn read_properties_file(path: &str, file: &FileRead, problems: &mut Vec<Problem>) -> Option<Properties> {
+pub(crate) fn read_properties_file(
+    path: &str,
+    file: &FileRead,
+    problems: &mut Vec<Problem>,
+) -> Option<Properties> {
     match file {
-        FileRead::Contents(bytes) => match decode_text(bytes) {
-            Ok(text) => match Properties::parse(&text) {
-                Ok(properties) => Some(properties),
-                Err(cause) => {
-                    problems.push(Problem::PropertiesSyntax {
-                        path: path.to_owned(),
-                        cause,
-                    });
-                    None
-                }
-            },
-            Err(cause) => {
-                problems.push(Problem::FileNotText {
-                    path: path.to_owned(),
-                    cause,
-                });
-                None
-            }
-        },
+        FileRead::Contents(bytes) => read_properties_bytes(path, bytes, problems),
         FileRead::Directory => {
-            problems.push(Problem::PathIsDirectory { path: path.to_owned() });
+            problems.push(Problem::PathIsDirectory {
+                path: path.to_owned(),
+            });
             None
         }
         FileRead::Unreadable { reason } => {
@@ -304,9 +338,17 @@ pub(crate) fn merge_server_properties(
             };
         };
         for (key, _) in properties.iter() {
-            sources.insert(key.to_owned(), Source::Default { path: path.to_owned() });
+            sources.insert(
+                key.to_owned(),
+                Source::Default {
+                    path: path.to_owned(),
+                },
+            );
         }
-        return MergedServerProperties { properties, sources };
+        return MergedServerProperties {
+            properties,
+            sources,
+        };
     }
     let mut properties = match mounted {
         Some((path, properties)) => {
@@ -318,7 +360,12 @@ pub(crate) fn merge_server_properties(
                 });
             }
             for (key, _) in properties.iter() {
-                sources.insert(key.to_owned(), Source::File { path: path.to_owned() });
+                sources.insert(
+                    key.to_owned(),
+                    Source::File {
+                        path: path.to_owned(),
+                    },
+                );
             }
             properties
         }
@@ -333,7 +380,10 @@ pub(crate) fn merge_server_properties(
             },
         );
     }
-    MergedServerProperties { properties, sources }
+    MergedServerProperties {
+        properties,
+        sources,
+    }
 }
 
 /// The official image's `configure` derives `listeners` from `KAFKA_ADVERTISED_LISTENERS` by
@@ -357,23 +407,33 @@ pub(crate) fn derive_listeners(merged: &mut MergedServerProperties) {
         .map(|entry| {
             let entry = entry.trim();
             match (entry.split_once("://"), entry.rsplit_once(':')) {
-                (Some((name, _)), Some((_, port))) if !port.contains('/') => format!("{name}://0.0.0.0:{port}"),
+                (Some((name, _)), Some((_, port))) if !port.contains('/') => {
+                    format!("{name}://0.0.0.0:{port}")
+                }
                 _ => entry.to_owned(),
             }
         })
         .collect();
     let env_var = env_var.clone();
     merged.properties.set("listeners", &listeners.join(","));
-    merged.sources.insert("listeners".to_owned(), Source::Env { env_var });
+    merged
+        .sources
+        .insert("listeners".to_owned(), Source::Env { env_var });
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn resolve(pairs: &[(&str, &str)], files: &[(&str, FileRead)]) -> (ResolvedEnv, Vec<Problem>, Vec<Warning>) {
+    fn resolve(
+        pairs: &[(&str, &str)],
+        files: &[(&str, FileRead)],
+    ) -> (ResolvedEnv, Vec<Problem>, Vec<Warning>) {
         let env = EnvSnapshot::from_pairs(pairs.iter().copied());
-        let files: BTreeMap<String, FileRead> = files.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+        let files: BTreeMap<String, FileRead> = files
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
         let (mut problems, mut warnings) = (Vec::new(), Vec::new());
         let resolved = resolve_env(&env, &files, &mut problems, &mut warnings);
         (resolved, problems, warnings)
@@ -390,11 +450,20 @@ mod tests {
     fn file_indirection_reads_value_and_trims_one_newline() {
         let (resolved, problems, _) = resolve(
             &[("KAFKA_SASL_JAAS_CONFIG_FILE", "/run/secrets/jaas")],
-            &[("KAFKA_SASL_JAAS_CONFIG_FILE", FileRead::Contents(b"line1\nline2\n\n".to_vec()))],
+            &[(
+                "KAFKA_SASL_JAAS_CONFIG_FILE",
+                FileRead::Contents(b"line1\nline2\n\n".to_vec()),
+            )],
         );
         assert_eq!(problems, vec![]);
-        assert_eq!(resolved.get("KAFKA_SASL_JAAS_CONFIG"), Some("line1\nline2\n"));
-        assert_eq!(resolved.blame("KAFKA_SASL_JAAS_CONFIG"), "KAFKA_SASL_JAAS_CONFIG_FILE");
+        assert_eq!(
+            resolved.get("KAFKA_SASL_JAAS_CONFIG"),
+            Some("line1\nline2\n")
+        );
+        assert_eq!(
+            resolved.blame("KAFKA_SASL_JAAS_CONFIG"),
+            "KAFKA_SASL_JAAS_CONFIG_FILE"
+        );
     }
 
     #[test]
@@ -442,14 +511,24 @@ mod tests {
             ("KAFKA_OPTS_FILE", "/o"),
             ("OTHER_FILE", "/x"),
         ]);
-        assert_eq!(value_files_to_read(&env), vec![("KAFKA_A_FILE".to_owned(), "/a".to_owned())]);
+        assert_eq!(
+            value_files_to_read(&env),
+            vec![("KAFKA_A_FILE".to_owned(), "/a".to_owned())]
+        );
     }
 
     #[test]
     fn bitnami_and_official_same_value_is_fine() {
-        let (props, problems) = props(&[("KAFKA_NODE_ID", "1"), ("KAFKA_CFG_NODE_ID", "1"), ("KAFKA_CFG_X", "2")]);
+        let (props, problems) = props(&[
+            ("KAFKA_NODE_ID", "1"),
+            ("KAFKA_CFG_NODE_ID", "1"),
+            ("KAFKA_CFG_X", "2"),
+        ]);
         assert_eq!(problems, vec![]);
-        assert_eq!(props.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(), ["node.id", "x"]);
+        assert_eq!(
+            props.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(),
+            ["node.id", "x"]
+        );
     }
 
     #[test]
@@ -473,9 +552,15 @@ mod tests {
 
     #[test]
     fn node_id_from_hostname_ordinal() {
-        let (props, problems) = props(&[("KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME", "true"), ("HOSTNAME", "kafka-2")]);
+        let (props, problems) = props(&[
+            ("KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME", "true"),
+            ("HOSTNAME", "kafka-2"),
+        ]);
         assert_eq!(problems, vec![]);
-        assert_eq!((props[0].key.as_str(), props[0].value.as_str()), ("node.id", "2"));
+        assert_eq!(
+            (props[0].key.as_str(), props[0].value.as_str()),
+            ("node.id", "2")
+        );
         assert_eq!(hostname_ordinal("kafka-12.kafka-headless.ns.svc"), Some(12));
         assert_eq!(hostname_ordinal("kafka"), None);
         assert_eq!(hostname_ordinal("kafka-x"), None);
@@ -483,8 +568,16 @@ mod tests {
 
     #[test]
     fn node_id_from_hostname_without_ordinal_is_an_error() {
-        let (_, problems) = props(&[("KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME", "true"), ("HOSTNAME", "broker")]);
-        assert_eq!(problems, vec![Problem::NoHostnameOrdinal { hostname: "broker".into() }]);
+        let (_, problems) = props(&[
+            ("KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME", "true"),
+            ("HOSTNAME", "broker"),
+        ]);
+        assert_eq!(
+            problems,
+            vec![Problem::NoHostnameOrdinal {
+                hostname: "broker".into()
+            }]
+        );
     }
 
     #[test]
@@ -521,7 +614,14 @@ mod tests {
             value: "PLAINTEXT://kafka:9092,SSL://kafka.example.com:9093".into(),
             env_var: "KAFKA_ADVERTISED_LISTENERS".into(),
         }];
-        let mut merged = merge_server_properties(None, None, &env_props, "/d", &mut Vec::new(), &mut Vec::new());
+        let mut merged = merge_server_properties(
+            None,
+            None,
+            &env_props,
+            "/d",
+            &mut Vec::new(),
+            &mut Vec::new(),
+        );
         derive_listeners(&mut merged);
         assert_eq!(
             merged.properties.get("listeners"),

@@ -4,8 +4,11 @@
 //! The mapping is the official image's (`KafkaDockerWrapper.getServerConfigsFromEnv`): drop the
 //! prefix, lower-case, turn every `_` into `.`, then `...` into `-` and `..` into `_` (string
 //! replacement from left to right), so `KAFKA_FOO___BAR` is `foo-bar` and `KAFKA_FOO__BAR` is
-//! `foo_bar`. `bitnami/kafka`'s `KAFKA_CFG_` prefix maps the same way.
+//! `foo_bar`. `bitnami/kafka`'s `KAFKA_CFG_` prefix maps the same way. A name ending in `_FILE`
+//! names a file holding the value of the variable without the suffix, except for the few Kafka
+//! properties whose own name ends in `.file` (`KAFKA_SASL_OAUTHBEARER_ASSERTION_FILE`).
 
+use crate::catalog;
 use crate::env_vars;
 
 /// Why a variable name does not give a usable property key.
@@ -112,7 +115,9 @@ pub fn classify(name: &str) -> EnvVarRole {
     if name.starts_with(env_vars::KAFKA_ENTRYPOINT_PREFIX) {
         return EnvVarRole::Control;
     }
-    if let Some(target) = name.strip_suffix(env_vars::FILE_SUFFIX) {
+    if let Some(target) = name.strip_suffix(env_vars::FILE_SUFFIX)
+        && !is_file_property(name, target)
+    {
         return EnvVarRole::FileIndirection(target.to_owned());
     }
     if env_vars::is_launcher_var(name) {
@@ -129,6 +134,19 @@ pub fn classify(name: &str) -> EnvVarRole {
     }
     let suffix = &name[env_vars::KAFKA_PREFIX.len()..];
     EnvVarRole::Property(key_from_env_suffix(suffix))
+}
+
+/// Whether `name` (ending in `_FILE`) sets a Kafka property whose own name ends in `.file`
+/// (such as `sasl.oauthbearer.assertion.file`) rather than naming a file for `target`: its key is
+/// in the catalog and the key of `target` is not.
+fn is_file_property(name: &str, target: &str) -> bool {
+    let key_of = |var: &str| {
+        var.strip_prefix(env_vars::KAFKA_CFG_PREFIX)
+            .or_else(|| var.strip_prefix(env_vars::KAFKA_PREFIX))
+            .and_then(|suffix| key_from_env_suffix(suffix).ok())
+    };
+    key_of(name).is_some_and(|key| catalog::is_known(&key))
+        && !key_of(target).is_some_and(|key| catalog::is_known(&key))
 }
 
 #[cfg(test)]
@@ -164,7 +182,10 @@ mod tests {
     #[test]
     fn mixed_underscores_match_upstream_wrapper_test() {
         // KafkaDockerWrapperTest.testGetServerConfigsFromEnv
-        assert_eq!(key("KAFKA_VALID___PROPERTY__ALL_CASES"), Ok("valid-property_all.cases".into()));
+        assert_eq!(
+            key("KAFKA_VALID___PROPERTY__ALL_CASES"),
+            Ok("valid-property_all.cases".into())
+        );
     }
 
     #[test]
@@ -174,7 +195,10 @@ mod tests {
 
     #[test]
     fn bitnami_prefix_maps_the_same_way() {
-        assert_eq!(classify("KAFKA_CFG_NODE_ID"), EnvVarRole::BitnamiProperty(Ok("node.id".into())));
+        assert_eq!(
+            classify("KAFKA_CFG_NODE_ID"),
+            EnvVarRole::BitnamiProperty(Ok("node.id".into()))
+        );
     }
 
     #[test]
@@ -204,6 +228,15 @@ mod tests {
         assert_eq!(
             classify("KAFKA_SASL_JAAS_CONFIG_FILE"),
             EnvVarRole::FileIndirection("KAFKA_SASL_JAAS_CONFIG".into())
+        );
+        assert_eq!(
+            classify("KAFKA_SASL_OAUTHBEARER_ASSERTION_FILE"),
+            EnvVarRole::Property(Ok("sasl.oauthbearer.assertion.file".into())),
+            "a real Kafka property ending in `.file` is not file indirection"
+        );
+        assert_eq!(
+            classify("KAFKA_CFG_SASL_OAUTHBEARER_ASSERTION_PRIVATE_KEY_FILE"),
+            EnvVarRole::BitnamiProperty(Ok("sasl.oauthbearer.assertion.private.key.file".into()))
         );
         assert_eq!(classify("KAFKAX"), EnvVarRole::Unrelated);
         assert_eq!(classify("SOME_VARIABLE"), EnvVarRole::Unrelated);

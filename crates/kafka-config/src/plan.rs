@@ -122,9 +122,10 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
         .get(SERVER_PROPERTIES)
         .and_then(|file| merge::read_properties_file(&mounted_path, file, &mut problems));
     let defaults_path = join(&paths.defaults, SERVER_PROPERTIES);
-    let defaults = input.defaults.get(SERVER_PROPERTIES).and_then(|bytes| {
-        merge::read_properties_file(&defaults_path, &FileRead::Contents(bytes.clone()), &mut problems)
-    });
+    let defaults = input
+        .defaults
+        .get(SERVER_PROPERTIES)
+        .and_then(|bytes| merge::read_properties_bytes(&defaults_path, bytes, &mut problems));
     let mut merged = merge::merge_server_properties(
         mounted.map(|p| (mounted_path.as_str(), p)),
         defaults.map(|p| (defaults_path.as_str(), p)),
@@ -134,23 +135,50 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
         &mut warnings,
     );
     merge::derive_listeners(&mut merged);
-    secrets::apply_ssl_secrets(&env, &input.secrets, &paths.secrets, &mut merged, &mut problems, &mut warnings);
+    secrets::apply_ssl_secrets(
+        &env,
+        &input.secrets,
+        &paths.secrets,
+        &mut merged,
+        &mut problems,
+        &mut warnings,
+    );
     let catalog = validate::KeyCatalog {
-        is_known: |_| true, // CATALOG_PENDING
-        closest: |_| None,
+        is_known: crate::catalog::is_known,
+        closest: crate::catalog::closest,
     };
-    validate::check_known_keys(&merged.sources, controls.strict, &catalog, &mut problems, &mut warnings);
+    validate::check_known_keys(
+        &merged.sources,
+        controls.strict,
+        &catalog,
+        &mut problems,
+        &mut warnings,
+    );
     validate::check_kraft(&merged.properties, &merged.sources, &mut problems);
 
     let mut files = vec![RenderedFile {
         name: SERVER_PROPERTIES.to_owned(),
         contents: merged.properties.render().into_bytes(),
-        holds_secrets: merged.properties.iter().any(|(key, _)| crate::redact::is_secret_key(key)),
+        holds_secrets: merged
+            .properties
+            .iter()
+            .any(|(key, _)| crate::redact::is_secret_key(key)),
     }];
 
     let log4j_format = Log4jFormat::detect(input.defaults.keys().map(String::as_str));
-    files.extend(plan_log4j(input, &env, log4j_format, &mut problems, &mut warnings));
-    files.extend(copy_other_mounted(input, log4j_format, &mut problems, &mut warnings));
+    files.extend(plan_log4j(
+        input,
+        &env,
+        log4j_format,
+        &mut problems,
+        &mut warnings,
+    ));
+    files.extend(copy_other_mounted(
+        input,
+        log4j_format,
+        &mut problems,
+        &mut warnings,
+    ));
 
     if let Some(problems) = Problems::from_vec(problems) {
         return Err(problems);
@@ -176,10 +204,11 @@ fn plan_log4j(
     let root = level_var(env, env_vars::KAFKA_LOG4J_ROOT_LOGLEVEL, problems);
     let tools_root = level_var(env, env_vars::KAFKA_TOOLS_LOG4J_LOGLEVEL, problems);
     let loggers = match env.get(env_vars::KAFKA_LOG4J_LOGGERS) {
-        Some(value) => log4j::parse_loggers(env.blame(env_vars::KAFKA_LOG4J_LOGGERS), value).unwrap_or_else(|found| {
-            problems.extend(found);
-            Vec::new()
-        }),
+        Some(value) => log4j::parse_loggers(env.blame(env_vars::KAFKA_LOG4J_LOGGERS), value)
+            .unwrap_or_else(|found| {
+                problems.extend(found);
+                Vec::new()
+            }),
         None => Vec::new(),
     };
     let Some(format) = format else {
@@ -199,8 +228,20 @@ fn plan_log4j(
     };
     let mut files = Vec::new();
     let jobs = [
-        (format.broker_file(), root, loggers.as_slice(), "stdout", env_vars::KAFKA_LOG4J_ROOT_LOGLEVEL),
-        (format.tools_file(), tools_root, &[][..], "stderr", env_vars::KAFKA_TOOLS_LOG4J_LOGLEVEL),
+        (
+            format.broker_file(),
+            root,
+            loggers.as_slice(),
+            "stdout",
+            env_vars::KAFKA_LOG4J_ROOT_LOGLEVEL,
+        ),
+        (
+            format.tools_file(),
+            tools_root,
+            &[][..],
+            "stderr",
+            env_vars::KAFKA_TOOLS_LOG4J_LOGLEVEL,
+        ),
     ];
     for (name, root_level, loggers, default_appender, root_var) in jobs {
         let mounted_path = join(&input.paths.mounted, name);
@@ -220,7 +261,10 @@ fn plan_log4j(
             Some(FileRead::Missing | FileRead::Present) | None => match input.defaults.get(name) {
                 Some(bytes) => (join(&input.paths.defaults, name), bytes.clone()),
                 None => {
-                    let unused = [(root_var, root_level.is_some()), (env_vars::KAFKA_LOG4J_LOGGERS, !loggers.is_empty())];
+                    let unused = [
+                        (root_var, root_level.is_some()),
+                        (env_vars::KAFKA_LOG4J_LOGGERS, !loggers.is_empty()),
+                    ];
                     for (var, set) in unused {
                         if set {
                             warnings.push(Warning::Log4jVarUnused {
@@ -250,15 +294,17 @@ fn plan_log4j(
         };
         let edited = match format {
             Log4jFormat::Log4jProperties => {
-                log4j::edit_properties(&text, root_level.as_deref(), default_appender, loggers).map_err(|cause| {
-                    Problem::PropertiesSyntax {
+                log4j::edit_properties(&text, root_level.as_deref(), default_appender, loggers)
+                    .map_err(|cause| Problem::PropertiesSyntax {
                         path: path.clone(),
                         cause,
-                    }
-                })
+                    })
             }
             Log4jFormat::Log4j2Yaml => log4j::edit_yaml(&text, root_level.as_deref(), loggers)
-                .map_err(|reason| Problem::InvalidLog4jYaml { path: path.clone(), reason }),
+                .map_err(|reason| Problem::InvalidLog4jYaml {
+                    path: path.clone(),
+                    reason,
+                }),
         };
         match edited {
             Ok(contents) => files.push(RenderedFile {
@@ -299,7 +345,11 @@ fn copy_other_mounted(
         if let Some(format) = format {
             let other = format.other();
             if *name == other.broker_file() || *name == other.tools_file() {
-                let expected = if *name == other.broker_file() { format.broker_file() } else { format.tools_file() };
+                let expected = if *name == other.broker_file() {
+                    format.broker_file()
+                } else {
+                    format.tools_file()
+                };
                 warnings.push(Warning::Log4jFormatMismatch {
                     file: name.clone(),
                     expected: expected.to_owned(),
@@ -324,4 +374,159 @@ fn copy_other_mounted(
         }
     }
     files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn input(env: &[(&str, &str)], mounted: &[(&str, FileRead)]) -> SetupInput {
+        SetupInput {
+            env: EnvSnapshot::from_pairs(env.iter().copied()),
+            paths: SetupPaths {
+                defaults: "/d".into(),
+                mounted: "/m".into(),
+                secrets: "/s".into(),
+            },
+            defaults: BTreeMap::from([(
+                SERVER_PROPERTIES.to_owned(),
+                b"default.config=1\n".to_vec(),
+            )]),
+            mounted: mounted
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                .collect(),
+            value_files: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn server_properties_comes_first_and_sources_are_recorded() {
+        let plan = plan_setup(&input(
+            &[("KAFKA_NODE_ID", "1")],
+            &[
+                ("a.conf", FileRead::Contents(b"a".to_vec())),
+                (
+                    SERVER_PROPERTIES,
+                    FileRead::Contents(b"num.partitions=2\n".to_vec()),
+                ),
+            ],
+        ))
+        .expect("valid");
+        assert_eq!(plan.files[0].name, SERVER_PROPERTIES);
+        assert_eq!(plan.files[1].name, "a.conf");
+        assert_eq!(
+            plan.sources["num.partitions"],
+            Source::File {
+                path: "/m/server.properties".into()
+            }
+        );
+        assert_eq!(
+            plan.sources["node.id"],
+            Source::Env {
+                env_var: "KAFKA_NODE_ID".into()
+            }
+        );
+        assert_eq!(plan.log4j_format, None);
+    }
+
+    #[test]
+    fn unreadable_mounted_file_is_a_problem_naming_it() {
+        let problems = plan_setup(&input(
+            &[],
+            &[(
+                "client.properties",
+                FileRead::Unreadable {
+                    reason: "Permission denied".into(),
+                },
+            )],
+        ))
+        .expect_err("unreadable");
+        assert_eq!(
+            problems.as_slice(),
+            &[Problem::FileUnreadable {
+                path: "/m/client.properties".into(),
+                reason: "Permission denied".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn missing_defaults_and_no_input_is_a_problem() {
+        let mut input = input(&[], &[]);
+        input.defaults.clear();
+        let problems = plan_setup(&input).expect_err("nothing to write");
+        assert_eq!(
+            problems.as_slice(),
+            &[Problem::NoServerProperties {
+                path: "/d/server.properties".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn secret_values_make_the_file_owner_only() {
+        let plan = plan_setup(&input(&[("KAFKA_SASL_JAAS_CONFIG", "x")], &[])).expect("valid");
+        assert!(plan.files[0].holds_secrets);
+        let plan = plan_setup(&input(&[("KAFKA_NODE_ID", "1")], &[])).expect("valid");
+        assert!(!plan.files[0].holds_secrets);
+    }
+
+    fn env_name() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "KAFKA_[A-Z_]{0,12}",
+            "KAFKA_CFG_[A-Z_]{0,8}",
+            "KAFKA_ENTRYPOINT_[A-Z_]{0,8}",
+            "KAFKA_[A-Z]{1,5}_FILE",
+            Just("KAFKA_LOG4J_LOGGERS".to_owned()),
+            Just("KAFKA_LOG4J_ROOT_LOGLEVEL".to_owned()),
+            Just("KAFKA_PROCESS_ROLES".to_owned()),
+            Just("KAFKA_LISTENERS".to_owned()),
+            Just("KAFKA_ADVERTISED_LISTENERS".to_owned()),
+            Just("KAFKA_SSL_KEYSTORE_FILENAME".to_owned()),
+            Just("KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME".to_owned()),
+            Just("HOSTNAME".to_owned()),
+        ]
+    }
+
+    fn file_read() -> impl Strategy<Value = FileRead> {
+        prop_oneof![
+            proptest::collection::vec(any::<u8>(), 0..64).prop_map(FileRead::Contents),
+            "\\PC{0,64}".prop_map(|s| FileRead::Contents(s.into_bytes())),
+            Just(FileRead::Present),
+            Just(FileRead::Missing),
+            Just(FileRead::Directory),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn no_input_makes_setup_panic(
+            env in proptest::collection::vec((env_name(), "\\PC{0,24}"), 0..12),
+            server in file_read(),
+            log4j in file_read(),
+            default_log4j in "\\PC{0,64}",
+            value_file in file_read(),
+            secret in file_read(),
+        ) {
+            let mut input = input(&[], &[(SERVER_PROPERTIES, server), (log4j::LOG4J2_YAML, log4j)]);
+            input.env = EnvSnapshot::from_pairs(env);
+            input.defaults.insert(log4j::LOG4J2_YAML.to_owned(), default_log4j.into_bytes());
+            for (var, _) in crate::value_files_to_read(&input.env) {
+                input.value_files.insert(var, value_file.clone());
+            }
+            for request in crate::secret_files_to_read(&input.env) {
+                input.secrets.insert(request.file_name, secret.clone());
+            }
+            let first = plan_setup(&input);
+            prop_assert_eq!(&first, &plan_setup(&input));
+            if let Ok(plan) = first {
+                let rendered = String::from_utf8(plan.files[0].contents.clone()).expect("rendered properties are text");
+                let reread = Properties::parse(&rendered).expect("rendered properties parse");
+                prop_assert_eq!(reread.iter().collect::<Vec<_>>(), plan.server_properties.iter().collect::<Vec<_>>());
+            }
+        }
+    }
 }

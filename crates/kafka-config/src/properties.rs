@@ -13,6 +13,7 @@
 //! leading blanks, the separators and comment characters of keys, and every non-ASCII character as
 //! `\uXXXX` (UTF-16 code units, as Java's own `store` does), since the file is read as ISO-8859-1.
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// A `.properties` file that does not follow Java's syntax.
@@ -100,6 +101,8 @@ enum Line {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Properties {
     lines: Vec<Line>,
+    /// Key → position of its entry in `lines`, so that merging hundreds of keys stays linear.
+    index: HashMap<String, usize>,
     duplicates: Vec<DuplicateKey>,
 }
 
@@ -155,22 +158,21 @@ impl Properties {
     /// The value of `key`, if set.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.lines.iter().find_map(|line| match line {
-            Line::Entry { key: k, value } if k == key => Some(value.as_str()),
-            _ => None,
-        })
+        match self.lines.get(*self.index.get(key)?) {
+            Some(Line::Entry { value, .. }) => Some(value.as_str()),
+            Some(Line::Comment(_) | Line::Blank) | None => None,
+        }
     }
 
     /// Sets `key` to `value`, in place when the key exists, otherwise appended at the end.
     pub fn set(&mut self, key: &str, value: &str) {
-        for line in &mut self.lines {
-            if let Line::Entry { key: k, value: v } = line {
-                if k == key {
-                    value.clone_into(v);
-                    return;
-                }
-            }
+        if let Some(&position) = self.index.get(key)
+            && let Some(Line::Entry { value: v, .. }) = self.lines.get_mut(position)
+        {
+            value.clone_into(v);
+            return;
         }
+        self.index.insert(key.to_owned(), self.lines.len());
         self.lines.push(Line::Entry {
             key: key.to_owned(),
             value: value.to_owned(),
@@ -179,11 +181,13 @@ impl Properties {
 
     /// Removes `key`, returning its value if it was set.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        let index = self
-            .lines
-            .iter()
-            .position(|line| matches!(line, Line::Entry { key: k, .. } if k == key))?;
-        match self.lines.remove(index) {
+        let position = self.index.remove(key)?;
+        for later in self.index.values_mut() {
+            if *later > position {
+                *later -= 1;
+            }
+        }
+        match self.lines.remove(position) {
             Line::Entry { value, .. } => Some(value),
             Line::Comment(_) | Line::Blank => None,
         }
@@ -324,84 +328,99 @@ fn is_blank(c: char) -> bool {
 impl Iterator for LogicalLines<'_> {
     type Item = LogicalLine;
 
+    /// Mirrors `java.util.Properties.LineReader.readLine` (JDK 9 and later): a `#` or `!` starts a
+    /// comment whenever the logical line is still empty, even after a continuation, and a logical
+    /// line that is empty at its end is skipped rather than read as an empty key.
     fn next(&mut self) -> Option<LogicalLine> {
-        self.chars.peek()?;
-        let start = self.line;
-        let mut raw = String::new();
-        // Leading blanks of the first natural line.
-        while let Some(&c) = self.chars.peek() {
-            if is_blank(c) {
-                raw.push(c);
-                self.chars.next();
-            } else {
-                break;
-            }
-        }
-        match self.chars.peek().copied() {
-            None => {
+        let mut text = String::new();
+        let mut indent = String::new();
+        let mut skip_blanks = true;
+        let mut appended_line_begin = false;
+        let mut preceding_backslash = false;
+        let mut start = self.line;
+        loop {
+            let Some(c) = self.chars.next() else {
+                if text.is_empty() {
+                    return None;
+                }
+                // At end of input a dangling continuation backslash is dropped.
+                if preceding_backslash {
+                    text.pop();
+                }
                 return Some(LogicalLine {
-                    kind: LogicalKind::Blank,
-                    text: String::new(),
+                    kind: LogicalKind::Entry,
+                    text,
                     line: start,
                 });
+            };
+            if skip_blanks {
+                if is_blank(c) {
+                    indent.push(c);
+                    continue;
+                }
+                if !appended_line_begin && (c == '\n' || c == '\r') {
+                    self.end_natural_line(c);
+                    return Some(LogicalLine {
+                        kind: LogicalKind::Blank,
+                        text: String::new(),
+                        line: start,
+                    });
+                }
+                skip_blanks = false;
+                appended_line_begin = false;
             }
-            Some(c @ ('\n' | '\r')) => {
-                self.chars.next();
-                self.end_natural_line(c);
-                return Some(LogicalLine {
-                    kind: LogicalKind::Blank,
-                    text: String::new(),
-                    line: start,
-                });
-            }
-            Some('#' | '!') => {
+            if text.is_empty() && (c == '#' || c == '!') {
                 // A comment runs to the end of its natural line; a final backslash does not continue it.
+                let mut comment = std::mem::take(&mut indent);
+                comment.push(c);
                 while let Some(c) = self.chars.next() {
                     if c == '\n' || c == '\r' {
                         self.end_natural_line(c);
                         break;
                     }
-                    raw.push(c);
+                    comment.push(c);
                 }
                 return Some(LogicalLine {
                     kind: LogicalKind::Comment,
-                    text: raw,
+                    text: comment,
                     line: start,
                 });
             }
-            Some(_) => {}
-        }
-        let mut text = String::new();
-        let mut preceding_backslash = false;
-        loop {
-            match self.chars.next() {
-                None => {
-                    // At end of input a dangling continuation backslash is dropped.
-                    if preceding_backslash {
-                        text.pop();
-                    }
-                    break;
+            if c != '\n' && c != '\r' {
+                text.push(c);
+                preceding_backslash = c == '\\' && !preceding_backslash;
+                continue;
+            }
+            let crlf = c == '\r' && self.chars.peek() == Some(&'\n');
+            self.end_natural_line(c);
+            if text.is_empty() {
+                skip_blanks = true;
+                indent.clear();
+                start = self.line;
+            } else if preceding_backslash {
+                text.pop();
+                // Java checks for end of input right after the `\n` or lone `\r`, before it
+                // treats the backslash as a continuation, so `key\<newline><EOF>` is still read
+                // (an empty `\<newline><EOF>` line even as the key ""); after `\r\n` it does not.
+                if !crlf && self.chars.peek().is_none() {
+                    return Some(LogicalLine {
+                        kind: LogicalKind::Entry,
+                        text,
+                        line: start,
+                    });
                 }
-                Some(c @ ('\n' | '\r')) => {
-                    self.end_natural_line(c);
-                    if !preceding_backslash {
-                        break;
-                    }
-                    text.pop();
-                    preceding_backslash = false;
-                    while self.chars.next_if(|&c| is_blank(c)).is_some() {}
-                }
-                Some(c) => {
-                    text.push(c);
-                    preceding_backslash = c == '\\' && !preceding_backslash;
-                }
+                preceding_backslash = false;
+                skip_blanks = true;
+                appended_line_begin = true;
+                indent.clear();
+            } else {
+                return Some(LogicalLine {
+                    kind: LogicalKind::Entry,
+                    text,
+                    line: start,
+                });
             }
         }
-        Some(LogicalLine {
-            kind: LogicalKind::Entry,
-            text,
-            line: start,
-        })
     }
 }
 
@@ -528,7 +547,10 @@ mod tests {
 
     #[test]
     fn key_without_value_is_empty_string() {
-        assert_eq!(entries("lonely\nother="), vec![pair("lonely", ""), pair("other", "")]);
+        assert_eq!(
+            entries("lonely\nother="),
+            vec![pair("lonely", ""), pair("other", "")]
+        );
     }
 
     #[test]
@@ -546,12 +568,18 @@ mod tests {
 
     #[test]
     fn continuation_joins_lines_and_drops_leading_blanks() {
-        assert_eq!(entries("a=one \\\n    two\\\n\tthree"), vec![pair("a", "one twothree")]);
+        assert_eq!(
+            entries("a=one \\\n    two\\\n\tthree"),
+            vec![pair("a", "one twothree")]
+        );
     }
 
     #[test]
     fn even_backslashes_do_not_continue() {
-        assert_eq!(entries("a=x\\\\\nb=y"), vec![pair("a", "x\\"), pair("b", "y")]);
+        assert_eq!(
+            entries("a=x\\\\\nb=y"),
+            vec![pair("a", "x\\"), pair("b", "y")]
+        );
     }
 
     #[test]
@@ -561,7 +589,24 @@ mod tests {
 
     #[test]
     fn empty_continuation_line_ends_logical_line() {
-        assert_eq!(entries("a=1\\\n\nb=2"), vec![pair("a", "1"), pair("b", "2")]);
+        assert_eq!(
+            entries("a=1\\\n\nb=2"),
+            vec![pair("a", "1"), pair("b", "2")]
+        );
+    }
+
+    #[test]
+    fn hash_after_continuation_of_an_empty_line_is_a_comment() {
+        // As JDK 9+ `LineReader`: the logical line is still empty, so `#` starts a comment.
+        assert_eq!(entries("\\\n# not a key\nx=1"), vec![pair("x", "1")]);
+    }
+
+    #[test]
+    fn logical_line_empty_after_continuation_is_skipped() {
+        assert_eq!(
+            entries("=kept\n\\\n\nnext"),
+            vec![pair("", "kept"), pair("next", "")]
+        );
     }
 
     #[test]
@@ -571,7 +616,10 @@ mod tests {
 
     #[test]
     fn cr_and_crlf_end_lines() {
-        assert_eq!(entries("a=1\rb=2\r\nc=3"), vec![pair("a", "1"), pair("b", "2"), pair("c", "3")]);
+        assert_eq!(
+            entries("a=1\rb=2\r\nc=3"),
+            vec![pair("a", "1"), pair("b", "2"), pair("c", "3")]
+        );
         assert_eq!(entries("a=1\\\r\n  2"), vec![pair("a", "12")]);
     }
 
@@ -621,6 +669,12 @@ mod tests {
         assert_eq!(parsed.render(), "# head\na=9\nb=2\nc=3\n");
         assert_eq!(parsed.remove("b"), Some("2".to_owned()));
         assert_eq!(parsed.render(), "# head\na=9\nc=3\n");
+        assert_eq!(
+            (parsed.get("a"), parsed.get("b"), parsed.get("c")),
+            (Some("9"), None, Some("3"))
+        );
+        parsed.set("c", "4");
+        assert_eq!(parsed.render(), "# head\na=9\nc=4\n");
     }
 
     #[test]
@@ -637,7 +691,10 @@ mod tests {
     fn writer_keeps_listener_values_readable() {
         let mut props = Properties::new();
         props.set("listeners", "PLAINTEXT://:9092,CONTROLLER://0.0.0.0:9093");
-        assert_eq!(props.render(), "listeners=PLAINTEXT://:9092,CONTROLLER://0.0.0.0:9093\n");
+        assert_eq!(
+            props.render(),
+            "listeners=PLAINTEXT://:9092,CONTROLLER://0.0.0.0:9093\n"
+        );
     }
 
     #[test]

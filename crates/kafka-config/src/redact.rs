@@ -15,9 +15,15 @@ pub const MASK: &str = "******";
 #[must_use]
 pub fn is_secret_key(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["password", "secret", "credential", "sasl.jaas.config", "keystore.key"]
-        .iter()
-        .any(|word| key.contains(word))
+    [
+        "password",
+        "secret",
+        "credential",
+        "sasl.jaas.config",
+        "keystore.key",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
 }
 
 /// The value to show for `key`.
@@ -32,7 +38,11 @@ pub fn shown_value<'a>(key: &str, value: &'a str) -> &'a str {
 pub fn render_effective(properties: &Properties, sources: &BTreeMap<String, Source>) -> String {
     let mut out = String::new();
     for (key, value) in properties.iter() {
-        let line = format!("{}={}", escape_key(key), escape_value(shown_value(key, value)));
+        let line = format!(
+            "{}={}",
+            escape_key(key),
+            escape_value(shown_value(key, value))
+        );
         let source = sources
             .get(key)
             .map_or_else(|| "unknown".to_owned(), |s| format!("{} {s}", s.kind()));
@@ -70,7 +80,12 @@ mod tests {
         properties.set("node.id", "1");
         properties.set("ssl.keystore.password", "hunter2");
         let sources = BTreeMap::from([
-            ("node.id".to_owned(), Source::Env { env_var: "KAFKA_NODE_ID".into() }),
+            (
+                "node.id".to_owned(),
+                Source::Env {
+                    env_var: "KAFKA_NODE_ID".into(),
+                },
+            ),
             (
                 "ssl.keystore.password".to_owned(),
                 Source::Secret {

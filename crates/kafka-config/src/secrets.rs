@@ -46,7 +46,13 @@ const TRUSTSTORE_PASSWORD: SslHelper = SslHelper {
     key: "ssl.truststore.password",
     is_password: true,
 };
-const HELPERS: [&SslHelper; 5] = [&KEYSTORE, &KEYSTORE_PASSWORD, &KEY_PASSWORD, &TRUSTSTORE, &TRUSTSTORE_PASSWORD];
+const HELPERS: [&SslHelper; 5] = [
+    &KEYSTORE,
+    &KEYSTORE_PASSWORD,
+    &KEY_PASSWORD,
+    &TRUSTSTORE,
+    &TRUSTSTORE_PASSWORD,
+];
 
 /// A file in the secrets directory that the binary must read (or only check) for setup.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,11 +71,13 @@ pub fn secret_files_to_read(env: &crate::env::EnvSnapshot) -> Vec<SecretFileRequ
     HELPERS
         .iter()
         .filter_map(|helper| {
-            env.get(helper.env_var).filter(|v| !v.is_empty()).map(|file_name| SecretFileRequest {
-                env_var: helper.env_var.to_owned(),
-                file_name: file_name.to_owned(),
-                needs_contents: helper.is_password,
-            })
+            env.get(helper.env_var)
+                .filter(|v| !v.is_empty())
+                .map(|file_name| SecretFileRequest {
+                    env_var: helper.env_var.to_owned(),
+                    file_name: file_name.to_owned(),
+                    needs_contents: helper.is_password,
+                })
         })
         .collect()
 }
@@ -87,7 +95,9 @@ fn listener_protocols(merged: &MergedServerProperties) -> Vec<String> {
         .map(|map| {
             map.split(',')
                 .filter_map(|pair| pair.split_once(':'))
-                .map(|(name, protocol)| (name.trim().to_uppercase(), protocol.trim().to_uppercase()))
+                .map(|(name, protocol)| {
+                    (name.trim().to_uppercase(), protocol.trim().to_uppercase())
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -107,7 +117,10 @@ fn listener_protocols(merged: &MergedServerProperties) -> Vec<String> {
 
 /// Whether any key ending in `suffix` is already set (also `listener.name.x.<suffix>`).
 fn configured(merged: &MergedServerProperties, suffix: &str) -> bool {
-    merged.properties.iter().any(|(key, _)| key == suffix || key.ends_with(&format!(".{suffix}")))
+    merged
+        .properties
+        .iter()
+        .any(|(key, _)| key == suffix || key.ends_with(&format!(".{suffix}")))
 }
 
 /// Applies the SSL helper variables when a listener uses SSL.
@@ -120,7 +133,9 @@ pub(crate) fn apply_ssl_secrets(
     warnings: &mut Vec<Warning>,
 ) {
     let set = |helper: &SslHelper| env.get(helper.env_var).filter(|v| !v.is_empty());
-    let uses_ssl = listener_protocols(merged).iter().any(|p| p == "SSL" || p == "SASL_SSL");
+    let uses_ssl = listener_protocols(merged)
+        .iter()
+        .any(|p| p == "SSL" || p == "SASL_SSL");
     if !uses_ssl {
         for helper in HELPERS {
             if set(helper).is_some() {
@@ -194,6 +209,156 @@ pub(crate) fn apply_ssl_secrets(
             Source::Secret {
                 env_var: helper.env_var.to_owned(),
             },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merge::resolve_env;
+    use crate::properties::Properties;
+
+    fn apply(
+        env: &[(&str, &str)],
+        secrets: &[(&str, FileRead)],
+        listeners: &str,
+    ) -> (MergedServerProperties, Vec<Problem>, Vec<Warning>) {
+        let snapshot = crate::env::EnvSnapshot::from_pairs(env.iter().copied());
+        let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+        let resolved = resolve_env(&snapshot, &BTreeMap::new(), &mut problems, &mut warnings);
+        let mut properties = Properties::new();
+        properties.set("listeners", listeners);
+        let mut merged = MergedServerProperties {
+            properties,
+            sources: BTreeMap::new(),
+        };
+        let secrets = secrets
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect();
+        apply_ssl_secrets(
+            &resolved,
+            &secrets,
+            "/etc/kafka/secrets/",
+            &mut merged,
+            &mut problems,
+            &mut warnings,
+        );
+        (merged, problems, warnings)
+    }
+
+    const HELPERS_SET: [(&str, &str); 3] = [
+        ("KAFKA_SSL_KEYSTORE_FILENAME", "ks.jks"),
+        ("KAFKA_SSL_KEYSTORE_CREDENTIALS", "ks_creds"),
+        ("KAFKA_SSL_KEY_CREDENTIALS", "key_creds"),
+    ];
+
+    #[test]
+    fn passwords_lose_only_their_final_newline() {
+        let (merged, problems, _) = apply(
+            &HELPERS_SET,
+            &[
+                ("ks.jks", FileRead::Present),
+                ("ks_creds", FileRead::Contents(b"pa ss\n\n".to_vec())),
+                ("key_creds", FileRead::Contents(b"k\r\n".to_vec())),
+            ],
+            "SSL://:9093",
+        );
+        assert_eq!(problems, vec![]);
+        assert_eq!(
+            merged.properties.get("ssl.keystore.location"),
+            Some("/etc/kafka/secrets/ks.jks")
+        );
+        assert_eq!(
+            merged.properties.get("ssl.keystore.password"),
+            Some("pa ss\n")
+        );
+        assert_eq!(merged.properties.get("ssl.key.password"), Some("k"));
+    }
+
+    #[test]
+    fn custom_listener_name_mapped_to_sasl_ssl_uses_ssl() {
+        let (mut merged, _, _) = apply(&[], &[], "EXTERNAL://:9094");
+        merged
+            .properties
+            .set("listener.security.protocol.map", "EXTERNAL:SASL_SSL");
+        assert!(listener_protocols(&merged).contains(&"SASL_SSL".to_owned()));
+    }
+
+    #[test]
+    fn keystore_set_as_property_needs_no_helper() {
+        let (mut merged, _, _) = apply(&[], &[], "SSL://:9093");
+        merged
+            .properties
+            .set("ssl.keystore.location", "/elsewhere/ks.p12");
+        let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+        let resolved = resolve_env(
+            &crate::env::EnvSnapshot::default(),
+            &BTreeMap::new(),
+            &mut problems,
+            &mut warnings,
+        );
+        apply_ssl_secrets(
+            &resolved,
+            &BTreeMap::new(),
+            "/s",
+            &mut merged,
+            &mut problems,
+            &mut warnings,
+        );
+        assert_eq!(problems, vec![]);
+    }
+
+    #[test]
+    fn missing_keystore_helper_with_ssl_listener_is_an_error() {
+        let (_, problems, _) = apply(&[], &[], "SSL://:9093");
+        assert_eq!(
+            problems,
+            vec![Problem::SslSettingMissing {
+                env_var: "KAFKA_SSL_KEYSTORE_FILENAME".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn binary_credentials_file_is_an_error_without_its_content() {
+        let (_, problems, _) = apply(
+            &HELPERS_SET,
+            &[
+                ("ks.jks", FileRead::Present),
+                ("ks_creds", FileRead::Contents(vec![0, 1, 2])),
+                ("key_creds", FileRead::Directory),
+            ],
+            "SSL://:9093",
+        );
+        assert_eq!(
+            problems,
+            vec![
+                Problem::SecretFileUnreadable {
+                    env_var: "KAFKA_SSL_KEYSTORE_CREDENTIALS".into(),
+                    path: "/etc/kafka/secrets/ks_creds".into(),
+                    reason: "not a text file".into()
+                },
+                Problem::SecretFileUnreadable {
+                    env_var: "KAFKA_SSL_KEY_CREDENTIALS".into(),
+                    path: "/etc/kafka/secrets/key_creds".into(),
+                    reason: "it is a directory".into()
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn secret_file_requests_ask_contents_only_for_passwords() {
+        let env = crate::env::EnvSnapshot::from_pairs(HELPERS_SET);
+        let requests = secret_files_to_read(&env);
+        assert_eq!(
+            requests
+                .iter()
+                .map(|r| (r.file_name.as_str(), r.needs_contents))
+                .collect::<Vec<_>>(),
+            [("ks.jks", false), ("ks_creds", true), ("key_creds", true)]
         );
     }
 }

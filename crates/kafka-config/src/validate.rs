@@ -16,9 +16,6 @@ pub(crate) struct KeyCatalog {
     pub(crate) closest: fn(&str) -> Option<&'static str>,
 }
 
-/// Keys under these prefixes are per-listener or per-mechanism overrides of catalog keys.
-const OVERRIDE_PREFIXES: &[&str] = &["listener.name."];
-
 /// Warns (or, when strict, fails) on keys from the environment or the mounted file that Kafka
 /// does not know.
 pub(crate) fn check_known_keys(
@@ -30,7 +27,6 @@ pub(crate) fn check_known_keys(
 ) {
     for (key, origin) in sources {
         if matches!(origin, Source::Default { .. } | Source::Secret { .. })
-            || OVERRIDE_PREFIXES.iter().any(|prefix| key.starts_with(prefix))
             || (catalog.is_known)(key)
         {
             continue;
@@ -38,9 +34,17 @@ pub(crate) fn check_known_keys(
         let suggestion = (catalog.closest)(key).map(str::to_owned);
         let (key, origin) = (key.clone(), origin.clone());
         if strict {
-            problems.push(Problem::UnknownProperty { key, origin, suggestion });
+            problems.push(Problem::UnknownProperty {
+                key,
+                origin,
+                suggestion,
+            });
         } else {
-            warnings.push(Warning::UnknownProperty { key, origin, suggestion });
+            warnings.push(Warning::UnknownProperty {
+                key,
+                origin,
+                suggestion,
+            });
         }
     }
 }
@@ -76,13 +80,21 @@ fn name_list(value: Option<&str>) -> Vec<String> {
 /// The KRaft sanity rules: `process.roles` values, `node.id` an integer, a controller listener,
 /// no broker listener advertised by a controller-only node, every listener name mapped to a
 /// security protocol.
-pub(crate) fn check_kraft(properties: &Properties, sources: &BTreeMap<String, Source>, problems: &mut Vec<Problem>) {
+pub(crate) fn check_kraft(
+    properties: &Properties,
+    sources: &BTreeMap<String, Source>,
+    problems: &mut Vec<Problem>,
+) {
     let origin = |key: &str| {
         sources.get(key).cloned().unwrap_or(Source::Default {
             path: String::new(),
         })
     };
-    let listeners = listener_names("listeners", properties.get("listeners").unwrap_or_default(), problems);
+    let listeners = listener_names(
+        "listeners",
+        properties.get("listeners").unwrap_or_default(),
+        problems,
+    );
     let advertised = listener_names(
         "advertised.listeners",
         properties.get("advertised.listeners").unwrap_or_default(),
@@ -90,17 +102,21 @@ pub(crate) fn check_kraft(properties: &Properties, sources: &BTreeMap<String, So
     );
     let controllers = name_list(properties.get("controller.listener.names"));
 
-    if let Some(node_id) = properties.get("node.id") {
-        if node_id.trim().parse::<u32>().is_err() {
-            problems.push(Problem::InvalidNodeId {
-                value: node_id.to_owned(),
-                origin: origin("node.id"),
-            });
-        }
+    if let Some(node_id) = properties.get("node.id")
+        && node_id.trim().parse::<u32>().is_err()
+    {
+        problems.push(Problem::InvalidNodeId {
+            value: node_id.to_owned(),
+            origin: origin("node.id"),
+        });
     }
 
     if let Some(roles_value) = properties.get("process.roles") {
-        let roles: Vec<&str> = roles_value.split(',').map(str::trim).filter(|r| !r.is_empty()).collect();
+        let roles: Vec<&str> = roles_value
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .collect();
         let valid = !roles.is_empty()
             && roles.iter().all(|r| matches!(*r, "broker" | "controller"))
             && !(roles.len() == 2 && roles[0] == roles[1])
@@ -140,8 +156,17 @@ pub(crate) fn check_kraft(properties: &Properties, sources: &BTreeMap<String, So
         .into_iter()
         .map(|n| ("listeners", n))
         .chain(advertised.into_iter().map(|n| ("advertised.listeners", n)))
-        .chain(controllers.iter().cloned().map(|n| ("controller.listener.names", n)))
-        .chain(name_list(properties.get("inter.broker.listener.name")).into_iter().map(|n| ("inter.broker.listener.name", n)))
+        .chain(
+            controllers
+                .iter()
+                .cloned()
+                .map(|n| ("controller.listener.names", n)),
+        )
+        .chain(
+            name_list(properties.get("inter.broker.listener.name"))
+                .into_iter()
+                .map(|n| ("inter.broker.listener.name", n)),
+        )
         .collect();
     let mapped: Vec<String> = match properties.get("listener.security.protocol.map") {
         Some(map) => map
@@ -202,20 +227,34 @@ mod tests {
     }
 
     fn check_keys(pairs: &[(&str, Source)], strict: bool) -> (Vec<Problem>, Vec<Warning>) {
-        let sources = pairs.iter().map(|(k, s)| ((*k).to_owned(), s.clone())).collect();
+        let sources = pairs
+            .iter()
+            .map(|(k, s)| ((*k).to_owned(), s.clone()))
+            .collect();
         let (mut problems, mut warnings) = (Vec::new(), Vec::new());
-        let catalog = KeyCatalog { is_known: known, closest };
+        let catalog = KeyCatalog {
+            is_known: known,
+            closest,
+        };
         check_known_keys(&sources, strict, &catalog, &mut problems, &mut warnings);
         (problems, warnings)
     }
 
     fn env(var: &str) -> Source {
-        Source::Env { env_var: var.into() }
+        Source::Env {
+            env_var: var.into(),
+        }
     }
 
     #[test]
     fn unknown_env_key_warns_with_suggestion() {
-        let (problems, warnings) = check_keys(&[("listenres", env("KAFKA_LISTENRES")), ("node.id", env("KAFKA_NODE_ID"))], false);
+        let (problems, warnings) = check_keys(
+            &[
+                ("listenres", env("KAFKA_LISTENRES")),
+                ("node.id", env("KAFKA_NODE_ID")),
+            ],
+            false,
+        );
         assert_eq!(problems, vec![]);
         assert_eq!(
             warnings,
@@ -242,11 +281,16 @@ mod tests {
     }
 
     #[test]
-    fn defaults_secrets_and_listener_overrides_are_not_checked() {
+    fn defaults_and_secrets_are_not_checked() {
         let (problems, warnings) = check_keys(
             &[
                 ("odd.default", Source::Default { path: "/d".into() }),
-                ("listener.name.internal.ssl.keystore.location", env("KAFKA_LISTENER_NAME_INTERNAL_SSL_KEYSTORE_LOCATION")),
+                (
+                    "odd.secret",
+                    Source::Secret {
+                        env_var: "KAFKA_SSL_KEY_CREDENTIALS".into(),
+                    },
+                ),
             ],
             true,
         );
@@ -261,7 +305,9 @@ mod tests {
     #[test]
     fn process_roles_must_be_broker_or_controller() {
         let problems = kraft(&COMBINED.replace("broker,controller", "broker,zookeeper"));
-        assert!(matches!(&problems[..], [Problem::InvalidProcessRoles { value, .. }] if value == "broker,zookeeper"));
+        assert!(
+            matches!(&problems[..], [Problem::InvalidProcessRoles { value, .. }] if value == "broker,zookeeper")
+        );
     }
 
     #[test]
@@ -281,14 +327,21 @@ mod tests {
     #[test]
     fn controller_must_listen_on_its_controller_listener() {
         let problems = kraft(&COMBINED.replace(",CONTROLLER://:9093", ""));
-        assert_eq!(problems, vec![Problem::ControllerListenerNotListening { name: "CONTROLLER".into() }]);
+        assert_eq!(
+            problems,
+            vec![Problem::ControllerListenerNotListening {
+                name: "CONTROLLER".into()
+            }]
+        );
     }
 
     #[test]
     fn controller_only_node_must_not_advertise_broker_listeners() {
         let text = "process.roles=controller\nnode.id=1\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://:9093\nadvertised.listeners=PLAINTEXT://localhost:9092\n";
         let problems = kraft(text);
-        assert!(matches!(&problems[..], [Problem::ControllerAdvertisesListener { name, .. }] if name == "PLAINTEXT"));
+        assert!(
+            matches!(&problems[..], [Problem::ControllerAdvertisesListener { name, .. }] if name == "PLAINTEXT")
+        );
     }
 
     #[test]
@@ -305,7 +358,10 @@ mod tests {
 
     #[test]
     fn without_a_map_standard_names_and_controller_listeners_are_fine() {
-        let text = COMBINED.replace("listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n", "");
+        let text = COMBINED.replace(
+            "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n",
+            "",
+        );
         assert_eq!(kraft(&text), vec![]);
     }
 

@@ -1,14 +1,427 @@
-//! `cds` subcommand (skeleton; owned by its implementer).
+//! `cds-train` (image build only, SPEC §4.5): run Kafka once with `-XX:ArchiveClassesAtExit` so the
+//! JVM writes a class-data-sharing archive of every class a broker loads, which `run` then maps
+//! with `-XX:SharedArchiveFile` for a faster start.
+//!
+//! It follows upstream's `docker/jvm/jsa_launch`: format storage, start the broker with the
+//! archive flag, create a topic, produce and consume through the distribution's own CLI tools (so
+//! the client and broker code paths are loaded too), stop the broker with SIGTERM and check that
+//! the archive was written. Unlike upstream it waits for the broker with `kafka-entrypoint health`
+//! instead of sleeping, keeps the training data in a scratch directory (never in the image's data
+//! volume), and supervises every child: our signals are forwarded, and on failure the broker is
+//! stopped before we exit.
 
-use std::process::ExitCode;
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use nix::sys::signal::Signal;
 
 use crate::EnvSnapshot;
+use crate::launch::{self, Cds, LaunchInputs};
+use crate::process::Supervisor;
+use crate::run::report;
 
-/// Arguments of the `cds` subcommand.
+/// How long the broker may take to stop after SIGTERM before it is killed.
+const STOP_GRACE: Duration = Duration::from_secs(60);
+/// Pause between two health checks while the broker starts.
+const HEALTH_INTERVAL: Duration = Duration::from_millis(250);
+
+/// The long `--help` of the subcommand: what it does, exit codes, examples.
+const CDS_TRAIN_HELP: &str = "\
+Formats storage in a scratch directory, starts the broker with
+`-XX:ArchiveClassesAtExit=ARCHIVE`, waits until `kafka-entrypoint health` passes, creates a
+topic, produces and consumes `--records` records with the distribution's
+`kafka-console-producer.sh`/`kafka-console-consumer.sh`, stops the broker with SIGTERM and
+checks that the archive exists and is not empty. Progress goes to stderr.
+
+Exit codes: 0 when the archive was written, 1 otherwise.
+
+Examples:
+
+  $ kafka-entrypoint cds-train --archive /opt/kafka/kafka.jsa
+
+  $ kafka-entrypoint cds-train --archive /tmp/kafka.jsa --kafka-home /tmp/kafka_2.13-4.1.0";
+
+/// Arguments of `cds-train`.
 #[derive(Debug, clap::Args)]
-pub(crate) struct CdsTrainArgs {}
+#[command(after_long_help = CDS_TRAIN_HELP)]
+pub(crate) struct CdsTrainArgs {
+    /// Where the JVM writes the archive [image: `/opt/kafka/kafka.jsa`].
+    #[arg(long, value_name = "PATH")]
+    archive: PathBuf,
+    /// The Kafka distribution [image: `/opt/kafka`].
+    #[arg(
+        long,
+        env = "KAFKA_HOME",
+        value_name = "DIR",
+        default_value = "/opt/kafka"
+    )]
+    kafka_home: PathBuf,
+    /// A single-node KRaft config to train with [default: KAFKA_HOME/config/kraft/server.properties
+    /// when it exists (Kafka 3.x), else KAFKA_HOME/config/server.properties]. Its `log.dirs` and
+    /// `metadata.log.dir` are replaced by a scratch directory.
+    #[arg(long, value_name = "PATH")]
+    config: Option<PathBuf>,
+    /// The broker address the CLI tools connect to.
+    #[arg(long, value_name = "HOST:PORT", default_value = "localhost:9092")]
+    bootstrap_server: String,
+    /// How many records to produce and consume.
+    #[arg(long, value_name = "N", default_value_t = 300)]
+    records: u32,
+    /// How long the broker may take to answer its health check, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120)]
+    start_timeout: u64,
+}
 
 /// Runs the subcommand.
-pub(crate) fn main(_args: &CdsTrainArgs, _env: &EnvSnapshot) -> ExitCode {
-    ExitCode::FAILURE
+pub(crate) fn main(args: &CdsTrainArgs, env: &EnvSnapshot) -> ExitCode {
+    let scratch = std::env::temp_dir().join(format!("kafka-cds-train-{}", std::process::id()));
+    let outcome = train(args, env, &scratch);
+    // The scratch directory holds only training data; failing to remove it is not worth failing.
+    let _ = std::fs::remove_dir_all(&scratch);
+    match outcome {
+        Ok(bytes) => {
+            progress(&format!(
+                "wrote `{}` ({bytes} bytes)",
+                args.archive.display()
+            ));
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            // A JVM that exits for any reason writes the archive; a failed run's must not ship.
+            let _ = std::fs::remove_file(&args.archive);
+            report(
+                &error.context("CDS training failed; no archive was made"),
+                1,
+            )
+        }
+    }
+}
+
+fn progress(line: &str) {
+    // Progress is best effort; a closed stderr must not fail the training.
+    let _ = writeln!(io::stderr().lock(), "cds-train: {line}");
+}
+
+/// Trains and returns the archive's size.
+fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Result<u64> {
+    let config = match &args.config {
+        Some(config) => config.clone(),
+        None => default_config(&args.kafka_home),
+    };
+    let original = std::fs::read_to_string(&config)
+        .with_context(|| format!("failed to read `{}`", config.display()))?;
+    let data_dir = scratch.join("data");
+    let logs_dir = scratch.join("logs");
+    for dir in [scratch, &data_dir, &logs_dir] {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    }
+    let training_config = scratch.join("server.properties");
+    std::fs::write(&training_config, training_properties(&original, &data_dir))
+        .with_context(|| format!("failed to write `{}`", training_config.display()))?;
+    match std::fs::remove_file(&args.archive) {
+        Ok(()) => progress(&format!("removed the old `{}`", args.archive.display())),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("failed to remove `{}`", args.archive.display()));
+        }
+    }
+
+    // Everything Kafka writes besides the archive stays in the scratch directory.
+    let mut env = env.clone();
+    env.retain(|(key, _)| key != "LOG_DIR");
+    env.push((OsString::from("LOG_DIR"), logs_dir.into_os_string()));
+
+    let mut supervisor = Supervisor::new()?;
+    format_storage(&mut supervisor, args, &env, &original, &training_config)?;
+
+    let inputs = LaunchInputs {
+        kafka_home: &args.kafka_home,
+        final_configs_dir: scratch,
+        log4j: None,
+        cds: Cds::Record(&args.archive),
+    };
+    let command = launch::launch_command(&inputs, &env, || None)?;
+    progress(&format!(
+        "starting Kafka with `-XX:ArchiveClassesAtExit={}`",
+        args.archive.display()
+    ));
+    let broker = supervisor.spawn(&mut command.to_command())?;
+    let exercised = exercise(&mut supervisor, &broker, args, &env, &training_config);
+    progress("stopping Kafka (SIGTERM)");
+    let stopped = stop(&mut supervisor, &broker);
+    exercised?;
+    let code = stopped?;
+    progress(&format!("Kafka exited with code {code}"));
+
+    let size = match std::fs::metadata(&args.archive) {
+        Ok(metadata) => metadata.len(),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => bail!(
+            "Kafka stopped but wrote no archive at `{}`\nhelp: the JVM must support \
+             `-XX:ArchiveClassesAtExit` (JDK 13+) and be able to write there",
+            args.archive.display()
+        ),
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("failed to read `{}`", args.archive.display()));
+        }
+    };
+    if size == 0 {
+        bail!("the archive `{}` is empty", args.archive.display());
+    }
+    Ok(size)
+}
+
+/// Kafka 3.x keeps its KRaft example under `config/kraft/`; 4.x has only KRaft in `config/`.
+fn default_config(kafka_home: &Path) -> PathBuf {
+    let kraft = kafka_home
+        .join("config")
+        .join("kraft")
+        .join("server.properties");
+    if kraft.is_file() {
+        kraft
+    } else {
+        kafka_home.join("config").join("server.properties")
+    }
+}
+
+/// The training config: the given file with its data directories moved to `data_dir`.
+/// `java.util.Properties` keeps the last value of a key, so appending is enough.
+fn training_properties(original: &str, data_dir: &Path) -> String {
+    let dir = data_dir.display().to_string().replace('\\', "\\\\");
+    let mut text = original.to_owned();
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+    text.push_str(&format!(
+        "\n# kafka-entrypoint cds-train: training data stays out of the image\n\
+         log.dirs={dir}\nmetadata.log.dir={dir}\n"
+    ));
+    text
+}
+
+/// Formats the scratch storage with the distribution's `kafka-storage.sh`, as `jsa_launch` does.
+/// A dynamic quorum (`controller.quorum.bootstrap.servers`, no static voters) needs
+/// `--standalone` on a single combined node.
+fn format_storage(
+    supervisor: &mut Supervisor,
+    args: &CdsTrainArgs,
+    env: &EnvSnapshot,
+    original: &str,
+    training_config: &Path,
+) -> anyhow::Result<()> {
+    // 22 base64url characters (16 bytes): a valid, fixed cluster id for throw-away data.
+    let cluster_id = "cds-train-cluster-000w";
+    let mut command = tool(&args.kafka_home, "kafka-storage.sh", env);
+    command
+        .args(["format", "--cluster-id", cluster_id, "--config"])
+        .arg(training_config);
+    let has_static_voters = original.lines().any(|line| {
+        line.trim_start().starts_with("controller.quorum.voters")
+            && line
+                .split_once('=')
+                .is_some_and(|(_, value)| !value.trim().is_empty())
+    });
+    if !has_static_voters {
+        command.arg("--standalone");
+    }
+    progress("formatting scratch storage with `kafka-storage.sh format`");
+    run_tool(supervisor, &mut command, None, Duration::from_secs(120))
+}
+
+/// Waits for health, then creates a topic, produces and consumes.
+fn exercise(
+    supervisor: &mut Supervisor,
+    broker: &Child,
+    args: &CdsTrainArgs,
+    env: &EnvSnapshot,
+    training_config: &Path,
+) -> anyhow::Result<()> {
+    wait_healthy(
+        supervisor,
+        broker,
+        training_config,
+        Duration::from_secs(args.start_timeout),
+    )?;
+    let topic = "cds-train";
+    let mut create = tool(&args.kafka_home, "kafka-topics.sh", env);
+    create.args([
+        "--create",
+        "--topic",
+        topic,
+        "--bootstrap-server",
+        &args.bootstrap_server,
+    ]);
+    run_tool(supervisor, &mut create, None, Duration::from_secs(120))?;
+    progress(&format!("created topic `{topic}`"));
+
+    let records: String = (0..args.records)
+        .map(|i| format!("cds-train record {i}\n"))
+        .collect();
+    let mut produce = tool(&args.kafka_home, "kafka-console-producer.sh", env);
+    produce.args([
+        "--topic",
+        topic,
+        "--bootstrap-server",
+        &args.bootstrap_server,
+    ]);
+    run_tool(
+        supervisor,
+        &mut produce,
+        Some(records.as_bytes()),
+        Duration::from_secs(120),
+    )?;
+    progress(&format!("produced {} records", args.records));
+
+    let mut consume = tool(&args.kafka_home, "kafka-console-consumer.sh", env);
+    consume
+        .args([
+            "--topic",
+            topic,
+            "--from-beginning",
+            "--bootstrap-server",
+            &args.bootstrap_server,
+        ])
+        .args([
+            "--max-messages",
+            &args.records.to_string(),
+            "--timeout-ms",
+            "60000",
+        ]);
+    run_tool(supervisor, &mut consume, None, Duration::from_secs(120))?;
+    progress(&format!("consumed from `{topic}`"));
+    Ok(())
+}
+
+/// Runs `kafka-entrypoint health` against the training config until it passes.
+fn wait_healthy(
+    supervisor: &mut Supervisor,
+    broker: &Child,
+    config: &Path,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let myself = std::env::current_exe().context("failed to find the kafka-entrypoint binary")?;
+    loop {
+        let mut health = Command::new(&myself);
+        health
+            .arg("health")
+            .arg("--config")
+            .arg(config)
+            .args(["--timeout", "2s"]);
+        health.stdout(Stdio::null()).stderr(Stdio::null());
+        let check = supervisor.spawn(&mut health)?;
+        if supervisor.wait(&check, None)? == Some(0) {
+            progress(&format!(
+                "Kafka answered ApiVersions after {:.1} s",
+                started.elapsed().as_secs_f64()
+            ));
+            return Ok(());
+        }
+        if let Some(code) = supervisor.wait(broker, Some(HEALTH_INTERVAL))? {
+            bail!(
+                "Kafka exited with code {code} before answering its health check; see its output above"
+            );
+        }
+        if started.elapsed() > timeout {
+            bail!(
+                "Kafka did not answer its health check within {} s\nhelp: raise `--start-timeout` \
+                 or check the broker's output above",
+                timeout.as_secs()
+            );
+        }
+    }
+}
+
+/// A distribution CLI tool with the given environment; its stdout is not ours to print.
+fn tool(kafka_home: &Path, script: &str, env: &EnvSnapshot) -> Command {
+    let mut command = Command::new(kafka_home.join("bin").join(script));
+    command
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .stdout(Stdio::null());
+    command
+}
+
+/// Runs a tool to completion (feeding `stdin` when given) and fails unless it exits 0.
+fn run_tool(
+    supervisor: &mut Supervisor,
+    command: &mut Command,
+    stdin: Option<&[u8]>,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    command.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
+    let mut child = supervisor.spawn(command)?;
+    if let (Some(bytes), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(bytes)
+            .with_context(|| format!("failed to write to `{program}`"))?;
+    }
+    match supervisor.wait(&child, Some(timeout))? {
+        Some(0) => Ok(()),
+        Some(code) => bail!("`{program}` exited with code {code}; see its output above"),
+        None => {
+            supervisor.signal(&child, Signal::SIGKILL)?;
+            supervisor.wait(&child, None)?;
+            bail!("`{program}` did not finish within {} s", timeout.as_secs())
+        }
+    }
+}
+
+/// Sends SIGTERM and waits for the broker to exit (SIGKILL after [`STOP_GRACE`]).
+fn stop(supervisor: &mut Supervisor, broker: &Child) -> anyhow::Result<i32> {
+    if !supervisor.is_running(broker)? {
+        // It already exited; its code was reaped and is reported by the wait below.
+        return supervisor
+            .wait(broker, Some(Duration::ZERO))?
+            .context("internal error: the broker was reaped but its exit code was lost");
+    }
+    supervisor.signal(broker, Signal::SIGTERM)?;
+    if let Some(code) = supervisor.wait(broker, Some(STOP_GRACE))? {
+        return Ok(code);
+    }
+    supervisor.signal(broker, Signal::SIGKILL)?;
+    supervisor.wait(broker, None)?;
+    bail!(
+        "Kafka did not stop within {} s of SIGTERM and was killed",
+        STOP_GRACE.as_secs()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn training_config_moves_the_data_directories_last() {
+        let text =
+            training_properties("node.id=1\nlog.dirs=/var/lib/kafka/data", Path::new("/t/d"));
+        assert_eq!(
+            text,
+            "node.id=1\nlog.dirs=/var/lib/kafka/data\n\n# kafka-entrypoint cds-train: training \
+             data stays out of the image\nlog.dirs=/t/d\nmetadata.log.dir=/t/d\n"
+        );
+    }
+
+    #[test]
+    fn default_config_prefers_the_3x_kraft_example() {
+        let home = tempfile::tempdir().unwrap();
+        let kraft = home.path().join("config/kraft");
+        assert_eq!(
+            default_config(home.path()),
+            home.path().join("config/server.properties")
+        );
+        std::fs::create_dir_all(&kraft).unwrap();
+        std::fs::write(kraft.join("server.properties"), "").unwrap();
+        assert_eq!(default_config(home.path()), kraft.join("server.properties"));
+    }
 }

@@ -42,23 +42,25 @@ use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureSch
 
 use crate::EnvSnapshot;
 
+/// Shown by `kafka-entrypoint health --help`.
+const HEALTH_LONG_HELP: &str = "\
+Reads the final config, picks this node's own listener (PLAINTEXT first, then SASL_PLAINTEXT,
+then SSL and SASL_SSL over TLS without verifying the certificate; a controller-only node's
+controller listener), connects and completes one Kafka ApiVersions round trip within --timeout.
+
+Exit codes: 0 when the broker answers without error; 1 otherwise, with one line saying why.
+
+Examples:
+  $ kafka-entrypoint health
+  $ kafka-entrypoint health --timeout 500ms --bootstrap SSL://kafka-1:9093";
+
 /// The `client_id` (and KIP-511 client software name) the broker sees in its request logs.
 const CLIENT_ID: &str = "kafka-entrypoint";
 
-/// Check that this node's Kafka listener answers an `ApiVersions` request.
-///
-/// Reads the final config, picks the node's own listener (PLAINTEXT first, then SASL_PLAINTEXT,
-/// then SSL/SASL_SSL over TLS; a controller-only node's controller listener), connects and
-/// completes one Kafka `ApiVersions` round trip within `--timeout`.
-///
-/// Exit codes: 0 when the broker answers without error; 1 otherwise, with one line saying why.
-///
-/// Examples:
-///
-///   $ kafka-entrypoint health
-///
-///   $ kafka-entrypoint health --timeout 500ms --bootstrap SSL://kafka-1:9093
+/// Arguments of `health`; the long help below is what `kafka-entrypoint health --help` shows
+/// after the options.
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = HEALTH_LONG_HELP)]
 pub(crate) struct HealthArgs {
     /// The final `server.properties` to read the listeners from.
     #[arg(
@@ -99,7 +101,11 @@ pub(crate) fn main(args: &HealthArgs, _env: &EnvSnapshot) -> ExitCode {
     }
 }
 
-/// Parses `--timeout`: a positive whole number with `ms`, `s` or `m`, as Docker writes durations.
+/// The longest `--timeout` accepted (Docker's own health-check timeouts are seconds).
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// Parses `--timeout`: a positive whole number with `ms`, `s` or `m`, as Docker writes durations,
+/// up to [`MAX_TIMEOUT`].
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let unit_at = text
         .find(|c: char| !c.is_ascii_digit())
@@ -113,10 +119,12 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     };
     let millis = scale.and_then(|scale| number.parse::<u64>().ok()?.checked_mul(scale));
     match millis {
-        Some(millis) if millis > 0 => Ok(Duration::from_millis(millis)),
+        Some(millis) if millis > 0 && Duration::from_millis(millis) <= MAX_TIMEOUT => {
+            Ok(Duration::from_millis(millis))
+        }
         _ => Err(format!(
-            "`{text}` is not a duration: write a positive whole number with `ms`, `s` or `m`, \
-             e.g. `2s` or `500ms`"
+            "`{text}` is not a duration up to 60m: write a positive whole number with `ms`, `s` \
+             or `m`, e.g. `2s` or `500ms`"
         )),
     }
 }
@@ -485,6 +493,15 @@ fn describe_io(
         | io::ErrorKind::BrokenPipe => {
             anyhow!("{target} closed the connection {}", stage.when())
         }
+        // Only rustls reports InvalidData on our streams.
+        io::ErrorKind::InvalidData => {
+            let hint = if error.to_string().contains("CertificateRequired") {
+                " (the listener requires a client certificate: `ssl.client.auth=required`)"
+            } else {
+                ""
+            };
+            anyhow!("TLS error {doing} {target}: {error}{hint}")
+        }
         _ => anyhow!("{error} {doing} {target}"),
     }
 }
@@ -504,14 +521,18 @@ fn check(target: &Target, deadline: Instant, timeout: Duration) -> anyhow::Resul
     };
 
     let mut version = MAX_API_VERSIONS_VERSION;
-    // Each retry asks for a lower version, so this ends after at most MAX + 1 round trips.
-    for correlation_id in 1.. {
+    let mut correlation_id = 1;
+    // Ends: each retry asks for a strictly lower version (`retry_version`), never below 0.
+    loop {
         let response = round_trip(connection.as_io(), version, correlation_id, target, timeout)?;
         if response.error_code == 0 {
             return Ok(version);
         }
         match response.retry_version(version) {
-            Some(lower) => version = lower,
+            Some(lower) => {
+                version = lower;
+                correlation_id += 1;
+            }
             None => bail!(
                 "{target} answered ApiVersions v{version} with error {} ({})",
                 response.error_code,
@@ -519,7 +540,6 @@ fn check(target: &Target, deadline: Instant, timeout: Duration) -> anyhow::Resul
             ),
         }
     }
-    unreachable!("the retry loop returns or fails")
 }
 
 fn connect(target: &Target, deadline: Instant, timeout: Duration) -> anyhow::Result<TcpStream> {
@@ -564,13 +584,9 @@ fn handshake(
         .map_err(|error| anyhow!("cannot start TLS to {target}: {error}"))?;
     let mut tls = StreamOwned::new(connection, stream);
     while tls.conn.is_handshaking() {
-        tls.conn.complete_io(&mut tls.sock).map_err(|error| {
-            if error.kind() == io::ErrorKind::InvalidData {
-                anyhow!("TLS handshake with {target} failed: {error}")
-            } else {
-                describe_io(&error, Stage::Handshaking, target, timeout)
-            }
-        })?;
+        tls.conn
+            .complete_io(&mut tls.sock)
+            .map_err(|error| describe_io(&error, Stage::Handshaking, target, timeout))?;
     }
     Ok(tls)
 }
@@ -853,7 +869,9 @@ mod tests {
         assert_eq!(parse_timeout("2s"), Ok(Duration::from_secs(2)));
         assert_eq!(parse_timeout("500ms"), Ok(Duration::from_millis(500)));
         assert_eq!(parse_timeout("1m"), Ok(Duration::from_secs(60)));
+        assert_eq!(parse_timeout("60m"), Ok(MAX_TIMEOUT));
         for bad in [
+            "61m",
             "",
             "2",
             "0s",

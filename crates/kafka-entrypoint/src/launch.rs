@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::bail;
+use kafka_config::Log4jFormat;
 
 use crate::EnvSnapshot;
 
@@ -26,33 +27,16 @@ const DEFAULT_JMX_OPTS: &str = "-Dcom.sun.management.jmxremote=true \
      -Dcom.sun.management.jmxremote.authenticate=false \
      -Dcom.sun.management.jmxremote.ssl=false";
 
-/// Which log4j configuration the Kafka release reads, told by the final config files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Log4jLayout {
-    /// Kafka 4.x: log4j2 with `log4j2.yaml`.
-    Log4j2Yaml,
-    /// Kafka 3.x: log4j 1 (reload4j) with `log4j.properties`.
-    Log4jProperties,
-}
-
-impl Log4jLayout {
-    /// The broker's log4j file name in the final config directory.
-    pub(crate) fn file_name(self) -> &'static str {
-        match self {
-            Log4jLayout::Log4j2Yaml => "log4j2.yaml",
-            Log4jLayout::Log4jProperties => "log4j.properties",
-        }
-    }
-
-    /// The value of `KAFKA_LOG4J_OPTS` pointing the broker at `file`.
-    fn java_option(self, file: &Path) -> OsString {
-        let mut option = OsString::from(match self {
-            Log4jLayout::Log4j2Yaml => "-Dlog4j2.configurationFile=file:",
-            Log4jLayout::Log4jProperties => "-Dlog4j.configuration=file:",
-        });
-        option.push(file);
-        option
-    }
+/// The value of `KAFKA_LOG4J_OPTS` pointing the broker at its log4j `file`, in the system property
+/// each log4j generation reads (`log4j2.configurationFile` for Kafka 4.x, `log4j.configuration` for
+/// 3.x), as a `file:` URL like the scripts use.
+fn log4j_option(format: Log4jFormat, file: &Path) -> OsString {
+    let mut option = OsString::from(match format {
+        Log4jFormat::Log4j2Yaml => "-Dlog4j2.configurationFile=file:",
+        Log4jFormat::Log4jProperties => "-Dlog4j.configuration=file:",
+    });
+    option.push(file);
+    option
 }
 
 /// What the JVM does with the class-data-sharing archive.
@@ -73,8 +57,8 @@ pub(crate) struct LaunchInputs<'a> {
     pub(crate) kafka_home: &'a Path,
     /// The directory `setup` wrote `server.properties` and the log4j files into.
     pub(crate) final_configs_dir: &'a Path,
-    /// The log4j layout found in the final config directory, if any.
-    pub(crate) log4j: Option<Log4jLayout>,
+    /// The distribution's log4j format (from `setup`), if it ships log4j files.
+    pub(crate) log4j: Option<Log4jFormat>,
     /// The CDS archive mode.
     pub(crate) cds: Cds<'a>,
 }
@@ -94,11 +78,15 @@ impl LaunchCommand {
     /// A `std::process::Command` with exactly this program, arguments and environment.
     pub(crate) fn to_command(&self) -> Command {
         let mut command = Command::new(&self.program);
-        command.args(&self.args).env_clear().envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+            .args(&self.args)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
         command
     }
 
     /// The value of `name` in the command's environment.
+    #[cfg(test)]
     pub(crate) fn env_var(&self, name: &str) -> Option<&OsStr> {
         lookup(&self.env, name)
     }
@@ -150,9 +138,9 @@ pub(crate) fn launch_command(
     }
     set(&mut vars, "KAFKA_JMX_OPTS", jmx_opts);
 
-    if let (None, Some(layout)) = (non_empty(&vars, "KAFKA_LOG4J_OPTS"), inputs.log4j) {
-        let file = inputs.final_configs_dir.join(layout.file_name());
-        set(&mut vars, "KAFKA_LOG4J_OPTS", layout.java_option(&file));
+    if let (None, Some(format)) = (non_empty(&vars, "KAFKA_LOG4J_OPTS"), inputs.log4j) {
+        let file = inputs.final_configs_dir.join(format.broker_file());
+        set(&mut vars, "KAFKA_LOG4J_OPTS", log4j_option(format, &file));
     }
 
     let log_dir = match non_empty(&vars, "LOG_DIR") {
@@ -197,14 +185,22 @@ pub(crate) fn launch_command(
 
     Ok(LaunchCommand {
         program: inputs.kafka_home.join("bin").join("kafka-server-start.sh"),
-        args: vec![inputs.final_configs_dir.join("server.properties").into_os_string()],
+        args: vec![
+            inputs
+                .final_configs_dir
+                .join("server.properties")
+                .into_os_string(),
+        ],
         env: vars,
     })
 }
 
 /// The value of `name`, if present.
 fn lookup<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> {
-    env.iter().rev().find(|(key, _)| key == name).map(|(_, value)| value.as_os_str())
+    env.iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_os_str())
 }
 
 /// The value of `name` if it is set and not empty (the scripts' `[ -z "$X" ]` test).
@@ -223,14 +219,17 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> EnvSnapshot {
-        pairs.iter().map(|(k, v)| (OsString::from(k), OsString::from(v))).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
+            .collect()
     }
 
     fn inputs(cds: Cds<'_>) -> LaunchInputs<'_> {
         LaunchInputs {
             kafka_home: Path::new("/opt/kafka"),
             final_configs_dir: Path::new("/opt/kafka/config"),
-            log4j: Some(Log4jLayout::Log4j2Yaml),
+            log4j: Some(Log4jFormat::Log4j2Yaml),
             cds,
         }
     }
@@ -240,14 +239,22 @@ mod tests {
     }
 
     fn var<'c>(command: &'c LaunchCommand, name: &str) -> Option<&'c str> {
-        command.env_var(name).map(|v| v.to_str().expect("test values are UTF-8"))
+        command
+            .env_var(name)
+            .map(|v| v.to_str().expect("test values are UTF-8"))
     }
 
     #[test]
     fn starts_kafka_server_start_with_the_final_server_properties() {
         let command = launch_command(&inputs(Cds::Off), &env(&[]), no_lookup).unwrap();
-        assert_eq!(command.program, Path::new("/opt/kafka/bin/kafka-server-start.sh"));
-        assert_eq!(command.args, vec![OsString::from("/opt/kafka/config/server.properties")]);
+        assert_eq!(
+            command.program,
+            Path::new("/opt/kafka/bin/kafka-server-start.sh")
+        );
+        assert_eq!(
+            command.args,
+            vec![OsString::from("/opt/kafka/config/server.properties")]
+        );
     }
 
     #[test]
@@ -281,7 +288,7 @@ mod tests {
     #[test]
     fn log4j_1_layout_points_at_log4j_properties() {
         let mut inputs = inputs(Cds::Off);
-        inputs.log4j = Some(Log4jLayout::Log4jProperties);
+        inputs.log4j = Some(Log4jFormat::Log4jProperties);
         let command = launch_command(&inputs, &env(&[]), no_lookup).unwrap();
         assert_eq!(
             var(&command, "KAFKA_LOG4J_OPTS"),
@@ -299,9 +306,12 @@ mod tests {
 
     #[test]
     fn user_log4j_opts_win() {
-        let command =
-            launch_command(&inputs(Cds::Off), &env(&[("KAFKA_LOG4J_OPTS", "-Dx=y")]), no_lookup)
-                .unwrap();
+        let command = launch_command(
+            &inputs(Cds::Off),
+            &env(&[("KAFKA_LOG4J_OPTS", "-Dx=y")]),
+            no_lookup,
+        )
+        .unwrap();
         assert_eq!(var(&command, "KAFKA_LOG4J_OPTS"), Some("-Dx=y"));
     }
 
@@ -313,7 +323,10 @@ mod tests {
         ]);
         let command = launch_command(&inputs(Cds::Off), &given, no_lookup).unwrap();
         assert_eq!(var(&command, "KAFKA_HEAP_OPTS"), Some("-Xmx512M -Xms512M"));
-        assert_eq!(var(&command, "KAFKA_JVM_PERFORMANCE_OPTS"), Some("-XX:+UseZGC"));
+        assert_eq!(
+            var(&command, "KAFKA_JVM_PERFORMANCE_OPTS"),
+            Some("-XX:+UseZGC")
+        );
     }
 
     #[test]
@@ -342,12 +355,18 @@ mod tests {
     fn training_records_the_archive_at_exit() {
         let archive = Path::new("/tmp/kafka.jsa");
         let command = launch_command(&inputs(Cds::Record(archive)), &env(&[]), no_lookup).unwrap();
-        assert_eq!(var(&command, "KAFKA_OPTS"), Some("-XX:ArchiveClassesAtExit=/tmp/kafka.jsa"));
+        assert_eq!(
+            var(&command, "KAFKA_OPTS"),
+            Some("-XX:ArchiveClassesAtExit=/tmp/kafka.jsa")
+        );
     }
 
     #[test]
     fn jmx_port_adds_upstream_remote_options_with_the_given_host() {
-        let given = env(&[("KAFKA_JMX_PORT", "9101"), ("KAFKA_JMX_HOSTNAME", "broker-1")]);
+        let given = env(&[
+            ("KAFKA_JMX_PORT", "9101"),
+            ("KAFKA_JMX_HOSTNAME", "broker-1"),
+        ]);
         let command = launch_command(&inputs(Cds::Off), &given, no_lookup).unwrap();
         assert_eq!(var(&command, "JMX_PORT"), Some("9101"));
         assert_eq!(var(&command, "KAFKA_JMX_HOSTNAME"), Some("broker-1"));
@@ -396,7 +415,10 @@ mod tests {
 
     #[test]
     fn user_log_dir_and_gc_options_are_kept() {
-        let given = env(&[("LOG_DIR", "/var/log/kafka"), ("KAFKA_GC_LOG_OPTS", "-Xlog:gc")]);
+        let given = env(&[
+            ("LOG_DIR", "/var/log/kafka"),
+            ("KAFKA_GC_LOG_OPTS", "-Xlog:gc"),
+        ]);
         let command = launch_command(&inputs(Cds::Off), &given, no_lookup).unwrap();
         assert_eq!(var(&command, "LOG_DIR"), Some("/var/log/kafka"));
         assert_eq!(var(&command, "KAFKA_GC_LOG_OPTS"), Some("-Xlog:gc"));
@@ -408,7 +430,9 @@ mod tests {
         let command = launch_command(&inputs(Cds::Off), &given, no_lookup).unwrap();
         assert_eq!(
             var(&command, "KAFKA_GC_LOG_OPTS"),
-            Some("-Xlog:gc*:file=/var/log/kafka/kafkaServer-gc.log:time,tags:filecount=10,filesize=100M")
+            Some(
+                "-Xlog:gc*:file=/var/log/kafka/kafkaServer-gc.log:time,tags:filecount=10,filesize=100M"
+            )
         );
     }
 

@@ -12,9 +12,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use kafka_config::Log4jFormat;
+
 use crate::EnvSnapshot;
-use crate::launch::{self, Cds, LaunchInputs, Log4jLayout};
+use crate::launch::{self, Cds, LaunchInputs};
 use crate::process;
+use crate::setup::{self, SetupDirs, SetupFailure};
+use crate::storage::{self, StorageInputs};
 
 /// How KRaft storage is formatted on first start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,28 +29,37 @@ pub(crate) enum StorageFormatter {
     KafkaStorage,
 }
 
-/// Set up the config, format KRaft storage on first start, then exec Kafka.
-///
-/// Runs `setup` with the paths below, formats every `log.dirs` entry and `metadata.log.dir` that
-/// is not formatted yet (never reformatting: a `CLUSTER_ID` that differs from an existing
-/// `meta.properties` is an error), then replaces itself with
-/// `KAFKA_HOME/bin/kafka-server-start.sh FINAL/server.properties`, with the launcher variables
-/// (`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_JMX_PORT`, ...) set as the official image sets them
-/// and the CDS archive mapped when it exists.
-///
-/// Exit codes: 2 for bad configuration (nothing written), 1 for other failures before Kafka
-/// starts, 127/126 when the start script is missing/not executable; after the exec, Kafka's own.
-///
-/// Examples:
-///
-///   $ kafka-entrypoint run
-///
-///   $ kafka-entrypoint run --kafka-home /tmp/kafka --final-configs-dir /tmp/final \
-///       --default-configs-dir /tmp/defaults --mounted-configs-dir /tmp/mounted
+/// The long `--help` of the subcommand: what it does, exit codes, examples.
+const RUN_HELP: &str = "\
+Runs `setup` with the paths above, formats every `log.dirs` entry and `metadata.log.dir` that
+is not formatted yet (never reformatting: a `CLUSTER_ID` that differs from an existing
+`meta.properties` is an error), then replaces itself with
+`KAFKA_HOME/bin/kafka-server-start.sh FINAL/server.properties`, with the launcher variables
+(`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_JMX_PORT`, ...) set as the official image sets them
+and the CDS archive mapped when it exists.
+
+Exit codes: 2 for bad configuration (nothing written), 1 for other failures before Kafka
+starts (storage included), 127/126 when the start script is missing/not executable; after the
+exec, Kafka's own (143 after SIGTERM).
+
+Examples:
+
+  $ kafka-entrypoint run
+
+  $ kafka-entrypoint run --kafka-home /tmp/kafka --final-configs-dir /tmp/final \\
+      --default-configs-dir /tmp/defaults --mounted-configs-dir /tmp/mounted";
+
+/// Arguments of `run`; every path has a flag so tests can run it outside a container.
 #[derive(Debug, clap::Args)]
+#[command(after_long_help = RUN_HELP)]
 pub(crate) struct RunArgs {
     /// The Kafka distribution [image: `/opt/kafka`].
-    #[arg(long, env = "KAFKA_HOME", value_name = "DIR", default_value = "/opt/kafka")]
+    #[arg(
+        long,
+        env = "KAFKA_HOME",
+        value_name = "DIR",
+        default_value = "/opt/kafka"
+    )]
     kafka_home: PathBuf,
     /// The image's default config files [image: `/etc/kafka/docker`].
     #[arg(long, value_name = "DIR", default_value = "/etc/kafka/docker")]
@@ -75,19 +88,64 @@ pub(crate) struct RunArgs {
 
 impl RunArgs {
     fn final_configs_dir(&self) -> PathBuf {
-        self.final_configs_dir.clone().unwrap_or_else(|| self.kafka_home.join("config"))
+        self.final_configs_dir
+            .clone()
+            .unwrap_or_else(|| self.kafka_home.join("config"))
     }
 
     fn cds_archive(&self) -> PathBuf {
-        self.cds_archive.clone().unwrap_or_else(|| self.kafka_home.join("kafka.jsa"))
+        self.cds_archive
+            .clone()
+            .unwrap_or_else(|| self.kafka_home.join("kafka.jsa"))
     }
 }
 
 /// Runs the subcommand; returns only when Kafka could not be started.
 pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
     let final_dir = args.final_configs_dir();
+    let dirs = SetupDirs {
+        default: args.default_configs_dir.clone(),
+        mounted: args.mounted_configs_dir.clone(),
+        final_: final_dir.clone(),
+        secrets: args.secrets_dir.clone(),
+    };
+    let outcome = match setup::setup(&dirs, env) {
+        Ok(outcome) => outcome,
+        Err(failure) => {
+            // Bad input was already reported, one line per problem.
+            if let SetupFailure::Io(error) = &failure {
+                report(error, 1);
+            }
+            return failure.exit_code();
+        }
+    };
+
+    let config_file = final_dir.join("server.properties");
+    let storage = storage::prepare_storage(&StorageInputs {
+        config: &outcome.server_properties,
+        config_file: &config_file,
+        kafka_home: &args.kafka_home,
+        env,
+        config_is_image_default: outcome.only_defaults,
+        formatter: args.storage_format,
+    });
+    match storage {
+        Ok(storage) => {
+            for line in &storage.lines {
+                progress(line);
+            }
+        }
+        Err(error) => return report(&error.context("KRaft storage was not prepared"), 1),
+    }
+
     let archive = args.cds_archive();
-    let command = match launch_command(&args.kafka_home, &final_dir, &archive, env) {
+    let command = match launch_command(
+        &args.kafka_home,
+        &final_dir,
+        &archive,
+        outcome.log4j_format,
+        env,
+    ) {
         Ok(command) => command,
         Err(error) => return report(&error, 1),
     };
@@ -97,36 +155,39 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
         Some(io::ErrorKind::PermissionDenied) => 126,
         _ => 1,
     };
-    report(
-        &error.context("failed to start Kafka").context(format!(
-            "check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` scripts",
-            args.kafka_home.display()
-        )),
-        code,
-    )
+    report(&error.context("failed to start Kafka"), code);
+    let _ = writeln!(
+        io::stderr().lock(),
+        "help: check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` scripts",
+        args.kafka_home.display()
+    );
+    ExitCode::from(code)
+}
+
+fn progress(line: &str) {
+    // Progress is best effort; a closed stderr must not stop Kafka from starting.
+    let _ = writeln!(io::stderr().lock(), "kafka-entrypoint: {line}");
 }
 
 /// The start command for the final config in `final_dir`, with the archive when it exists.
-pub(crate) fn launch_command(
+fn launch_command(
     kafka_home: &Path,
     final_dir: &Path,
     archive: &Path,
+    log4j: Option<Log4jFormat>,
     env: &EnvSnapshot,
 ) -> anyhow::Result<launch::LaunchCommand> {
     let inputs = LaunchInputs {
         kafka_home,
         final_configs_dir: final_dir,
-        log4j: log4j_layout(final_dir),
-        cds: if archive_is_usable(archive)? { Cds::Use(archive) } else { Cds::Off },
+        log4j,
+        cds: if archive_is_usable(archive)? {
+            Cds::Use(archive)
+        } else {
+            Cds::Off
+        },
     };
     launch::launch_command(&inputs, env, jmx_host_address)
-}
-
-/// The log4j layout the final config directory holds (log4j2 first, as Kafka 4.x ships it).
-pub(crate) fn log4j_layout(final_dir: &Path) -> Option<Log4jLayout> {
-    [Log4jLayout::Log4j2Yaml, Log4jLayout::Log4jProperties]
-        .into_iter()
-        .find(|layout| final_dir.join(layout.file_name()).is_file())
 }
 
 /// Whether the CDS archive exists and is not empty (an empty file is a failed training).
@@ -134,9 +195,7 @@ fn archive_is_usable(archive: &Path) -> anyhow::Result<bool> {
     match std::fs::metadata(archive) {
         Ok(metadata) => Ok(metadata.is_file() && metadata.len() > 0),
         Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(false),
-        Err(error) => {
-            Err(error).with_context(|| format!("failed to read `{}`", archive.display()))
-        }
+        Err(error) => Err(error).with_context(|| format!("failed to read `{}`", archive.display())),
     }
 }
 
@@ -166,21 +225,6 @@ pub(crate) fn report(error: &anyhow::Error, code: u8) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn log4j2_yaml_wins_when_both_layouts_are_present() {
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("log4j.properties"), "").unwrap();
-        assert_eq!(log4j_layout(dir.path()), Some(Log4jLayout::Log4jProperties));
-        std::fs::write(dir.path().join("log4j2.yaml"), "").unwrap();
-        assert_eq!(log4j_layout(dir.path()), Some(Log4jLayout::Log4j2Yaml));
-    }
-
-    #[test]
-    fn no_log4j_file_means_no_layout() {
-        let dir = tempfile::tempdir().unwrap();
-        assert_eq!(log4j_layout(dir.path()), None);
-    }
 
     #[test]
     fn only_a_non_empty_archive_is_used() {

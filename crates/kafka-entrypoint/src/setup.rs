@@ -13,9 +13,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use kafka_config::log4j::{LOG4J_PROPERTIES, LOG4J2_YAML, TOOLS_LOG4J_PROPERTIES, TOOLS_LOG4J2_YAML};
+use kafka_config::log4j::{
+    LOG4J_PROPERTIES, LOG4J2_YAML, TOOLS_LOG4J_PROPERTIES, TOOLS_LOG4J2_YAML,
+};
 use kafka_config::plan::SERVER_PROPERTIES;
-use kafka_config::{FileRead, Log4jFormat, Problems, Properties, SetupInput, SetupPaths, SetupPlan, Warning};
+use kafka_config::{
+    FileRead, Log4jFormat, Problems, Properties, SetupInput, SetupPaths, SetupPlan, Warning,
+};
 
 use crate::EnvSnapshot;
 
@@ -28,23 +32,26 @@ const DEFAULT_FILES: [&str; 5] = [
     TOOLS_LOG4J_PROPERTIES,
 ];
 
-/// Write Kafka's final config files from defaults, mounted files, secrets and `KAFKA_*` variables.
-///
-/// Reads the process environment: every `KAFKA_*` variable becomes a property
-/// (`KAFKA_NODE_ID=1` → `node.id=1`; `__` → `_`, `___` → `-`), replacing the same key of a mounted
-/// `server.properties`; the image's default `server.properties` is used only when neither gives
-/// anything. Log4j files get `KAFKA_LOG4J_ROOT_LOGLEVEL`, `KAFKA_LOG4J_LOGGERS` and
-/// `KAFKA_TOOLS_LOG4J_LOGLEVEL`; other mounted files are copied. All problems are reported at
-/// once, and then nothing is written.
-///
-/// Exit codes: 0 written, 2 bad input (nothing in the final directory changed), 1 I/O failure.
-///
-/// Examples:
-///   $ KAFKA_NODE_ID=1 kafka-entrypoint setup --print
-///   $ kafka-entrypoint setup --default-configs-dir ./defaults --mounted-configs-dir ./mnt \
-///       --final-configs-dir ./final --secrets-dir ./secrets
+/// The rules, exit codes and examples shown after the options by `setup --help`. (The one-line
+/// summary comes from the subcommand's doc comment in `main.rs`.)
+const AFTER_LONG_HELP: &str = "\
+Every `KAFKA_*` variable becomes a property (`KAFKA_NODE_ID=1` gives `node.id=1`; `__` gives `_`, \
+`___` gives `-`; `KAFKA_CFG_*` works too) and replaces the same key of a mounted \
+`server.properties`; the image's default `server.properties` is used only when neither gives \
+anything. `NAME_FILE=/path` reads the value of `NAME` from a file. Log4j files get \
+`KAFKA_LOG4J_ROOT_LOGLEVEL`, `KAFKA_LOG4J_LOGGERS` and `KAFKA_TOOLS_LOG4J_LOGLEVEL`; other mounted \
+files are copied unchanged. All problems are reported at once, and then nothing is written.
+
+Exit codes: 0 written, 2 bad input (nothing in the final directory changed), 1 I/O failure.
+
+Examples:
+  $ KAFKA_NODE_ID=1 kafka-entrypoint setup --print
+  $ kafka-entrypoint setup --default-configs-dir ./defaults --mounted-configs-dir ./mnt \\
+      --final-configs-dir ./final --secrets-dir ./secrets";
+
+/// Arguments of the `setup` subcommand.
 #[derive(Debug, clap::Args)]
-#[command(after_help = "Run `kafka-entrypoint setup --help` for the rules; see SPEC §3 for the full contract.")]
+#[command(after_long_help = AFTER_LONG_HELP)]
 pub(crate) struct SetupArgs {
     /// Directory with the image's default `server.properties` and log4j files.
     #[arg(long, value_name = "D", default_value = "/etc/kafka/docker")]
@@ -86,6 +93,9 @@ pub(crate) struct SetupOutcome {
     pub(crate) log4j_format: Option<Log4jFormat>,
     /// The effective configuration with sources, secrets masked.
     pub(crate) effective: String,
+    /// Every key comes from the image's defaults: nothing mounted, no property variables, no
+    /// secrets (then `run` may use the image's default cluster id).
+    pub(crate) only_defaults: bool,
 }
 
 /// Why setup failed.
@@ -148,6 +158,10 @@ pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome,
     write_plan(&plan, &dirs.final_).map_err(SetupFailure::Io)?;
     Ok(SetupOutcome {
         effective: plan.render_effective(),
+        only_defaults: plan
+            .sources
+            .values()
+            .all(|source| matches!(source, kafka_config::Source::Default { .. })),
         server_properties: plan.server_properties,
         log4j_format: plan.log4j_format,
     })
@@ -169,7 +183,9 @@ fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput>
                 defaults.insert(name.to_owned(), bytes);
             }
             Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(error) => return Err(error).with_context(|| format!("failed to read `{}`", path.display())),
+            Err(error) => {
+                return Err(error).with_context(|| format!("failed to read `{}`", path.display()));
+            }
         }
     }
 
@@ -177,7 +193,8 @@ fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput>
     match fs::read_dir(&dirs.mounted) {
         Ok(entries) => {
             for entry in entries {
-                let entry = entry.with_context(|| format!("failed to list `{}`", dirs.mounted.display()))?;
+                let entry = entry
+                    .with_context(|| format!("failed to list `{}`", dirs.mounted.display()))?;
                 let name = entry.file_name().to_string_lossy().into_owned();
                 // Kubernetes ConfigMap and Secret volumes hold `..data` and `..<timestamp>`
                 // entries next to the user's files.
@@ -188,7 +205,10 @@ fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput>
             }
         }
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-        Err(error) => return Err(error).with_context(|| format!("failed to list `{}`", dirs.mounted.display())),
+        Err(error) => {
+            return Err(error)
+                .with_context(|| format!("failed to list `{}`", dirs.mounted.display()));
+        }
     }
 
     let value_files = kafka_config::value_files_to_read(&env)
@@ -202,7 +222,10 @@ fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput>
     let secrets = kafka_config::secret_files_to_read(&env)
         .into_iter()
         .map(|request| {
-            let read = read_file(&dirs.secrets.join(&request.file_name), request.needs_contents);
+            let read = read_file(
+                &dirs.secrets.join(&request.file_name),
+                request.needs_contents,
+            );
             (request.file_name, read)
         })
         .collect();
@@ -242,10 +265,15 @@ fn read_file(path: &Path, contents: bool) -> FileRead {
 /// Writes every file to a temporary file in the final directory, then renames them all into
 /// place; when any temporary write fails, the temporaries are removed and nothing changes.
 fn write_plan(plan: &SetupPlan, final_dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(final_dir).with_context(|| format!("failed to create `{}`", final_dir.display()))?;
+    fs::create_dir_all(final_dir)
+        .with_context(|| format!("failed to create `{}`", final_dir.display()))?;
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     for file in &plan.files {
         let target = final_dir.join(&file.name);
+        if target.is_dir() {
+            remove_staged(&staged);
+            anyhow::bail!("failed to write `{}`: it is a directory", target.display());
+        }
         if fs::read(&target).is_ok_and(|existing| existing == file.contents) {
             continue;
         }
@@ -253,17 +281,23 @@ fn write_plan(plan: &SetupPlan, final_dir: &Path) -> anyhow::Result<()> {
         let mode = if file.holds_secrets { 0o600 } else { 0o644 };
         if let Err(error) = write_temp(&temp, &file.contents, mode) {
             let _ = fs::remove_file(&temp);
-            for (temp, _) in &staged {
-                let _ = fs::remove_file(temp);
-            }
+            remove_staged(&staged);
             return Err(error);
         }
         staged.push((temp, target));
     }
     for (temp, target) in &staged {
-        fs::rename(temp, target).with_context(|| format!("failed to write `{}`", target.display()))?;
+        fs::rename(temp, target)
+            .with_context(|| format!("failed to write `{}`", target.display()))?;
     }
     Ok(())
+}
+
+/// Removes temporary files after a failure (best effort: the failure being reported matters more).
+fn remove_staged(staged: &[(PathBuf, PathBuf)]) {
+    for (temp, _) in staged {
+        let _ = fs::remove_file(temp);
+    }
 }
 
 fn write_temp(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
@@ -276,7 +310,8 @@ fn write_temp(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
         .open(path)
         .with_context(context)?;
     file.write_all(contents).with_context(context)?;
-    file.set_permissions(fs::Permissions::from_mode(mode)).with_context(context)?;
+    file.set_permissions(fs::Permissions::from_mode(mode))
+        .with_context(context)?;
     file.sync_all().with_context(context)?;
     Ok(())
 }

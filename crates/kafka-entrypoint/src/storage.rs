@@ -44,6 +44,7 @@ pub(crate) const KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS: &str =
 const META_PROPERTIES: &str = "meta.properties";
 const BOOTSTRAP_CHECKPOINT: &str = "bootstrap.checkpoint";
 const RANDOM_SOURCE: &str = "/dev/urandom";
+const INTER_BROKER_PROTOCOL_VERSION: &str = "inter.broker.protocol.version";
 
 /// What [`prepare_storage`] needs.
 pub(crate) struct StorageInputs<'a> {
@@ -160,6 +161,13 @@ fn format_natively(
 ) -> anyhow::Result<()> {
     if quorum_voters(inputs.config).is_none() {
         return Err(problem(&StorageError::DynamicQuorumUnsupported));
+    }
+    // `kafka-storage.sh format` of 3.x derives `metadata.version` from this key when it is set;
+    // the native writer only knows each release's default.
+    if let Some(ibp) = inputs.config.get(INTER_BROKER_PROTOCOL_VERSION) {
+        bail!(
+            "`{INTER_BROKER_PROTOCOL_VERSION}` is set (`{ibp}`), which changes the `metadata.version` Kafka formats with; the native storage writer only writes each release's default\nhelp: remove `{INTER_BROKER_PROTOCOL_VERSION}` (KRaft uses `metadata.version`), or set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage`"
+        );
     }
     let features = bootstrap_features(release).map_err(|e| problem(&e))?;
     let now = now_ms()?;
@@ -629,6 +637,371 @@ mod tests {
         write_atomically(&path, b"new").expect("written");
         assert_eq!(fs::read(&path).expect("read"), b"new");
         assert!(!dir.path().join("meta.properties.tmp").exists());
+    }
+
+    /// A temp dir with a fixture Kafka distribution (not Kafka: an empty jar whose name gives
+    /// the release) and a data area.
+    struct Sandbox {
+        root: tempfile::TempDir,
+    }
+
+    impl Sandbox {
+        fn new(release: &str) -> Self {
+            let root = tempfile::tempdir().expect("temp dir");
+            let libs = root.path().join("kafka/libs");
+            fs::create_dir_all(&libs).expect("libs");
+            fs::write(libs.join(format!("kafka_2.13-{release}.jar")), "").expect("jar");
+            fs::write(libs.join(format!("kafka-clients-{release}.jar")), "").expect("jar");
+            Self { root }
+        }
+
+        fn dir(&self, name: &str) -> String {
+            self.root.path().join(name).to_string_lossy().into_owned()
+        }
+
+        fn prepare(
+            &self,
+            config_text: &str,
+            env_pairs: &[(&str, &str)],
+            image_default: bool,
+        ) -> anyhow::Result<StorageReport> {
+            let config = config(config_text);
+            let env = env(env_pairs);
+            let config_file = self.root.path().join("server.properties");
+            let kafka_home = self.root.path().join("kafka");
+            prepare_storage(&StorageInputs {
+                config: &config,
+                config_file: &config_file,
+                kafka_home: &kafka_home,
+                env: &env,
+                config_is_image_default: image_default,
+                formatter: StorageFormatter::Native,
+            })
+        }
+
+        /// Every file under the sandbox's data dirs with its bytes.
+        fn snapshot(&self) -> Vec<(PathBuf, Vec<u8>)> {
+            fn walk(dir: &Path, out: &mut Vec<(PathBuf, Vec<u8>)>) {
+                let Ok(entries) = fs::read_dir(dir) else {
+                    return;
+                };
+                for entry in entries {
+                    let path = entry.expect("entry").path();
+                    if path.is_dir() {
+                        walk(&path, out);
+                    } else {
+                        let bytes = fs::read(&path).expect("read");
+                        out.push((path, bytes));
+                    }
+                }
+            }
+            let mut out = Vec::new();
+            walk(&self.root.path().join("data"), &mut out);
+            out.sort();
+            out
+        }
+    }
+
+    const OTHER_ID: &str = "4L6g3nShT-eMCtK--X86sw";
+
+    fn combined(log_dirs: &str) -> String {
+        format!(
+            "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\nlog.dirs={log_dirs}\n"
+        )
+    }
+
+    #[test]
+    fn first_start_formats_every_log_dir_and_the_metadata_dir() {
+        let sandbox = Sandbox::new("4.0.0");
+        let (a, b, m) = (
+            sandbox.dir("data/a"),
+            sandbox.dir("data/b"),
+            sandbox.dir("data/meta"),
+        );
+        let text = format!("{}metadata.log.dir={m}\n", combined(&format!("{a},{b}")));
+        let report = sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("formats");
+        assert_eq!(report.lines.len(), 3);
+        let mut directory_ids = HashSet::new();
+        for dir in [&a, &b, &m] {
+            let meta_bytes = fs::read(Path::new(dir).join(META_PROPERTIES)).expect("meta");
+            let meta = parse_meta_properties(&meta_bytes).expect("parses");
+            assert_eq!(meta.cluster_id.as_deref(), Some(OTHER_ID));
+            assert_eq!(meta.node_id, Some(1));
+            directory_ids.insert(meta.directory_id.expect("directory.id"));
+            let checkpoint = BootstrapCheckpoint::decode(
+                &fs::read(Path::new(dir).join(BOOTSTRAP_CHECKPOINT)).expect("checkpoint"),
+            )
+            .expect("decodes");
+            assert_eq!(
+                checkpoint.features,
+                bootstrap_features(KafkaRelease::new(4, 0, 0)).expect("known")
+            );
+        }
+        assert_eq!(directory_ids.len(), 3, "each directory gets its own id");
+        let leftovers = sandbox
+            .snapshot()
+            .into_iter()
+            .filter(|(p, _)| p.extension().is_some_and(|e| e == "tmp"));
+        assert_eq!(leftovers.count(), 0);
+    }
+
+    #[test]
+    fn second_start_skips_formatted_dirs_and_changes_no_byte() {
+        let sandbox = Sandbox::new("3.9.0");
+        let text = combined(&sandbox.dir("data/a"));
+        sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("first start");
+        let before = sandbox.snapshot();
+        assert_eq!(before.len(), 2);
+        let report = sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("restart");
+        assert_eq!(sandbox.snapshot(), before);
+        assert!(report.lines[0].contains("already formatted"));
+    }
+
+    #[test]
+    fn added_log_dir_is_formatted_and_existing_one_left_alone() {
+        let sandbox = Sandbox::new("4.2.0");
+        let (a, b) = (sandbox.dir("data/a"), sandbox.dir("data/b"));
+        sandbox
+            .prepare(&combined(&a), &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("first start");
+        let before = sandbox.snapshot();
+        sandbox
+            .prepare(
+                &combined(&format!("{a},{b}")),
+                &[(CLUSTER_ID, OTHER_ID)],
+                false,
+            )
+            .expect("second start with a new dir");
+        let after = sandbox.snapshot();
+        assert!(
+            before.iter().all(|file| after.contains(file)),
+            "files of /a unchanged"
+        );
+        assert_eq!(after.len(), 4);
+        let read_id = |dir: &str| {
+            parse_meta_properties(&fs::read(Path::new(dir).join(META_PROPERTIES)).expect("meta"))
+                .expect("parses")
+                .directory_id
+        };
+        assert_ne!(read_id(&a), read_id(&b));
+    }
+
+    #[test]
+    fn cluster_id_mismatch_names_both_ids_and_touches_nothing() {
+        let sandbox = Sandbox::new("4.0.0");
+        let (a, b) = (sandbox.dir("data/a"), sandbox.dir("data/b"));
+        sandbox
+            .prepare(&combined(&a), &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("first start");
+        let before = sandbox.snapshot();
+        let error = sandbox
+            .prepare(
+                &combined(&format!("{a},{b}")),
+                &[(CLUSTER_ID, IMAGE_DEFAULT_CLUSTER_ID)],
+                false,
+            )
+            .expect_err("mismatch");
+        let text = error.to_string();
+        assert!(
+            text.contains(OTHER_ID) && text.contains(IMAGE_DEFAULT_CLUSTER_ID),
+            "{text}"
+        );
+        assert!(text.contains(&format!("{a}/meta.properties")), "{text}");
+        assert!(
+            text.contains("help: set `CLUSTER_ID=4L6g3nShT-eMCtK--X86sw`"),
+            "{text}"
+        );
+        assert_eq!(
+            sandbox.snapshot(),
+            before,
+            "the new directory /b was not formatted either"
+        );
+        assert!(!Path::new(&b).exists());
+    }
+
+    #[test]
+    fn node_id_mismatch_is_refused() {
+        let sandbox = Sandbox::new("4.0.0");
+        let a = sandbox.dir("data/a");
+        sandbox
+            .prepare(&combined(&a), &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("first start");
+        let moved = combined(&a).replace("node.id=1", "node.id=2");
+        let error = sandbox
+            .prepare(&moved, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect_err("node 2");
+        assert!(
+            error
+                .to_string()
+                .contains("belongs to node 1, but `node.id` is 2"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn image_default_config_without_cluster_id_uses_the_default_id() {
+        let sandbox = Sandbox::new("4.1.0");
+        let a = sandbox.dir("data/a");
+        sandbox
+            .prepare(&combined(&a), &[], true)
+            .expect("default config");
+        let meta =
+            parse_meta_properties(&fs::read(Path::new(&a).join(META_PROPERTIES)).expect("meta"))
+                .expect("parses");
+        assert_eq!(meta.cluster_id.as_deref(), Some(IMAGE_DEFAULT_CLUSTER_ID));
+    }
+
+    #[test]
+    fn user_config_without_cluster_id_says_how_to_make_one() {
+        let sandbox = Sandbox::new("4.1.0");
+        let error = sandbox
+            .prepare(&combined(&sandbox.dir("data/a")), &[], false)
+            .expect_err("no id");
+        let text = error.to_string();
+        assert!(text.contains("`CLUSTER_ID` is not set"), "{text}");
+        assert!(text.contains("kafka-storage.sh random-uuid"), "{text}");
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn restart_without_cluster_id_keeps_the_stored_one() {
+        let sandbox = Sandbox::new("4.1.0");
+        let text = combined(&sandbox.dir("data/a"));
+        sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("first start");
+        let before = sandbox.snapshot();
+        sandbox
+            .prepare(&text, &[], false)
+            .expect("restart without CLUSTER_ID");
+        assert_eq!(sandbox.snapshot(), before);
+    }
+
+    #[test]
+    fn invalid_cluster_id_is_refused_before_writing() {
+        let sandbox = Sandbox::new("4.1.0");
+        let error = sandbox
+            .prepare(
+                &combined(&sandbox.dir("data/a")),
+                &[(CLUSTER_ID, "my-cluster")],
+                false,
+            )
+            .expect_err("invalid");
+        assert!(
+            error
+                .to_string()
+                .contains("`my-cluster` is not a valid Kafka cluster id")
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn unknown_release_routes_to_the_kafka_storage_fallback() {
+        let sandbox = Sandbox::new("4.3.0");
+        let error = sandbox
+            .prepare(
+                &combined(&sandbox.dir("data/a")),
+                &[(CLUSTER_ID, OTHER_ID)],
+                false,
+            )
+            .expect_err("4.3 unknown");
+        let text = error.to_string();
+        assert!(text.contains("Kafka 4.3.0"), "{text}");
+        assert!(
+            text.contains("KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage"),
+            "{text}"
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn dynamic_quorum_routes_to_the_kafka_storage_fallback() {
+        let sandbox = Sandbox::new("4.0.0");
+        let text = format!(
+            "process.roles=controller\nnode.id=1\ncontroller.quorum.bootstrap.servers=localhost:9093\nlog.dirs={}\n",
+            sandbox.dir("data/a")
+        );
+        let error = sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect_err("KIP-853");
+        let text = error.to_string();
+        assert!(text.contains("KIP-853"), "{text}");
+        assert!(
+            text.contains("KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage"),
+            "{text}"
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn inter_broker_protocol_version_routes_to_the_kafka_storage_fallback() {
+        let sandbox = Sandbox::new("3.8.0");
+        let text = format!(
+            "{}inter.broker.protocol.version=3.6\n",
+            combined(&sandbox.dir("data/a"))
+        );
+        let error = sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect_err("IBP set");
+        let text = error.to_string();
+        assert!(
+            text.contains("`inter.broker.protocol.version` is set (`3.6`)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage"),
+            "{text}"
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn unreadable_meta_properties_names_the_file() {
+        let sandbox = Sandbox::new("4.0.0");
+        let a = sandbox.dir("data/a");
+        fs::create_dir_all(&a).expect("dir");
+        fs::write(Path::new(&a).join(META_PROPERTIES), "node.id=1\n").expect("seed");
+        let error = sandbox
+            .prepare(&combined(&a), &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect_err("damaged");
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("{a}/meta.properties")) && text.contains("`version`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn missing_node_id_names_the_variable() {
+        let sandbox = Sandbox::new("4.0.0");
+        let error = sandbox
+            .prepare("log.dirs=/nonexistent\n", &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect_err("no node.id");
+        assert!(error.to_string().contains("KAFKA_NODE_ID"));
+    }
+
+    #[test]
+    fn kafka_3_7_0_image_directory_is_kept_with_a_warning() {
+        // See: https://issues.apache.org/jira/browse/KAFKA-16473
+        let sandbox = Sandbox::new("3.7.1");
+        let a = sandbox.dir("data/a");
+        fs::create_dir_all(&a).expect("dir");
+        let wrapped = format!("#\n#x\ncluster.id=Some({OTHER_ID})\nnode.id=1\nversion=1\n");
+        fs::write(Path::new(&a).join(META_PROPERTIES), &wrapped).expect("seed");
+        let report = sandbox
+            .prepare(&combined(&a), &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("same cluster");
+        assert!(report.lines.iter().any(|l| l.contains("KAFKA-16473")));
+        assert_eq!(
+            fs::read_to_string(Path::new(&a).join(META_PROPERTIES)).expect("read"),
+            wrapped
+        );
     }
 
     #[test]

@@ -140,7 +140,11 @@ impl Peer {
     }
 
     fn start_tls(behaviour: Behaviour) -> Self {
-        Self::spawn(behaviour, Some(tls_server_config()))
+        Self::spawn(behaviour, Some(tls_server_config(false)))
+    }
+
+    fn start_mutual_tls(behaviour: Behaviour) -> Self {
+        Self::spawn(behaviour, Some(tls_server_config(true)))
     }
 
     fn spawn(behaviour: Behaviour, tls: Option<Arc<ServerConfig>>) -> Self {
@@ -183,19 +187,34 @@ impl Peer {
     }
 }
 
-fn tls_server_config() -> Arc<ServerConfig> {
+/// A TLS server with a certificate generated now; with `client_auth`, it demands a client
+/// certificate signed by a CA the health check does not have (Kafka's `ssl.client.auth=required`).
+fn tls_server_config(client_auth: bool) -> Arc<ServerConfig> {
     let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).unwrap();
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         generated.signing_key.serialize_der(),
     ));
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
+    let builder = ServerConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![generated.cert.der().clone()], key)
         .unwrap();
-    Arc::new(config)
+    let builder = if client_auth {
+        let client_ca = rcgen::generate_simple_self_signed(vec!["client-ca".to_owned()]).unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(client_ca.cert.der().clone()).unwrap();
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .unwrap();
+        builder.with_client_cert_verifier(verifier)
+    } else {
+        builder.with_no_client_auth()
+    };
+    Arc::new(
+        builder
+            .with_single_cert(vec![generated.cert.der().clone()], key)
+            .unwrap(),
+    )
 }
 
 /// A free port on 127.0.0.1 that nothing listens on.
@@ -525,6 +544,39 @@ fn ssl_listener_is_checked_over_tls() {
 }
 
 #[test]
+fn sasl_ssl_bootstrap_is_checked_over_tls() {
+    let peer = Peer::start_tls(Behaviour::Recorded);
+    let run = health(&[
+        "--bootstrap",
+        &format!("SASL_SSL://127.0.0.1:{}", peer.port),
+    ]);
+    assert_ok(
+        &run,
+        &format!(
+            "ok: 127.0.0.1:{} (listener `SASL_SSL`, SASL_SSL) answered ApiVersions v4 in [TIME]",
+            peer.port
+        ),
+    );
+    assert_eq!(peer.requests(), [(4, 1)]);
+}
+
+#[test]
+fn ssl_listener_requiring_client_certificates_exits_1_saying_so() {
+    let peer = Peer::start_mutual_tls(Behaviour::Recorded);
+    let run = health(&["--bootstrap", &format!("SSL://localhost:{}", peer.port)]);
+    assert_fails(
+        &run,
+        &format!(
+            "error: TLS error waiting for the ApiVersions answer of localhost:{} (listener `SSL`, \
+             SSL): received fatal alert: CertificateRequired (the listener requires a client \
+             certificate: `ssl.client.auth=required`)",
+            peer.port
+        ),
+    );
+    assert_eq!(peer.requests(), []);
+}
+
+#[test]
 fn missing_config_exits_1_naming_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("server.properties");
@@ -558,7 +610,7 @@ fn bad_timeout_is_refused_by_the_argument_parser() {
     assert_eq!(run.code, Some(2));
     assert!(
         run.stderr
-            .contains("`2` is not a duration: write a positive whole number with `ms`, `s` or `m`"),
+            .contains("`2` is not a duration up to 60m: write a positive whole number with `ms`"),
         "{}",
         run.stderr
     );

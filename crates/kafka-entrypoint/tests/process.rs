@@ -49,29 +49,52 @@ type Case = (&'static str, fn());
 
 fn run_cases(filters: &[String]) {
     let cases: &[Case] = &[
-        ("forwarded_signals_reach_the_child_and_its_code_is_returned", forwarded_signals),
-        ("child_exit_code_is_passed_through", exit_code_passes_through),
-        ("child_killed_by_a_signal_gives_128_plus_n", killed_by_signal),
-        ("orphaned_grandchild_is_adopted_and_reaped", orphan_is_reaped),
+        (
+            "forwarded_signals_reach_the_child_and_its_code_is_returned",
+            forwarded_signals,
+        ),
+        (
+            "child_exit_code_is_passed_through",
+            exit_code_passes_through,
+        ),
+        (
+            "child_killed_by_a_signal_gives_128_plus_n",
+            killed_by_signal,
+        ),
+        (
+            "orphaned_grandchild_is_adopted_and_reaped",
+            orphan_is_reaped,
+        ),
         ("exec_replaces_the_process_image", exec_keeps_the_pid),
         ("missing_program_is_an_error_naming_it", missing_program),
     ];
     let filters: Vec<&String> = filters.iter().filter(|arg| !arg.starts_with('-')).collect();
     let mut failed = Vec::new();
+    let mut skipped = 0;
     for (name, case) in cases {
         if !filters.is_empty() && !filters.iter().any(|filter| name.contains(filter.as_str())) {
+            skipped += 1;
             continue;
         }
         let outcome = std::panic::catch_unwind(case);
-        println!("test {name} ... {}", if outcome.is_ok() { "ok" } else { "FAILED" });
+        println!(
+            "test {name} ... {}",
+            if outcome.is_ok() { "ok" } else { "FAILED" }
+        );
         if outcome.is_err() {
             failed.push(*name);
         }
     }
+    let ran = cases.len() - skipped;
     if !failed.is_empty() {
-        println!("failed: {failed:?}");
+        println!(
+            "test result: FAILED. {} passed; {} failed: {failed:?}",
+            ran - failed.len(),
+            failed.len()
+        );
         std::process::exit(101);
     }
+    println!("test result: ok. {ran} passed; 0 failed; {skipped} filtered out");
 }
 
 /// Starts this binary as `--supervise bash -c SCRIPT` in `dir`.
@@ -92,7 +115,11 @@ fn wait_for_file(path: &Path) -> String {
         {
             return text;
         }
-        assert!(start.elapsed() < DEADLINE, "`{}` did not appear in time", path.display());
+        assert!(
+            start.elapsed() < DEADLINE,
+            "`{}` did not appear in time",
+            path.display()
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
 }
@@ -136,7 +163,10 @@ fn forwarded_signals() {
         kill(Pid::from_raw(supervisor.id() as i32), signal).unwrap();
         let status = wait_exit(&mut supervisor);
         assert_eq!(status.code(), Some(7), "{signal}: exit code of the child");
-        assert_eq!(fs::read_to_string(dir.path().join("got")).unwrap(), format!("{name}\n"));
+        assert_eq!(
+            fs::read_to_string(dir.path().join("got")).unwrap(),
+            format!("{name}\n")
+        );
     }
 }
 
@@ -152,7 +182,11 @@ fn killed_by_signal() {
     let dir = tempfile::tempdir().unwrap();
     for (signal, expected) in [("KILL", 137), ("TERM", 143), ("SEGV", 139)] {
         let mut supervisor = supervise(dir.path(), &format!("kill -{signal} $$"));
-        assert_eq!(wait_exit(&mut supervisor).code(), Some(expected), "killed by SIG{signal}");
+        assert_eq!(
+            wait_exit(&mut supervisor).code(),
+            Some(expected),
+            "killed by SIG{signal}"
+        );
     }
 }
 
@@ -162,7 +196,7 @@ fn orphan_is_reaped() {
     // child lives on. It must be adopted by the supervisor (our $PPID) and, once it exits,
     // reaped by it: a zombie would keep its /proc entry with state Z.
     let script = r#"
-        ( sleep 0.2 & echo $! > grandchild )
+        ( sleep 1 & echo $! > grandchild )
         grandchild=$(cat grandchild)
         read -r _ _ _ parent _ < /proc/$grandchild/stat
         if [ "$parent" = "$PPID" ]; then echo "adopted: yes" > result; else echo "adopted: no ($parent)" > result; fi
@@ -193,7 +227,10 @@ fn exec_keeps_the_pid() {
         .spawn()
         .unwrap();
     assert_eq!(wait_exit(&mut child).code(), Some(5));
-    assert_eq!(fs::read_to_string(dir.path().join("pid")).unwrap(), format!("{}\n", child.id()));
+    assert_eq!(
+        fs::read_to_string(dir.path().join("pid")).unwrap(),
+        format!("{}\n", child.id())
+    );
 }
 
 fn missing_program() {

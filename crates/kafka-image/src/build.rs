@@ -298,14 +298,14 @@ pub(crate) struct BuiltImage {
 /// Runs `kafka-image build`.
 pub(crate) fn main(args: &BuildArgs) -> ExitCode {
     let shell = Shell::new(args.json);
-    let engine = match DockerCli::connect() {
-        Ok(engine) => engine,
-        Err(e) => {
-            shell.print_error(&anyhow::Error::new(e).context("cannot build the image"));
-            return ExitCode::FAILURE;
-        }
-    };
-    match build_image(args, &engine, &shell) {
+    // Bad flags are reported before Docker is asked anything.
+    let result = kafka_source(args)
+        .and_then(|_| check_keys(&args.kafka_keys))
+        .and_then(|()| {
+            let engine = DockerCli::connect().context("cannot build the image")?;
+            build_image(args, &engine, &shell)
+        });
+    match result {
         Ok(built) => {
             shell.print_result(&render_built(&built), &built);
             ExitCode::SUCCESS
@@ -653,17 +653,22 @@ fn assemble_context(
     }
     let keys_dir = context.join("keys");
     create_dir(&keys_dir)?;
+    check_keys(keys)?;
     if !is_url(keys) {
-        let keys_file = Path::new(keys);
-        if !keys_file.is_file() {
-            bail!(UserError {
-                message: format!("`--kafka-keys` `{keys}` is neither a URL nor a file"),
-                help: format!("give Apache Kafka's KEYS file or its URL ({APACHE_KEYS_URL})"),
-            });
-        }
-        link_or_copy(keys_file, &keys_dir.join("KEYS"))?;
+        link_or_copy(Path::new(keys), &keys_dir.join("KEYS"))?;
     }
     Ok(())
+}
+
+/// `--kafka-keys` is a URL or an existing file.
+fn check_keys(keys: &str) -> anyhow::Result<()> {
+    if is_url(keys) || Path::new(keys).is_file() {
+        return Ok(());
+    }
+    bail!(UserError {
+        message: format!("`--kafka-keys` `{keys}` is neither an http(s) URL nor a file"),
+        help: format!("give Apache Kafka's KEYS file or its URL ({APACHE_KEYS_URL})"),
+    })
 }
 
 fn is_url(s: &str) -> bool {

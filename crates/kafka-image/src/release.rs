@@ -76,7 +76,9 @@ pub(crate) fn main(args: &ReleaseArgs) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             shell.print_error(&err);
-            let suite_failed = err.chain().any(|c| c.downcast_ref::<SuiteFailed>().is_some());
+            let suite_failed = err
+                .chain()
+                .any(|c| c.downcast_ref::<SuiteFailed>().is_some());
             ExitCode::from(if suite_failed { 1 } else { 2 })
         }
     }
@@ -90,7 +92,11 @@ struct SuiteFailed {
     report: String,
 }
 
-fn run_self(shell: &Shell, verb: &str, args: &[String]) -> anyhow::Result<std::process::ExitStatus> {
+fn run_self(
+    shell: &Shell,
+    verb: &str,
+    args: &[String],
+) -> anyhow::Result<std::process::ExitStatus> {
     let exe = std::env::current_exe().context("failed to find the kafka-image executable")?;
     shell.status("Running", format!("kafka-image {verb} {}", args.join(" ")));
     Command::new(&exe)
@@ -103,15 +109,18 @@ fn run_self(shell: &Shell, verb: &str, args: &[String]) -> anyhow::Result<std::p
 fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
     let image = format!("{}:{}", args.repo, args.tag);
     let reference: ImageRef = image.parse()?;
-    let platforms: Vec<String> = args.platform.split(',').map(|p| p.trim().to_owned()).collect();
+    let platforms: Vec<String> = args
+        .platform
+        .split(',')
+        .map(|p| p.trim().to_owned())
+        .collect();
     let engine = DockerCli::connect().context("cannot release")?;
     let source_flags = |mut build: Vec<String>| {
         match (&args.kafka_url, &args.kafka_tarball) {
             (Some(url), _) => build.extend(["--kafka-url".to_owned(), url.clone()]),
-            (None, Some(tarball)) => build.extend([
-                "--kafka-tarball".to_owned(),
-                tarball.display().to_string(),
-            ]),
+            (None, Some(tarball)) => {
+                build.extend(["--kafka-tarball".to_owned(), tarball.display().to_string()])
+            }
             (None, None) => {}
         }
         build
@@ -129,7 +138,11 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
             }
         }
     }
-    let mut test = vec![image.clone(), "--report".to_owned(), args.report.display().to_string()];
+    let mut test = vec![
+        image.clone(),
+        "--report".to_owned(),
+        args.report.display().to_string(),
+    ];
     for case in &args.test_case {
         test.extend(["--only".to_owned(), case.clone()]);
     }
@@ -147,7 +160,9 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
     }
     if platforms.len() > 1 {
         if args.from_image.is_some() {
-            bail!("`--from-image` holds one platform; a multi-platform release must build (drop `--from-image`)");
+            bail!(
+                "`--from-image` holds one platform; a multi-platform release must build (drop `--from-image`)"
+            );
         }
         let mut build = source_flags(strings(&["--tag", &image, "--platform", &args.platform]));
         build.push("--push".to_owned());

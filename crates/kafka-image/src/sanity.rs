@@ -20,7 +20,7 @@ use std::time::{Instant, SystemTime};
 
 use anyhow::Context as _;
 
-use crate::engine::{ContainerEngine, DockerCli, strings};
+use crate::engine::{ContainerEngine, DockerCli, EngineError, strings};
 use crate::report::html::render_suite_html;
 use crate::report::junit::render_junit;
 use crate::report::{CaseResult, Outcome, SuiteRun, format_seconds, format_utc, write_report_file};
@@ -62,6 +62,10 @@ pub(crate) struct TestArgs {
     /// List the cases and exit.
     #[arg(long)]
     list: bool,
+    /// Run the cases that need a real Kafka broker even when the image holds the fixture
+    /// distribution (they fail there: for checking the suite's own container handling).
+    #[arg(long)]
+    include_real_kafka_cases: bool,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -95,7 +99,11 @@ pub(crate) fn main(args: &TestArgs) -> ExitCode {
         let listing: Vec<String> = CASES
             .iter()
             .map(|c| {
-                let real = if c.needs_real_kafka { " [needs real Kafka]" } else { "" };
+                let real = if c.needs_real_kafka {
+                    " [needs real Kafka]"
+                } else {
+                    ""
+                };
                 format!("{:<36} {}{real}", c.name, c.description)
             })
             .collect();
@@ -107,7 +115,14 @@ pub(crate) fn main(args: &TestArgs) -> ExitCode {
         let engine = DockerCli::connect().context("cannot run the sanity suite")?;
         // `image` is required unless `--list`, which returned above.
         let image = args.image.as_deref().unwrap_or_default();
-        run_suite(&engine, &shell, image, &selected, &args.report)
+        run_suite(
+            &engine,
+            &shell,
+            image,
+            &selected,
+            &args.report,
+            args.include_real_kafka_cases,
+        )
     });
     match result {
         Ok(run) if run.failed() == 0 => ExitCode::SUCCESS,
@@ -126,13 +141,16 @@ fn select_cases(only: &[String]) -> anyhow::Result<Vec<Case>> {
     }
     let mut selected = Vec::new();
     for name in only {
-        let case = CASES.iter().find(|c| c.name == name).ok_or_else(|| UserError {
-            message: format!("`--only {name}`: no such case"),
-            help: format!(
-                "the cases are: {}",
-                CASES.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
-            ),
-        })?;
+        let case = CASES
+            .iter()
+            .find(|c| c.name == name)
+            .ok_or_else(|| UserError {
+                message: format!("`--only {name}`: no such case"),
+                help: format!(
+                    "the cases are: {}",
+                    CASES.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
+                ),
+            })?;
         selected.push(*case);
     }
     Ok(selected)
@@ -165,7 +183,13 @@ fn detect_distribution(engine: &dyn ContainerEngine, image: &str) -> anyhow::Res
     );
     let out = engine
         .output(&strings(&[
-            "run", "--rm", "--entrypoint", "bash", image, "-c", &probe,
+            "run",
+            "--rm",
+            "--entrypoint",
+            "bash",
+            image,
+            "-c",
+            &probe,
         ]))
         .with_context(|| format!("failed to inspect the Kafka distribution in `{image}`"))?;
     Ok(parse_probe(&out))
@@ -194,6 +218,7 @@ fn run_suite(
     image: &str,
     selected: &[Case],
     report_dir: &std::path::Path,
+    include_real_kafka_cases: bool,
 ) -> anyhow::Result<SuiteRun> {
     let started = format_utc(SystemTime::now());
     if engine.inspect_image(image)?.is_none() {
@@ -208,8 +233,8 @@ fn run_suite(
     let mut results = Vec::new();
     for (index, case) in selected.iter().enumerate() {
         let label = format!("[{}/{}] {}", index + 1, selected.len(), case.name);
-        let result = if case.needs_real_kafka && matches!(distribution, Distribution::Fixture { .. })
-        {
+        let fixture = matches!(distribution, Distribution::Fixture { .. });
+        let result = if case.needs_real_kafka && fixture && !include_real_kafka_cases {
             shell.status("Not run", format!("{label}: {NEEDS_REAL_KAFKA}"));
             CaseResult {
                 name: case.name.to_owned(),
@@ -229,7 +254,10 @@ fn run_suite(
                 Outcome::Failed { .. } => "Failed",
                 Outcome::NotRun { .. } => "Not run",
             };
-            shell.status(verb, format!("{label} ({} s)", format_seconds(result.duration)));
+            shell.status(
+                verb,
+                format!("{label} ({} s)", format_seconds(result.duration)),
+            );
             if let Outcome::Failed { message } = &result.outcome {
                 shell.warn(format!("{}: {message}", case.name));
             }
@@ -291,9 +319,16 @@ fn run_case(engine: &dyn ContainerEngine, image: &str, case: &Case) -> CaseResul
         Ok(()) => (Outcome::Passed, Vec::new()),
         Err(err) => (
             Outcome::Failed {
-                message: format!("{err:#}"),
+                message: mask_test_secrets(&failure_message(&err)),
             },
-            sandbox.all_logs(),
+            sandbox
+                .all_logs()
+                .into_iter()
+                .map(|mut log| {
+                    log.text = mask_test_secrets(&log.text);
+                    log
+                })
+                .collect(),
         ),
     };
     drop(sandbox);
@@ -306,9 +341,57 @@ fn run_case(engine: &dyn ContainerEngine, image: &str, case: &Case) -> CaseResul
     }
 }
 
+/// `text` with every password the cases use replaced by `******`.
+fn mask_test_secrets(text: &str) -> String {
+    cases::TEST_SECRETS
+        .iter()
+        .fold(text.to_owned(), |text, secret| {
+            text.replace(secret, "******")
+        })
+}
+
+/// The error chain on one line, then the stderr of the command that failed, if one did (the
+/// Kafka tool's own message is usually the useful part).
+fn failure_message(err: &anyhow::Error) -> String {
+    let mut message = format!("{err:#}");
+    let stderr = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<EngineError>())
+        .and_then(EngineError::stderr);
+    if let Some(stderr) = stderr {
+        message.push_str("\n--- stderr ---\n");
+        message.push_str(stderr.trim_end());
+    }
+    message
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reports_mask_the_test_passwords() {
+        assert_eq!(
+            mask_test_secrets("password=\"alice-secret\" ssl.key.password=kafka-image-test"),
+            "password=\"******\" ssl.key.password=******"
+        );
+    }
+
+    #[test]
+    fn failure_message_keeps_the_command_stderr() {
+        let err = anyhow::Error::new(EngineError::CommandFailed {
+            program: "docker".to_owned(),
+            args: strings(&["exec", "k", "kafka-topics.sh"]),
+            status: "exit status: 1".to_owned(),
+            stderr: "Error: TopicExistsException\n".to_owned(),
+        })
+        .context("failed to create topic `t`");
+        assert_eq!(
+            failure_message(&err),
+            "failed to create topic `t`: `docker exec k kafka-topics.sh` failed (exit status: 1)\n\
+             --- stderr ---\nError: TopicExistsException"
+        );
+    }
 
     #[test]
     fn fixture_labels_itself() {
@@ -328,15 +411,23 @@ mod tests {
                 description: "Apache Kafka 4.1.0".to_owned()
             }
         );
-        assert!(matches!(parse_probe("real\n"), Distribution::Real { description } if description.starts_with("unknown")));
+        assert!(
+            matches!(parse_probe("real\n"), Distribution::Real { description } if description.starts_with("unknown"))
+        );
     }
 
     #[test]
     fn unknown_case_lists_the_known_ones() {
         let err = select_cases(&["nope".to_owned()]).unwrap_err();
         let text = crate::shell::render_error(&err);
-        assert!(text.starts_with("error: `--only nope`: no such case\n"), "{text}");
-        assert!(text.contains("help: the cases are: default_config_starts, "), "{text}");
+        assert!(
+            text.starts_with("error: `--only nope`: no such case\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("help: the cases are: default_config_starts, "),
+            "{text}"
+        );
     }
 
     #[test]

@@ -39,7 +39,12 @@ pub(crate) struct ScanArgs {
           value_parser = parse_severity)]
     fail_on: Severity,
     /// The trivy program (a name on PATH or a path).
-    #[arg(long, value_name = "PATH", env = "KAFKA_IMAGE_TRIVY", default_value = "trivy")]
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "KAFKA_IMAGE_TRIVY",
+        default_value = "trivy"
+    )]
     trivy: PathBuf,
     /// Read this trivy JSON report instead of running trivy (e.g. from `trivy image -f json`).
     #[arg(long, value_name = "FILE")]
@@ -49,8 +54,14 @@ pub(crate) struct ScanArgs {
     json: bool,
 }
 
+/// What to do when trivy cannot download its database (offline or firewalled machines).
+const DB_HELP: &str = "trivy downloads its database from mirror.gcr.io / ghcr.io on first use; on a \
+     machine without that access, run `trivy image --download-db-only` where it has access, copy \
+     its cache directory here and set `TRIVY_CACHE_DIR` to it and `TRIVY_SKIP_DB_UPDATE=true`";
+
 fn parse_severity(text: &str) -> Result<Severity, String> {
-    text.parse().map_err(|e: crate::scanner::UnknownSeverity| e.to_string())
+    text.parse()
+        .map_err(|e: crate::scanner::UnknownSeverity| e.to_string())
 }
 
 /// What `--json` prints and `scan.json` holds.
@@ -90,6 +101,18 @@ fn run(args: &ScanArgs, shell: &Shell, scanner: &dyn Scanner) -> anyhow::Result<
                     message: format!("cannot scan `{}`: {err}", args.image),
                     help: INSTALL_HELP.to_owned(),
                 }),
+                TrivyError::Failed { ref stderr, .. }
+                    if stderr.contains("failed to download vulnerability DB") =>
+                {
+                    anyhow::Error::new(err).context(UserError {
+                        message: format!(
+                            "cannot scan `{}`: trivy has no vulnerability database and cannot \
+                             download it",
+                            args.image
+                        ),
+                        help: DB_HELP.to_owned(),
+                    })
+                }
                 other => anyhow::Error::new(other)
                     .context(format!("failed to scan `{}` with trivy", args.image)),
             })?
@@ -217,6 +240,41 @@ mod tests {
         );
         assert!(text.contains("help: install trivy"), "{text}");
         assert!(!dir.path().join("scan").exists(), "no report on failure");
+    }
+
+    #[test]
+    fn missing_database_says_how_to_provide_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let args = args(dir.path().join("scan"), Severity::High);
+        let err = run(
+            &args,
+            &Shell::new(true),
+            &RecordedTrivy(Err(|| TrivyError::Failed {
+                program: PathBuf::from("trivy"),
+                args: "image".to_owned(),
+                status: std::process::ExitStatus::default(),
+                stderr: "FATAL init error: DB error: failed to download vulnerability DB: \
+                         OCI artifact error"
+                    .to_owned(),
+            })),
+        )
+        .unwrap_err();
+        let text = crate::shell::render_error(&err);
+        assert!(
+            text.starts_with(
+                "error: cannot scan `alpine:3.9`: trivy has no vulnerability database and \
+                 cannot download it\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("FATAL init error"),
+            "trivy's stderr is kept: {text}"
+        );
+        assert!(
+            text.contains("help: trivy downloads its database"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -26,7 +26,11 @@ fn promotes_single_platform_image_with_same_digest() {
     let digest = push_scratch_image(&source, "single");
     let target = format!("{}/kafka/kafka:1.0", registry.host);
     let out = promote(&[&source, &target, "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["digest"], digest);
     assert_eq!(registry.manifest_digest("kafka/kafka", "1.0"), digest);
@@ -54,11 +58,21 @@ fn promotes_every_platform_of_a_manifest_list() {
         &format!("{}/kafka/kafka:4.1.0", registry.host),
         "--json",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["digest"], list_digest);
-    assert_eq!(summary["platforms"], serde_json::json!(["linux/amd64", "linux/arm64"]));
-    assert_eq!(registry.manifest_digest("kafka/kafka", "4.1.0"), list_digest);
+    assert_eq!(
+        summary["platforms"],
+        serde_json::json!(["linux/amd64", "linux/arm64"])
+    );
+    assert_eq!(
+        registry.manifest_digest("kafka/kafka", "4.1.0"),
+        list_digest
+    );
     for child in [&amd64, &arm64] {
         assert_eq!(&registry.manifest_digest("kafka/kafka", child), child);
     }
@@ -74,7 +88,10 @@ fn missing_source_is_an_error_naming_it() {
     let out = promote(&[&source, &format!("{}/kafka/kafka:x", registry.host)]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("kafka/staging:nope` does not exist in the registry"), "{stderr}");
+    assert!(
+        stderr.contains("kafka/staging:nope` does not exist in the registry"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -39,7 +39,10 @@ fn recorded_critical_findings_exit_1_at_fail_on_high() {
 #[test]
 fn json_output_is_one_document_on_stdout() {
     let dir = tempfile::tempdir().unwrap();
-    let out = scan(dir.path(), &["--trivy-json", RECORDED, "--fail-on", "critical", "--json"]);
+    let out = scan(
+        dir.path(),
+        &["--trivy-json", RECORDED, "--fail-on", "critical", "--json"],
+    );
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout is JSON");
     assert_eq!(doc["findings"].as_array().map(Vec::len), Some(2));
@@ -49,7 +52,10 @@ fn json_output_is_one_document_on_stdout() {
 #[test]
 fn bad_severity_is_a_usage_error_naming_the_value() {
     let dir = tempfile::tempdir().unwrap();
-    let out = scan(dir.path(), &["--trivy-json", RECORDED, "--fail-on", "SEVERE"]);
+    let out = scan(
+        dir.path(),
+        &["--trivy-json", RECORDED, "--fail-on", "SEVERE"],
+    );
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(stderr.contains("unknown severity `SEVERE`"), "{stderr}");
@@ -74,5 +80,8 @@ fn unreadable_recorded_report_names_the_file() {
     let out = scan(dir.path(), &["--trivy-json", "/nonexistent/t.json"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("failed to read trivy report `/nonexistent/t.json`"), "{stderr}");
+    assert!(
+        stderr.contains("failed to read trivy report `/nonexistent/t.json`"),
+        "{stderr}"
+    );
 }

@@ -126,7 +126,7 @@ pub fn parse_meta_properties(bytes: &[u8]) -> Result<MetaProperties, StorageErro
 
 /// Renders `meta.properties` exactly as Kafka writes it at `written_at_ms` (milliseconds since
 /// the Unix epoch), in the GMT time zone of the official image. Kafka writes the file as UTF-8
-/// through a `Writer`, so only the `Properties` escapes apply, never `\uXXXX`.
+/// through a `Writer`, so only the `Properties` escapes apply, never `\u00e9`-style escapes.
 pub fn render_meta_properties(meta: &MetaProperties, written_at_ms: i64) -> String {
     let mut entries: BTreeMap<&str, String> = BTreeMap::new();
     entries.insert(VERSION, meta.version.to_string());
@@ -287,7 +287,8 @@ fn logical_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// `Properties.loadConvert`: `\uXXXX`, `\t`, `\n`, `\r`, `\f`; any other escaped char is itself.
+/// `Properties.loadConvert`: `\u` with four hex digits, `\t`, `\n`, `\r`, `\f`; any other
+/// escaped char stands for itself.
 fn unescape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();

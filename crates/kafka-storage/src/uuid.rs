@@ -150,7 +150,7 @@ fn encode_base64_url(bytes: &[u8]) -> String {
 fn decode_base64_url(text: &str) -> Result<Vec<u8>, String> {
     let unpadded = text.trim_end_matches('=');
     let padding = text.len() - unpadded.len();
-    if padding > 0 && (padding > 2 || text.len() % 4 != 0) {
+    if padding > 0 && (padding > 2 || !text.len().is_multiple_of(4)) {
         return Err("it has misplaced `=` padding".to_owned());
     }
     if unpadded.len() % 4 == 1 {

@@ -3,18 +3,33 @@
 //! run is taken (batch timestamps, the write time, `directory.id`, the ids); the feature levels
 //! come from our per-release table and every byte, CRCs included, is computed by us.
 
-use std::path::PathBuf;
-
 use kafka_storage::{
     BootstrapCheckpoint, ClusterId, KafkaRelease, MetaProperties, StoredClusterId,
     bootstrap_features, crc32c, decode_batches, parse_meta_properties, render_meta_properties,
 };
 
+/// The sample files, embedded at compile time (the library stays free of file I/O).
 fn sample(dir: &str, file: &str) -> Vec<u8> {
-    let path: PathBuf = [env!("CARGO_MANIFEST_DIR"), "tests", "data", dir, file]
-        .iter()
-        .collect();
-    std::fs::read(&path).unwrap_or_else(|e| panic!("failed to read `{}`: {e}", path.display()))
+    macro_rules! data {
+        ($dir:literal) => {
+            (
+                include_bytes!(concat!("data/", $dir, "/bootstrap.checkpoint")).as_slice(),
+                include_bytes!(concat!("data/", $dir, "/meta.properties")).as_slice(),
+            )
+        };
+    }
+    let (checkpoint, meta) = match dir {
+        "3.7.0" => data!("3.7.0"),
+        "3.9.0" => data!("3.9.0"),
+        "4.0.0" => data!("4.0.0"),
+        "4.2.x" => data!("4.2.x"),
+        other => panic!("no sample `{other}`"),
+    };
+    match file {
+        "bootstrap.checkpoint" => checkpoint.to_vec(),
+        "meta.properties" => meta.to_vec(),
+        other => panic!("no sample file `{other}`"),
+    }
 }
 
 #[track_caller]

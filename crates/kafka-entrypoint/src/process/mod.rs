@@ -27,8 +27,10 @@ use nix::unistd::Pid;
 /// Replaces the current process image with `command`; returns only the error when that fails.
 pub(crate) fn exec(command: &mut Command) -> anyhow::Error {
     let error = command.exec();
-    anyhow::Error::new(error)
-        .context(format!("failed to execute `{}`", command.get_program().to_string_lossy()))
+    anyhow::Error::new(error).context(format!(
+        "failed to execute `{}`",
+        command.get_program().to_string_lossy()
+    ))
 }
 
 /// Runs `command` to its end under supervision and returns its exit code (128 + n when signal
@@ -71,14 +73,22 @@ impl Supervisor {
     pub(crate) fn new() -> anyhow::Result<Self> {
         let inbox = signals::SignalInbox::open()?;
         signals::set_child_subreaper(true)?;
-        Ok(Self { inbox, live: Vec::new(), exited: HashMap::new() })
+        Ok(Self {
+            inbox,
+            live: Vec::new(),
+            exited: HashMap::new(),
+        })
     }
 
     /// Spawns `command` as a supervised child. Its stdio is as configured on `command`; its
     /// `Child` must not be waited for with std's `wait` (use [`Supervisor::wait`]).
     pub(crate) fn spawn(&mut self, command: &mut Command) -> anyhow::Result<Child> {
+        self.inbox.unblock_in_child(command);
         let child = command.spawn().with_context(|| {
-            format!("failed to execute `{}`", command.get_program().to_string_lossy())
+            format!(
+                "failed to execute `{}`",
+                command.get_program().to_string_lossy()
+            )
         })?;
         self.live.push(pid_of(&child));
         Ok(child)

@@ -4,14 +4,19 @@
 //! before any child is spawned and then read one at a time from a `signalfd`, so there are no
 //! asynchronous handlers and no `unsafe`. Blocking also matters when we are PID 1: the kernel
 //! drops a signal sent to PID 1 that has the default disposition, but never a blocked one.
-//! Children start with an empty mask (Rust's `Command` resets it before `exec`).
+//! Children must not inherit that mask (a blocked SIGTERM would never reach the JVM), and Rust's
+//! `Command` does not reset it, so [`SignalInbox::unblock_in_child`] restores it between `fork`
+//! and `exec`: the one `unsafe` block of the crate.
 
+use std::io;
 use std::os::fd::AsFd;
+use std::os::unix::process::CommandExt;
+use std::process::Command;
 use std::time::Duration;
 
 use anyhow::Context;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::signal::{SigSet, SigmaskHow, Signal};
+use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 /// Signals passed on to the supervised children: the stop signals (TERM, INT, HUP) plus QUIT
@@ -69,8 +74,26 @@ impl SignalInbox {
         }
     }
 
+    /// Makes `command`'s process start with the signal mask we had before [`SignalInbox::open`].
+    pub(crate) fn unblock_in_child(&self, command: &mut Command) {
+        let mask = self.previous_mask;
+        let restore = move || {
+            sigprocmask(SigmaskHow::SIG_SETMASK, Some(&mask), None).map_err(io::Error::from)
+        };
+        // SAFETY: the closure runs in the forked child before `exec`, where only
+        // async-signal-safe work is allowed: it copies a `sigset_t` captured by value and calls
+        // `sigprocmask` (async-signal-safe per POSIX); it allocates nothing and takes no lock.
+        unsafe {
+            command.pre_exec(restore);
+        }
+    }
+
     fn read(&mut self) -> anyhow::Result<Option<Signal>> {
-        let Some(info) = self.fd.read_signal().context("failed to read the signalfd")? else {
+        let Some(info) = self
+            .fd
+            .read_signal()
+            .context("failed to read the signalfd")?
+        else {
             return Ok(None);
         };
         // The fd only reports signals of its mask, all of which `Signal` knows.

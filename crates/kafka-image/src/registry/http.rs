@@ -70,7 +70,10 @@ impl RegistryHttp {
     /// The registry of `image`; only loopback hosts are accepted (plain HTTP elsewhere would send
     /// images unprotected, and real registries need TLS and tokens).
     pub(crate) fn for_image(image: &ImageRef) -> anyhow::Result<Self> {
-        let host = image.registry.rsplit_once(':').map_or(image.registry.as_str(), |(h, _)| h);
+        let host = image
+            .registry
+            .rsplit_once(':')
+            .map_or(image.registry.as_str(), |(h, _)| h);
         ensure!(
             host == "localhost" || host.starts_with("127.") || host == "[::1]",
             "registry `{}` is not on loopback; the built-in HTTP client only talks to loopback \
@@ -106,12 +109,20 @@ impl RegistryHttp {
             .write_all(head.as_bytes())
             .and_then(|()| stream.write_all(body))
             .with_context(|| format!("failed to send `{method} {path}` to `{}`", self.host))?;
-        read_response(BufReader::new(stream), method == "HEAD")
-            .with_context(|| format!("failed to read the answer to `{method} {path}` from `{}`", self.host))
+        read_response(BufReader::new(stream), method == "HEAD").with_context(|| {
+            format!(
+                "failed to read the answer to `{method} {path}` from `{}`",
+                self.host
+            )
+        })
     }
 
     /// Fetches a manifest (list) by tag or digest.
-    pub(crate) fn get_manifest(&self, repository: &str, reference: &str) -> anyhow::Result<StoredManifest> {
+    pub(crate) fn get_manifest(
+        &self,
+        repository: &str,
+        reference: &str,
+    ) -> anyhow::Result<StoredManifest> {
         let accept = INDEX_TYPES
             .iter()
             .chain(MANIFEST_TYPES)
@@ -121,7 +132,10 @@ impl RegistryHttp {
         let path = format!("/v2/{repository}/manifests/{reference}");
         let response = self.request("GET", &path, &[("Accept", &accept)], &[])?;
         if response.status == 404 {
-            bail!("`{}/{repository}:{reference}` does not exist in the registry", self.host);
+            bail!(
+                "`{}/{repository}:{reference}` does not exist in the registry",
+                self.host
+            );
         }
         expect_status(&response, &[200], "GET", &path)?;
         let media_type = response
@@ -220,10 +234,13 @@ impl RegistryHttp {
     ) -> anyhow::Result<()> {
         let json: serde_json::Value = serde_json::from_slice(&manifest.bytes)
             .with_context(|| format!("manifest `{}` is not JSON", manifest.digest))?;
-        let blobs = json["config"]["digest"]
-            .as_str()
-            .into_iter()
-            .chain(json["layers"].as_array().into_iter().flatten().filter_map(|l| l["digest"].as_str()));
+        let blobs = json["config"]["digest"].as_str().into_iter().chain(
+            json["layers"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|l| l["digest"].as_str()),
+        );
         for digest in blobs {
             if self.copy_blob(from, to, digest)? {
                 summary.blobs_copied += 1;
@@ -260,7 +277,10 @@ impl RegistryHttp {
         } else if MANIFEST_TYPES.contains(&top.media_type.as_str()) {
             self.copy_platform(&source.repository, &target.repository, &top, &mut summary)?;
         } else {
-            bail!("`{source}` has unsupported manifest type `{}`", top.media_type);
+            bail!(
+                "`{source}` has unsupported manifest type `{}`",
+                top.media_type
+            );
         }
         let stored = self.put_manifest(&target.repository, &target.reference, &top)?;
         ensure!(
@@ -283,7 +303,10 @@ impl RegistryHttp {
         );
         for digest in &expected.manifests {
             let child = self.get_manifest(&target.repository, digest)?;
-            ensure!(&child.digest == digest, "`{target}` platform manifest `{digest}` differs");
+            ensure!(
+                &child.digest == digest,
+                "`{target}` platform manifest `{digest}` differs"
+            );
         }
         Ok(())
     }
@@ -373,7 +396,10 @@ fn read_response(mut reader: impl BufRead, head: bool) -> anyhow::Result<Respons
             chunk.truncate(size);
             response.body.extend(chunk);
         }
-    } else if let Some(length) = response.header("Content-Length").and_then(|l| l.parse::<usize>().ok()) {
+    } else if let Some(length) = response
+        .header("Content-Length")
+        .and_then(|l| l.parse::<usize>().ok())
+    {
         let mut body = vec![0; length];
         reader.read_exact(&mut body)?;
         response.body = body;

@@ -88,8 +88,16 @@ impl FromStr for ImageRef {
 
 impl fmt::Display for ImageRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let sep = if self.reference.starts_with("sha256:") { '@' } else { ':' };
-        write!(f, "{}/{}{sep}{}", self.registry, self.repository, self.reference)
+        let sep = if self.reference.starts_with("sha256:") {
+            '@'
+        } else {
+            ':'
+        };
+        write!(
+            f,
+            "{}/{}{sep}{}",
+            self.registry, self.repository, self.reference
+        )
     }
 }
 
@@ -132,7 +140,11 @@ mod tests {
     fn docker_hub_reference_defaults_to_latest() {
         let r: ImageRef = "apache/kafka".parse().unwrap();
         assert_eq!(
-            (r.registry.as_str(), r.repository.as_str(), r.reference.as_str()),
+            (
+                r.registry.as_str(),
+                r.repository.as_str(),
+                r.reference.as_str()
+            ),
             ("docker.io", "apache/kafka", "latest")
         );
     }

@@ -87,8 +87,8 @@ mod tests {
     #[test]
     fn not_run_reason_is_shown() {
         let html = render_suite_html(&sample_run());
-        assert!(html.contains(
-            "<td class=\"not-run\">not run: needs a real Kafka distribution</td>"
-        ));
+        assert!(
+            html.contains("<td class=\"not-run\">not run: needs a real Kafka distribution</td>")
+        );
     }
 }

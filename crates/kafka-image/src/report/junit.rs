@@ -111,7 +111,9 @@ mod tests {
     #[test]
     fn junit_counts_match_cases() {
         let xml = render_junit(&sample_run());
-        assert!(xml.contains(r#"<testsuite name="sanity" tests="3" failures="1" errors="0" skipped="1" time="5.257""#));
+        assert!(xml.contains(
+            r#"<testsuite name="sanity" tests="3" failures="1" errors="0" skipped="1" time="5.257""#
+        ));
     }
 
     #[test]

@@ -198,8 +198,9 @@ pub(crate) mod tests {
             cases: vec![
                 CaseResult {
                     name: "default_config_starts".to_owned(),
-                    description: "`docker run IMAGE` with no configuration starts and turns healthy"
-                        .to_owned(),
+                    description:
+                        "`docker run IMAGE` with no configuration starts and turns healthy"
+                            .to_owned(),
                     outcome: Outcome::Passed,
                     duration: Duration::from_millis(4_250),
                     logs: vec![],
@@ -214,12 +215,14 @@ pub(crate) mod tests {
                     duration: Duration::from_millis(1_007),
                     logs: vec![ContainerLog {
                         container: "kafka-image-test-bad".to_owned(),
-                        text: "error: `KAFKA_NODE_ID` = \"x\" & not an integer\n\u{1b}[0m".to_owned(),
+                        text: "error: `KAFKA_NODE_ID` = \"x\" & not an integer\n\u{1b}[0m"
+                            .to_owned(),
                     }],
                 },
                 CaseResult {
                     name: "sasl_scram".to_owned(),
-                    description: "a client authenticates with SCRAM-SHA-512 and produces".to_owned(),
+                    description: "a client authenticates with SCRAM-SHA-512 and produces"
+                        .to_owned(),
                     outcome: Outcome::NotRun {
                         reason: "needs a real Kafka distribution".to_owned(),
                     },

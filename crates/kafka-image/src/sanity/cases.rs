@@ -26,6 +26,10 @@ const FINAL_SERVER_PROPERTIES: &str = "/opt/kafka/config/server.properties";
 /// A cluster id for the cases that set their own (22 characters of base64url, as Kafka's).
 const CLUSTER_ID: &str = "4L6g3nShT-eMCtK--X86sw";
 
+/// The passwords the cases give brokers and clients. They protect nothing (each lives for one
+/// case), but reports mask them anyway, like every password (`******`).
+pub(crate) const TEST_SECRETS: &[&str] = &[tls::STORE_PASSWORD, "admin-secret", "alice-secret"];
+
 /// One named case.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Case {
@@ -76,6 +80,12 @@ pub(crate) const CASES: &[Case] = &[
         description: "a KAFKA_* variable replaces the same key of the mounted file, once",
         needs_real_kafka: false,
         run: env_over_file,
+    },
+    Case {
+        name: "node_id_from_hostname",
+        description: "KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true gives host `kafka-2` node.id 2 (Kubernetes StatefulSets)",
+        needs_real_kafka: false,
+        run: node_id_from_hostname,
     },
     Case {
         name: "ssl_secrets_config",
@@ -163,7 +173,9 @@ fn single_node_env() -> Vec<(&'static str, &'static str)> {
 }
 
 /// `single_node_env` with some keys replaced or added.
-fn single_node_env_with(changes: &[(&'static str, &'static str)]) -> Vec<(&'static str, &'static str)> {
+fn single_node_env_with(
+    changes: &[(&'static str, &'static str)],
+) -> Vec<(&'static str, &'static str)> {
     let mut env = single_node_env();
     for (key, value) in changes {
         match env.iter_mut().find(|(k, _)| k == key) {
@@ -175,7 +187,9 @@ fn single_node_env_with(changes: &[(&'static str, &'static str)]) -> Vec<(&'stat
 }
 
 fn final_config(sandbox: &Sandbox<'_>, container: &str) -> anyhow::Result<Vec<(String, String)>> {
-    Ok(parse_properties(&sandbox.read_file(container, FINAL_SERVER_PROPERTIES)?))
+    Ok(parse_properties(
+        &sandbox.read_file(container, FINAL_SERVER_PROPERTIES)?,
+    ))
 }
 
 /// Fails unless `config` holds `key` exactly once, with `value`.
@@ -218,7 +232,10 @@ fn health_turns_healthy(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     sandbox.wait_for("Docker health status `healthy`", START, || {
         let state = sandbox.state(&kafka)?;
         if !state.running {
-            bail!("container exited with code {} before turning healthy", state.exit_code);
+            bail!(
+                "container exited with code {} before turning healthy",
+                state.exit_code
+            );
         }
         if state.health == "unhealthy" {
             bail!("health status turned `unhealthy`");
@@ -247,7 +264,11 @@ fn env_config(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     expect_key(&config, "num.partitions", "7")?;
     expect_key(&config, "log.retention.hours", "12")?;
     expect_key(&config, "node.id", "1")?;
-    expect_key(&config, "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT")?;
+    expect_key(
+        &config,
+        "listener.security.protocol.map",
+        "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+    )?;
     ensure!(
         !config.iter().any(|(k, _)| k == "heap.opts"),
         "launcher variable KAFKA_HEAP_OPTS leaked into server.properties as `heap.opts`"
@@ -255,7 +276,10 @@ fn env_config(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn mounted_server_properties(sandbox: &mut Sandbox<'_>, num_partitions: &str) -> anyhow::Result<String> {
+fn mounted_server_properties(
+    sandbox: &mut Sandbox<'_>,
+    num_partitions: &str,
+) -> anyhow::Result<String> {
     let dir = sandbox.host_dir()?;
     let properties = format!(
         "# mounted by kafka-image test\nprocess.roles=broker,controller\nnode.id=1\n\
@@ -299,14 +323,38 @@ fn env_over_file(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn node_id_from_hostname(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let mut env = single_node_env_with(&[
+        ("KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME", "true"),
+        ("KAFKA_CONTROLLER_QUORUM_VOTERS", "2@localhost:9093"),
+    ]);
+    env.retain(|(key, _)| *key != "KAFKA_NODE_ID");
+    let spec = ContainerSpec::named("kafka").hostname("kafka-2").env(&env);
+    let kafka = sandbox.start(&spec)?;
+    sandbox.wait_serving(&kafka, START)?;
+    let config = final_config(sandbox, &kafka)?;
+    expect_key(&config, "node.id", "2")?;
+    ensure!(
+        !config.iter().any(|(k, _)| k.starts_with("entrypoint.")),
+        "the control variable leaked into server.properties"
+    );
+    Ok(())
+}
+
 /// Single node with PLAINTEXT (9092, for the health check and tools), SSL (9093) and
 /// CONTROLLER (9094) listeners, the stores from the secrets dir.
 fn start_ssl_node(sandbox: &mut Sandbox<'_>) -> anyhow::Result<String> {
     let secrets = sandbox.host_dir()?;
     tls::write_secrets(&secrets, &[])?;
     let mut env = single_node_env_with(&[
-        ("KAFKA_LISTENERS", "PLAINTEXT://:9092,SSL://:9093,CONTROLLER://:9094"),
-        ("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://localhost:9092,SSL://localhost:9093"),
+        (
+            "KAFKA_LISTENERS",
+            "PLAINTEXT://:9092,SSL://:9093,CONTROLLER://:9094",
+        ),
+        (
+            "KAFKA_ADVERTISED_LISTENERS",
+            "PLAINTEXT://localhost:9092,SSL://localhost:9093",
+        ),
         (
             "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
             "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
@@ -325,14 +373,30 @@ fn start_ssl_node(sandbox: &mut Sandbox<'_>) -> anyhow::Result<String> {
 fn ssl_secrets_config(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = start_ssl_node(sandbox)?;
     let config = final_config(sandbox, &kafka)?;
-    expect_key(&config, "ssl.keystore.location", "/etc/kafka/secrets/kafka.keystore.jks")?;
-    expect_key(&config, "ssl.truststore.location", "/etc/kafka/secrets/kafka.truststore.jks")?;
+    expect_key(
+        &config,
+        "ssl.keystore.location",
+        "/etc/kafka/secrets/kafka.keystore.jks",
+    )?;
+    expect_key(
+        &config,
+        "ssl.truststore.location",
+        "/etc/kafka/secrets/kafka.truststore.jks",
+    )?;
     expect_key(&config, "ssl.client.auth", "required")?;
-    for key in ["ssl.keystore.password", "ssl.key.password", "ssl.truststore.password"] {
+    for key in [
+        "ssl.keystore.password",
+        "ssl.key.password",
+        "ssl.truststore.password",
+    ] {
         // The credential files end in a newline, which must not reach the password.
         expect_key(&config, key, tls::STORE_PASSWORD)?;
     }
-    for helper in ["ssl.keystore.filename", "ssl.keystore.credentials", "ssl.key.credentials"] {
+    for helper in [
+        "ssl.keystore.filename",
+        "ssl.keystore.credentials",
+        "ssl.key.credentials",
+    ] {
         ensure!(
             !config.iter().any(|(k, _)| k == helper),
             "helper variable leaked into server.properties as `{helper}`"
@@ -367,7 +431,10 @@ fn start_sasl_node(
     jaas: (&'static str, &'static str),
 ) -> anyhow::Result<String> {
     let env = single_node_env_with(&[
-        ("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093,SASL_PLAINTEXT://:9094"),
+        (
+            "KAFKA_LISTENERS",
+            "PLAINTEXT://:9092,CONTROLLER://:9093,SASL_PLAINTEXT://:9094",
+        ),
         (
             "KAFKA_ADVERTISED_LISTENERS",
             "PLAINTEXT://localhost:9092,SASL_PLAINTEXT://localhost:9094",
@@ -418,8 +485,14 @@ fn sasl_plain(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
         ..client
     };
     ensure!(
-        intruder.produce(sandbox, "sanity-plain", &messages("intruder", 1)).is_err()
-            || intruder.consume(sandbox, "sanity-plain", 4).map(|m| m.len()).unwrap_or(0) < 4,
+        intruder
+            .produce(sandbox, "sanity-plain", &messages("intruder", 1))
+            .is_err()
+            || intruder
+                .consume(sandbox, "sanity-plain", 4)
+                .map(|m| m.len())
+                .unwrap_or(0)
+                < 4,
         "a wrong SASL/PLAIN password was accepted"
     );
     Ok(())
@@ -463,13 +536,22 @@ fn cluster_node_env(id: u32, roles: &str, voters: &str, broker: bool) -> Vec<(St
     let mut env = vec![
         ("KAFKA_NODE_ID".to_owned(), id.to_string()),
         ("KAFKA_PROCESS_ROLES".to_owned(), roles.to_owned()),
-        ("KAFKA_CONTROLLER_LISTENER_NAMES".to_owned(), "CONTROLLER".to_owned()),
+        (
+            "KAFKA_CONTROLLER_LISTENER_NAMES".to_owned(),
+            "CONTROLLER".to_owned(),
+        ),
         (
             "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP".to_owned(),
             "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT".to_owned(),
         ),
-        ("KAFKA_CONTROLLER_QUORUM_VOTERS".to_owned(), voters.to_owned()),
-        ("KAFKA_LOG_DIRS".to_owned(), "/var/lib/kafka/data".to_owned()),
+        (
+            "KAFKA_CONTROLLER_QUORUM_VOTERS".to_owned(),
+            voters.to_owned(),
+        ),
+        (
+            "KAFKA_LOG_DIRS".to_owned(),
+            "/var/lib/kafka/data".to_owned(),
+        ),
         ("CLUSTER_ID".to_owned(), CLUSTER_ID.to_owned()),
     ];
     let listeners = match (broker, roles.contains("controller")) {
@@ -480,11 +562,26 @@ fn cluster_node_env(id: u32, roles: &str, voters: &str, broker: bool) -> Vec<(St
     env.push(("KAFKA_LISTENERS".to_owned(), listeners.to_owned()));
     if broker {
         env.extend([
-            ("KAFKA_ADVERTISED_LISTENERS".to_owned(), format!("PLAINTEXT://kafka-{id}:9092")),
-            ("KAFKA_INTER_BROKER_LISTENER_NAME".to_owned(), "PLAINTEXT".to_owned()),
-            ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR".to_owned(), "2".to_owned()),
-            ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR".to_owned(), "2".to_owned()),
-            ("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR".to_owned(), "1".to_owned()),
+            (
+                "KAFKA_ADVERTISED_LISTENERS".to_owned(),
+                format!("PLAINTEXT://kafka-{id}:9092"),
+            ),
+            (
+                "KAFKA_INTER_BROKER_LISTENER_NAME".to_owned(),
+                "PLAINTEXT".to_owned(),
+            ),
+            (
+                "KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR".to_owned(),
+                "2".to_owned(),
+            ),
+            (
+                "KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR".to_owned(),
+                "2".to_owned(),
+            ),
+            (
+                "KAFKA_TRANSACTION_STATE_LOG_MIN_ISR".to_owned(),
+                "1".to_owned(),
+            ),
         ]);
     }
     env
@@ -509,9 +606,18 @@ fn wait_isr(
     topic: &str,
     expected: usize,
 ) -> anyhow::Result<()> {
-    sandbox.wait_for(&format!("{expected} in-sync replicas of `{topic}`"), START, || {
-        Ok((client.in_sync_replicas(sandbox, topic).unwrap_or_default().len() == expected).then_some(()))
-    })
+    sandbox.wait_for(
+        &format!("{expected} in-sync replicas of `{topic}`"),
+        START,
+        || {
+            Ok((client
+                .in_sync_replicas(sandbox, topic)
+                .unwrap_or_default()
+                .len()
+                == expected)
+                .then_some(()))
+        },
+    )
 }
 
 fn combined_cluster_survives_restart(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
@@ -524,9 +630,23 @@ fn combined_cluster_survives_restart(sandbox: &mut Sandbox<'_>) -> anyhow::Resul
     for node in &nodes {
         sandbox.wait_serving(node, START)?;
     }
-    let first = Client { container: &nodes[0], bootstrap: "kafka-1:9092", properties: "" };
-    let second = Client { container: &nodes[1], bootstrap: "kafka-2:9092", properties: "" };
-    first.create_topic(sandbox, "replicated", 1, 3, "--config min.insync.replicas=2")?;
+    let first = Client {
+        container: &nodes[0],
+        bootstrap: "kafka-1:9092",
+        properties: "",
+    };
+    let second = Client {
+        container: &nodes[1],
+        bootstrap: "kafka-2:9092",
+        properties: "",
+    };
+    first.create_topic(
+        sandbox,
+        "replicated",
+        1,
+        3,
+        "--config min.insync.replicas=2",
+    )?;
     wait_isr(sandbox, &first, "replicated", 3)?;
     let before = messages("before", 3);
     first.produce(sandbox, "replicated", &before)?;
@@ -538,7 +658,11 @@ fn combined_cluster_survives_restart(sandbox: &mut Sandbox<'_>) -> anyhow::Resul
     sandbox.restart(&nodes[2])?;
     sandbox.wait_serving(&nodes[2], START)?;
     wait_isr(sandbox, &first, "replicated", 3)?;
-    let third = Client { container: &nodes[2], bootstrap: "kafka-3:9092", properties: "" };
+    let third = Client {
+        container: &nodes[2],
+        bootstrap: "kafka-3:9092",
+        properties: "",
+    };
     super::client::expect_messages(&third.consume(sandbox, "replicated", all.len())?, &all)
 }
 
@@ -557,8 +681,16 @@ fn isolated_cluster_survives_restart(sandbox: &mut Sandbox<'_>) -> anyhow::Resul
     for broker in &brokers {
         sandbox.wait_serving(broker, START)?;
     }
-    let four = Client { container: &brokers[0], bootstrap: "kafka-4:9092", properties: "" };
-    let five = Client { container: &brokers[1], bootstrap: "kafka-5:9092", properties: "" };
+    let four = Client {
+        container: &brokers[0],
+        bootstrap: "kafka-4:9092",
+        properties: "",
+    };
+    let five = Client {
+        container: &brokers[1],
+        bootstrap: "kafka-5:9092",
+        properties: "",
+    };
     four.create_topic(sandbox, "isolated", 1, 2, "")?;
     wait_isr(sandbox, &four, "isolated", 2)?;
     let first = messages("first", 3);
@@ -587,7 +719,9 @@ fn restart_keeps_storage(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let meta = "/var/lib/kafka/data/meta.properties";
     let before = sandbox.read_file(&kafka, meta)?;
     ensure!(
-        parse_properties(&before).iter().any(|(k, _)| k == "cluster.id"),
+        parse_properties(&before)
+            .iter()
+            .any(|(k, _)| k == "cluster.id"),
         "`{meta}` has no cluster.id after the first start:\n{before}"
     );
     sandbox.stop(&kafka, STOP_TIMEOUT)?;
@@ -621,7 +755,10 @@ fn bad_config_fails_fast(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = sandbox.start(&ContainerSpec::named("kafka").env(&env))?;
     let code = sandbox.wait_exit(&kafka, FAIL_FAST)?;
     let logs = sandbox.logs(&kafka);
-    ensure!(code != 0, "container exited with 0 on a non-integer node id");
+    ensure!(
+        code != 0,
+        "container exited with 0 on a non-integer node id"
+    );
     ensure!(
         logs.contains("KAFKA_NODE_ID") || logs.contains("node.id"),
         "exit code {code}, but the error does not name `KAFKA_NODE_ID` or `node.id`:\n{logs}"
@@ -661,7 +798,11 @@ mod tests {
     #[test]
     fn case_names_are_unique_snake_case() {
         let mut names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
-        assert!(names.iter().all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_')));
+        assert!(
+            names
+                .iter()
+                .all(|n| n.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+        );
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), CASES.len());
@@ -711,8 +852,15 @@ mod tests {
     #[test]
     fn isolated_nodes_get_role_specific_listeners() {
         let controller = cluster_node_env(1, "controller", "v", false);
-        assert!(controller.contains(&("KAFKA_LISTENERS".to_owned(), "CONTROLLER://:9093".to_owned())));
-        assert!(!controller.iter().any(|(k, _)| k == "KAFKA_ADVERTISED_LISTENERS"));
+        assert!(controller.contains(&(
+            "KAFKA_LISTENERS".to_owned(),
+            "CONTROLLER://:9093".to_owned()
+        )));
+        assert!(
+            !controller
+                .iter()
+                .any(|(k, _)| k == "KAFKA_ADVERTISED_LISTENERS")
+        );
         let broker = cluster_node_env(4, "broker", "v", true);
         assert!(broker.contains(&(
             "KAFKA_ADVERTISED_LISTENERS".to_owned(),

@@ -29,6 +29,8 @@ pub(crate) struct ContainerSpec {
     pub(crate) mounts: Vec<String>,
     /// Join the case's private network, reachable as `name`.
     pub(crate) on_network: bool,
+    /// The container's host name (`--hostname`), when not the network name.
+    pub(crate) hostname: Option<String>,
 }
 
 impl ContainerSpec {
@@ -42,16 +44,20 @@ impl ContainerSpec {
 
     /// Adds environment variables.
     pub(crate) fn env(mut self, vars: &[(&str, &str)]) -> Self {
-        self.env.extend(
-            vars.iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        );
+        self.env
+            .extend(vars.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
         self
     }
 
     /// Adds a mount (`SOURCE:TARGET[:ro]`).
     pub(crate) fn mount(mut self, mount: String) -> Self {
         self.mounts.push(mount);
+        self
+    }
+
+    /// Sets the container's host name.
+    pub(crate) fn hostname(mut self, hostname: &str) -> Self {
+        self.hostname = Some(hostname.to_owned());
         self
     }
 
@@ -91,7 +97,11 @@ impl<'e> Sandbox<'e> {
         Sandbox {
             engine,
             image: image.to_owned(),
-            prefix: format!("kafka-image-test-{}-{}", std::process::id(), case.replace('_', "-")),
+            prefix: format!(
+                "kafka-image-test-{}-{}",
+                std::process::id(),
+                case.replace('_', "-")
+            ),
             containers: Vec::new(),
             network: None,
             volumes: Vec::new(),
@@ -139,6 +149,9 @@ impl<'e> Sandbox<'e> {
                 "--network-alias",
                 &spec.name,
             ]));
+        }
+        if let Some(hostname) = &spec.hostname {
+            args.extend(strings(&["--hostname", hostname]));
         }
         for (key, value) in &spec.env {
             args.push("-e".to_owned());
@@ -257,13 +270,23 @@ impl<'e> Sandbox<'e> {
     /// Waits until `container` answers `kafka-entrypoint health` (the image's health check),
     /// failing early if it exits.
     pub(crate) fn wait_serving(&self, container: &str, deadline: Duration) -> anyhow::Result<()> {
-        self.wait_for(&format!("`{container}` to answer ApiVersions"), deadline, || {
-            let state = self.state(container)?;
-            if !state.running {
-                bail!("`{container}` exited with code {} before serving", state.exit_code);
-            }
-            Ok(self.exec(container, &["kafka-entrypoint", "health"]).ok().map(drop))
-        })
+        self.wait_for(
+            &format!("`{container}` to answer ApiVersions"),
+            deadline,
+            || {
+                let state = self.state(container)?;
+                if !state.running {
+                    bail!(
+                        "`{container}` exited with code {} before serving",
+                        state.exit_code
+                    );
+                }
+                Ok(self
+                    .exec(container, &["kafka-entrypoint", "health"])
+                    .ok()
+                    .map(drop))
+            },
+        )
     }
 
     /// Waits until `container` has stopped and returns its exit code.
@@ -291,7 +314,9 @@ impl Drop for Sandbox<'_> {
             let _ = self.engine.output(&strings(&["network", "rm", network]));
         }
         for volume in &self.volumes {
-            let _ = self.engine.output(&strings(&["volume", "rm", "-f", volume]));
+            let _ = self
+                .engine
+                .output(&strings(&["volume", "rm", "-f", volume]));
         }
     }
 }

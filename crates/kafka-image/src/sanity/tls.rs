@@ -40,7 +40,9 @@ fn keytool(dir: &Path, args: &[&str]) -> anyhow::Result<()> {
         .args(args)
         .current_dir(dir)
         .output()
-        .context("failed to run `keytool` (install a JDK, e.g. Debian's openjdk-17-jdk-headless)")?;
+        .context(
+            "failed to run `keytool` (install a JDK, e.g. Debian's openjdk-17-jdk-headless)",
+        )?;
     if !output.status.success() {
         bail!(
             "`keytool {}` failed ({}):\n{}",
@@ -71,26 +73,108 @@ pub(crate) fn write_secrets(dir: &Path, hosts: &[&str]) -> anyhow::Result<()> {
     };
     let steps: Vec<Vec<String>> = vec![
         with(&[
-            "-genkeypair", "-alias", "ca", "-dname", "CN=kafka-image-test-ca", "-keyalg", "RSA",
-            "-keysize", "2048", "-validity", "2", "-ext", "bc:c", "-keystore", "ca.p12",
-            "-storetype", "PKCS12",
+            "-genkeypair",
+            "-alias",
+            "ca",
+            "-dname",
+            "CN=kafka-image-test-ca",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "2",
+            "-ext",
+            "bc:c",
+            "-keystore",
+            "ca.p12",
+            "-storetype",
+            "PKCS12",
         ]),
-        with(&["-exportcert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-file", "ca.pem"]),
         with(&[
-            "-genkeypair", "-alias", "kafka", "-dname", "CN=kafka", "-keyalg", "RSA", "-keysize",
-            "2048", "-validity", "2", "-ext", &san, "-keystore", KEYSTORE, "-storetype", "JKS",
-            "-keypass", pass,
+            "-exportcert",
+            "-rfc",
+            "-alias",
+            "ca",
+            "-keystore",
+            "ca.p12",
+            "-file",
+            "ca.pem",
         ]),
-        with(&["-certreq", "-alias", "kafka", "-keystore", KEYSTORE, "-file", "kafka.csr"]),
         with(&[
-            "-gencert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-infile", "kafka.csr",
-            "-outfile", "kafka.crt", "-ext", &san, "-validity", "2",
+            "-genkeypair",
+            "-alias",
+            "kafka",
+            "-dname",
+            "CN=kafka",
+            "-keyalg",
+            "RSA",
+            "-keysize",
+            "2048",
+            "-validity",
+            "2",
+            "-ext",
+            &san,
+            "-keystore",
+            KEYSTORE,
+            "-storetype",
+            "JKS",
+            "-keypass",
+            pass,
         ]),
-        with(&["-importcert", "-alias", "ca", "-file", "ca.pem", "-keystore", KEYSTORE]),
-        with(&["-importcert", "-alias", "kafka", "-file", "kafka.crt", "-keystore", KEYSTORE]),
         with(&[
-            "-importcert", "-alias", "ca", "-file", "ca.pem", "-keystore", TRUSTSTORE,
-            "-storetype", "JKS",
+            "-certreq",
+            "-alias",
+            "kafka",
+            "-keystore",
+            KEYSTORE,
+            "-file",
+            "kafka.csr",
+        ]),
+        with(&[
+            "-gencert",
+            "-rfc",
+            "-alias",
+            "ca",
+            "-keystore",
+            "ca.p12",
+            "-infile",
+            "kafka.csr",
+            "-outfile",
+            "kafka.crt",
+            "-ext",
+            &san,
+            "-validity",
+            "2",
+        ]),
+        with(&[
+            "-importcert",
+            "-alias",
+            "ca",
+            "-file",
+            "ca.pem",
+            "-keystore",
+            KEYSTORE,
+        ]),
+        with(&[
+            "-importcert",
+            "-alias",
+            "kafka",
+            "-file",
+            "kafka.crt",
+            "-keystore",
+            KEYSTORE,
+        ]),
+        with(&[
+            "-importcert",
+            "-alias",
+            "ca",
+            "-file",
+            "ca.pem",
+            "-keystore",
+            TRUSTSTORE,
+            "-storetype",
+            "JKS",
         ]),
     ];
     for step in &steps {
@@ -103,7 +187,11 @@ pub(crate) fn write_secrets(dir: &Path, hosts: &[&str]) -> anyhow::Result<()> {
             std::fs::read(&path).with_context(|| format!("failed to read `{}`", path.display()))?;
         write_host_file(dir, store, &bytes, 0o644)?;
     }
-    for creds in [KEYSTORE_CREDENTIALS, KEY_CREDENTIALS, TRUSTSTORE_CREDENTIALS] {
+    for creds in [
+        KEYSTORE_CREDENTIALS,
+        KEY_CREDENTIALS,
+        TRUSTSTORE_CREDENTIALS,
+    ] {
         write_host_file(dir, creds, format!("{pass}\n").as_bytes(), 0o644)?;
     }
     Ok(())
@@ -122,7 +210,13 @@ mod tests {
         }
         let dir = tempfile::tempdir().unwrap();
         write_secrets(dir.path(), &["kafka-1"]).unwrap();
-        for file in [KEYSTORE, TRUSTSTORE, KEYSTORE_CREDENTIALS, KEY_CREDENTIALS, TRUSTSTORE_CREDENTIALS] {
+        for file in [
+            KEYSTORE,
+            TRUSTSTORE,
+            KEYSTORE_CREDENTIALS,
+            KEY_CREDENTIALS,
+            TRUSTSTORE_CREDENTIALS,
+        ] {
             assert!(dir.path().join(file).is_file(), "{file}");
         }
         assert_eq!(
@@ -130,12 +224,22 @@ mod tests {
             "kafka-image-test\n"
         );
         let listing = Command::new("keytool")
-            .args(["-list", "-v", "-keystore", KEYSTORE, "-storepass", STORE_PASSWORD])
+            .args([
+                "-list",
+                "-v",
+                "-keystore",
+                KEYSTORE,
+                "-storepass",
+                STORE_PASSWORD,
+            ])
             .current_dir(dir.path())
             .output()
             .unwrap();
         let listing = String::from_utf8_lossy(&listing.stdout);
-        assert!(listing.contains("Issuer: CN=kafka-image-test-ca"), "{listing}");
+        assert!(
+            listing.contains("Issuer: CN=kafka-image-test-ca"),
+            "{listing}"
+        );
         assert!(listing.contains("DNSName: kafka-1"), "{listing}");
         assert!(listing.contains("DNSName: localhost"), "{listing}");
     }

@@ -71,7 +71,9 @@ impl FromStr for Severity {
         Severity::DESCENDING
             .into_iter()
             .find(|severity| severity.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| UnknownSeverity { found: s.to_owned() })
+            .ok_or_else(|| UnknownSeverity {
+                found: s.to_owned(),
+            })
     }
 }
 
@@ -286,7 +288,8 @@ mod tests {
 
     #[test]
     fn findings_are_sorted_most_severe_first() {
-        let report = parse_trivy_json(&report_with(&["LOW", "CRITICAL", "MEDIUM", "HIGH"])).unwrap();
+        let report =
+            parse_trivy_json(&report_with(&["LOW", "CRITICAL", "MEDIUM", "HIGH"])).unwrap();
         let order: Vec<Severity> = report.findings.iter().map(|f| f.severity).collect();
         assert_eq!(
             order,
@@ -317,7 +320,10 @@ mod tests {
     #[test]
     fn pre_0_20_list_format_is_refused_with_upgrade_hint() {
         let err = parse_trivy_json(r#"[{"Target":"x","Vulnerabilities":null}]"#).unwrap_err();
-        assert!(matches!(err, TrivyOutputError::UnsupportedSchema { found: 0 }));
+        assert!(matches!(
+            err,
+            TrivyOutputError::UnsupportedSchema { found: 0 }
+        ));
         assert!(err.to_string().contains("upgrade trivy"));
     }
 
@@ -338,6 +344,15 @@ mod tests {
             "urgent".parse::<Severity>().unwrap_err().found,
             "urgent".to_owned()
         );
+    }
+
+    #[test]
+    fn real_trivy_run_on_the_fixture_image_without_results_is_clean() {
+        let json = include_str!("../../tests/data/trivy-0.59.1-secret-scan-fixture-image.json");
+        let report = parse_trivy_json(json).unwrap();
+        assert_eq!(report.artifact, "kafka-image-test:fixture-4.1.0");
+        assert!(report.findings.is_empty());
+        assert_eq!(report.at_or_above(Severity::Unknown).count(), 0);
     }
 
     #[test]

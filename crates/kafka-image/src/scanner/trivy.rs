@@ -93,7 +93,9 @@ impl Scanner for Trivy {
                 program: self.program.clone(),
                 args: args.join(" "),
                 status: output.status,
-                stderr: String::from_utf8_lossy(&output.stderr).trim_end().to_owned(),
+                stderr: String::from_utf8_lossy(&output.stderr)
+                    .trim_end()
+                    .to_owned(),
             });
         }
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
@@ -130,6 +132,9 @@ mod tests {
     fn program_output_is_returned_as_is() {
         // `echo` prints its arguments: proves which arguments trivy is given.
         let out = Trivy::at("echo").scan("kafka:rc").unwrap();
-        assert_eq!(out, "image --format json --quiet --scanners vuln kafka:rc\n");
+        assert_eq!(
+            out,
+            "image --format json --quiet --scanners vuln kafka:rc\n"
+        );
     }
 }

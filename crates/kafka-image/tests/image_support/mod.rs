@@ -98,15 +98,27 @@ impl FixtureRelease {
         let out = dir.path().join("dist");
         let script = workspace().join("fixtures/fake-kafka/build.sh");
         let script = script.to_str().expect("utf-8 path");
-        run_ok(script, &["--tarball", out.to_str().expect("utf-8"), version]);
+        run_ok(
+            script,
+            &["--tarball", out.to_str().expect("utf-8"), version],
+        );
         let tarball = out.join(format!("kafka_2.13-{version}.tgz"));
-        assert!(tarball.is_file(), "fixture build made no `{}`", tarball.display());
+        assert!(
+            tarball.is_file(),
+            "fixture build made no `{}`",
+            tarball.display()
+        );
 
         let gnupg_home = dir.path().join("gnupg");
         let keys = dir.path().join("KEYS");
         make_test_key(&gnupg_home, &keys, "kafka-image test release key");
         sign(&gnupg_home, &tarball);
-        Self { dir, tarball, keys, gnupg_home }
+        Self {
+            dir,
+            tarball,
+            keys,
+            gnupg_home,
+        }
     }
 
     /// The `.sha512` beside the tarball.
@@ -136,10 +148,24 @@ pub fn make_test_key(gnupg_home: &Path, keys: &Path, name: &str) {
     let uid = format!("{name} (TEST KEY, not an Apache key) <test@kafka-image.invalid>");
     run_ok(
         "gpg",
-        &["--homedir", home, "--batch", "--passphrase", "", "--quick-gen-key", &uid, "ed25519", "sign", "never"],
+        &[
+            "--homedir",
+            home,
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            &uid,
+            "ed25519",
+            "sign",
+            "never",
+        ],
     );
     let public = run("gpg", &["--homedir", home, "--armor", "--export"]);
-    assert!(public.status.success() && !public.stdout.is_empty(), "gpg export failed");
+    assert!(
+        public.status.success() && !public.stdout.is_empty(),
+        "gpg export failed"
+    );
     std::fs::write(keys, &public.stdout).expect("write KEYS");
 }
 
@@ -182,7 +208,10 @@ pub fn entrypoint_binary() -> PathBuf {
                 .stderr(Stdio::inherit())
                 .output()
                 .expect("run cargo");
-            assert!(out.status.success(), "building kafka-entrypoint (musl) failed");
+            assert!(
+                out.status.success(),
+                "building kafka-entrypoint (musl) failed"
+            );
             String::from_utf8_lossy(&out.stdout)
                 .lines()
                 .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -196,7 +225,10 @@ pub fn entrypoint_binary() -> PathBuf {
 /// Runs `kafka-image build` with `args` (plus the test base image) and returns its output.
 pub fn kafka_image_build(args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kafka-image"));
-    cmd.arg("build").args(["--base-image", BASE_IMAGE]).args(args).stdin(Stdio::null());
+    cmd.arg("build")
+        .args(["--base-image", BASE_IMAGE])
+        .args(args)
+        .stdin(Stdio::null());
     cmd.output().expect("run kafka-image")
 }
 
@@ -235,7 +267,11 @@ pub fn fixture_image() -> &'static str {
             "--tag",
             &tag,
         ]);
-        assert!(out.status.success(), "building the fixture image failed\n{}", text(&out));
+        assert!(
+            out.status.success(),
+            "building the fixture image failed\n{}",
+            text(&out)
+        );
         tag
     })
 }
@@ -273,7 +309,11 @@ impl Container {
     /// The container's logs (stdout and stderr).
     pub fn logs(&self) -> String {
         let out = run("docker", &["logs", &self.id]);
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     }
 
     /// Waits until the health check reports `healthy`; returns how long that took. Panics with
@@ -282,7 +322,8 @@ impl Container {
     pub fn wait_healthy(&self, timeout: Duration) -> Duration {
         let start = Instant::now();
         loop {
-            let state = self.inspect("{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}");
+            let state = self
+                .inspect("{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}");
             if state.ends_with(" healthy") {
                 return start.elapsed();
             }
@@ -306,10 +347,16 @@ impl Container {
     pub fn wait_exited(&self, timeout: Duration) -> i32 {
         let start = Instant::now();
         while self.inspect("{{.State.Running}}") == "true" {
-            assert!(start.elapsed() < timeout, "still running after {timeout:?}:\n{}", self.logs());
+            assert!(
+                start.elapsed() < timeout,
+                "still running after {timeout:?}:\n{}",
+                self.logs()
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
-        self.inspect("{{.State.ExitCode}}").parse().expect("exit code")
+        self.inspect("{{.State.ExitCode}}")
+            .parse()
+            .expect("exit code")
     }
 }
 

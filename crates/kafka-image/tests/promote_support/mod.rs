@@ -19,7 +19,10 @@ pub(crate) fn docker_tests_enabled() -> bool {
 
 /// Runs `docker ARGS`, panicking with its stderr on failure; returns stdout.
 pub(crate) fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("docker runs");
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker runs");
     assert!(
         out.status.success(),
         "docker {args:?} failed: {}",
@@ -70,7 +73,11 @@ impl LocalRegistry {
         };
         let deadline = Instant::now() + Duration::from_secs(30);
         while registry.curl(&["-o", "/dev/null", "-w", "%{http_code}", "/v2/"]) != "200" {
-            assert!(Instant::now() < deadline, "registry did not answer on {}", registry.host);
+            assert!(
+                Instant::now() < deadline,
+                "registry did not answer on {}",
+                registry.host
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
         registry
@@ -110,7 +117,12 @@ impl LocalRegistry {
 
     /// Puts a Docker manifest list naming `children` (`(digest, arch)`, all in `repo`) under
     /// `tag` and returns its digest.
-    pub(crate) fn put_manifest_list(&self, repo: &str, tag: &str, children: &[(&str, &str)]) -> String {
+    pub(crate) fn put_manifest_list(
+        &self,
+        repo: &str,
+        tag: &str,
+        children: &[(&str, &str)],
+    ) -> String {
         let manifests: Vec<serde_json::Value> = children
             .iter()
             .map(|(digest, arch)| {
@@ -163,10 +175,24 @@ impl Drop for LocalRegistry {
 /// `image`, removes the local tag, and returns the pushed manifest digest.
 pub(crate) fn push_scratch_image(image: &str, content: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("Dockerfile"), "FROM scratch\nCOPY payload /payload\nCOPY more /more\n").unwrap();
-    std::fs::write(dir.path().join("payload"), format!("kafka-image registry test {content}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM scratch\nCOPY payload /payload\nCOPY more /more\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("payload"),
+        format!("kafka-image registry test {content}\n"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("more"), content.repeat(100)).unwrap();
-    docker(&["build", "-q", "-t", image, &dir.path().display().to_string()]);
+    docker(&[
+        "build",
+        "-q",
+        "-t",
+        image,
+        &dir.path().display().to_string(),
+    ]);
     let pushed = docker(&["push", image]);
     docker(&["rmi", image]);
     pushed

@@ -1,0 +1,536 @@
+//! `kafka-entrypoint setup` run as a real process against temporary directories: exit codes,
+//! every problem at once, nothing changed on bad input, no secret in any output, idempotence,
+//! and the bad-input examples of issue 2.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use tempfile::TempDir;
+
+/// Fixture defaults shaped like the image's `/etc/kafka/docker/server.properties`.
+const DEFAULTS: &str = "\
+# Fixture defaults (one combined node)
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@localhost:9093
+listeners=PLAINTEXT://:9092,CONTROLLER://:9093
+advertised.listeners=PLAINTEXT://localhost:9092
+controller.listener.names=CONTROLLER
+log.dirs=/var/lib/kafka/data
+";
+
+/// One temp dir holding `defaults/`, `mounted/`, `final/` and `secrets/`, plus the environment.
+struct Setup {
+    dir: TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for sub in ["defaults", "mounted", "final", "secrets"] {
+            fs::create_dir(dir.path().join(sub)).expect("mkdir");
+        }
+        fs::write(dir.path().join("defaults/server.properties"), DEFAULTS).expect("write defaults");
+        Self {
+            dir,
+            env: Vec::new(),
+        }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    fn file(self, rel: &str, contents: impl AsRef<[u8]>) -> Self {
+        let path = self.path(rel);
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        fs::write(path, contents).expect("write file");
+        self
+    }
+
+    fn run(&self, extra: &[&str]) -> Output {
+        let dir = |sub: &str| self.path(sub).display().to_string();
+        Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
+            .arg("setup")
+            .args(["--default-configs-dir", &dir("defaults")])
+            .args(["--mounted-configs-dir", &dir("mounted")])
+            .args(["--final-configs-dir", &dir("final")])
+            .args(["--secrets-dir", &dir("secrets")])
+            .args(extra)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .output()
+            .expect("run kafka-entrypoint")
+    }
+
+    fn final_file(&self, name: &str) -> String {
+        fs::read_to_string(self.path("final").join(name))
+            .unwrap_or_else(|e| panic!("final/{name}: {e}"))
+    }
+
+    /// Every file in `final/` with its bytes, sorted by name.
+    fn final_snapshot(&self) -> Vec<(String, Vec<u8>)> {
+        let mut files: Vec<(String, Vec<u8>)> = fs::read_dir(self.path("final"))
+            .expect("final dir")
+            .map(|e| {
+                let e = e.expect("entry");
+                (
+                    e.file_name().to_string_lossy().into_owned(),
+                    fs::read(e.path()).expect("read"),
+                )
+            })
+            .collect();
+        files.sort();
+        files
+    }
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr)
+        .replace(&*std::env::temp_dir().display().to_string(), "[TMP]")
+}
+
+#[track_caller]
+fn assert_exit(output: &Output, code: i32) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "stdout:\n{}\nstderr:\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The `error:` lines of stderr with the temp dir replaced, for exact comparison.
+fn error_lines(output: &Output, root: &Path) -> Vec<String> {
+    String::from_utf8_lossy(&output.stderr)
+        .lines()
+        .filter(|l| l.starts_with("error: "))
+        .map(|l| l.replace(&*root.display().to_string(), "[ROOT]"))
+        .collect()
+}
+
+#[test]
+fn defaults_are_written_when_nothing_is_given() {
+    let setup = Setup::new();
+    let output = setup.run(&[]);
+    assert_exit(&output, 0);
+    assert_eq!(setup.final_file("server.properties"), DEFAULTS);
+    assert_eq!(stderr(&output), "");
+}
+
+#[test]
+fn env_overrides_mounted_file_and_keeps_its_comments() {
+    let setup = Setup::new()
+        .file(
+            "mounted/server.properties",
+            "# mine\nnode.id=5\nnum.partitions=3\n",
+        )
+        .env("KAFKA_NUM_PARTITIONS", "9")
+        .env("KAFKA_LOG_RETENTION_HOURS", "1");
+    assert_exit(&setup.run(&[]), 0);
+    assert_eq!(
+        setup.final_file("server.properties"),
+        "# mine\nnode.id=5\nnum.partitions=9\nlog.retention.hours=1\n"
+    );
+}
+
+#[test]
+fn other_mounted_files_are_copied_and_kubernetes_internals_skipped() {
+    let setup = Setup::new()
+        .file("mounted/kafka_server_jaas.conf", "KafkaServer {};\n")
+        .file("mounted/..2024_01_01/server.properties", "node.id=9\n");
+    assert_exit(&setup.run(&[]), 0);
+    assert_eq!(
+        setup.final_file("kafka_server_jaas.conf"),
+        "KafkaServer {};\n"
+    );
+    assert!(!setup.path("final/..2024_01_01").exists());
+    assert_eq!(setup.final_file("server.properties"), DEFAULTS);
+}
+
+#[test]
+fn bad_input_exits_2_lists_every_problem_and_changes_nothing() {
+    let setup = Setup::new()
+        .file(
+            "final/server.properties",
+            "existing.config=existing value\n",
+        )
+        .file("mounted/kafka_server_jaas.conf", "new file\n")
+        .env("KAFKA__X", "1")
+        .env("KAFKA_LOG4J_LOGGERS", "kafka.controller")
+        .env("KAFKA_NODE_ID", "one");
+    let before = setup.final_snapshot();
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert_eq!(
+        setup.final_snapshot(),
+        before,
+        "final dir changed on bad input"
+    );
+    assert_eq!(
+        error_lines(&output, setup.dir.path()),
+        [
+            "error: `KAFKA__X` maps to a key starting with a dot",
+            "error: `node.id` (from `KAFKA_NODE_ID`) is `one`, not a non-negative integer",
+            "error: `KAFKA_LOG4J_LOGGERS` entry `kafka.controller` is not `logger.name=LEVEL`",
+            "error: 3 problems in the configuration; nothing in `[ROOT]/final` was changed",
+        ]
+    );
+    assert_eq!(
+        stderr(&output).matches("\n  help: ").count(),
+        3,
+        "one help line per problem"
+    );
+}
+
+#[test]
+fn missing_credentials_file_names_variable_and_path() {
+    let setup = Setup::new()
+        .file("secrets/ks.jks", "fixture keystore")
+        .env("KAFKA_NODE_ID", "1")
+        .env("KAFKA_LISTENERS", "SSL://:9093")
+        .env("KAFKA_SSL_KEYSTORE_FILENAME", "ks.jks")
+        .env("KAFKA_SSL_KEYSTORE_CREDENTIALS", "ks_creds")
+        .env("KAFKA_SSL_KEY_CREDENTIALS", "ks_creds");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path()),
+        [
+            "error: `KAFKA_SSL_KEYSTORE_CREDENTIALS` names `[ROOT]/secrets/ks_creds`, which does not exist",
+            "error: `KAFKA_SSL_KEY_CREDENTIALS` names `[ROOT]/secrets/ks_creds`, which does not exist",
+            "error: 2 problems in the configuration; nothing in `[ROOT]/final` was changed",
+        ]
+    );
+    assert!(!setup.path("final/server.properties").exists());
+}
+
+#[test]
+fn value_and_value_file_both_set_is_an_error() {
+    let setup = Setup::new()
+        .file("jaas", "secret-jaas\n")
+        .env("KAFKA_SASL_JAAS_CONFIG", "inline")
+        .env("KAFKA_SASL_JAAS_CONFIG_FILE", "/nonexistent");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path())[0],
+        "error: both `KAFKA_SASL_JAAS_CONFIG` and `KAFKA_SASL_JAAS_CONFIG_FILE` are set"
+    );
+}
+
+#[test]
+fn value_file_is_read_and_its_final_newline_trimmed() {
+    let setup = Setup::new().file("jaas", "line one\nline two\n");
+    let jaas = setup.path("jaas").display().to_string();
+    let setup = setup
+        .env("KAFKA_NODE_ID", "1")
+        .env("KAFKA_SASL_JAAS_CONFIG_FILE", &jaas);
+    assert_exit(&setup.run(&[]), 0);
+    assert_eq!(
+        setup.final_file("server.properties"),
+        "node.id=1\nsasl.jaas.config=line one\\nline two\n"
+    );
+}
+
+#[test]
+fn unreadable_value_file_names_variable_and_path() {
+    let setup = Setup::new().env("KAFKA_SASL_JAAS_CONFIG_FILE", "/nonexistent/jaas");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert!(
+        error_lines(&output, setup.dir.path())[0].starts_with(
+            "error: `KAFKA_SASL_JAAS_CONFIG_FILE` names `/nonexistent/jaas`, which cannot be read"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn mounted_server_properties_directory_is_an_error() {
+    let setup = Setup::new().file("mounted/server.properties/inner", "x");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path())[0],
+        "error: `[ROOT]/mounted/server.properties` is a directory, not a file"
+    );
+}
+
+#[test]
+fn mounted_server_properties_that_is_not_text_is_an_error() {
+    let setup = Setup::new().file("mounted/server.properties", b"node.id=1\n\x00\x00\xff");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert!(
+        error_lines(&output, setup.dir.path())[0]
+            .starts_with("error: `[ROOT]/mounted/server.properties` is not UTF-8 or Latin-1 text"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn latin1_mounted_file_is_accepted_and_rewritten_with_escapes() {
+    let setup = Setup::new().file(
+        "mounted/server.properties",
+        b"node.id=1\ngreeting=gr\xfc\xdfe\n",
+    );
+    assert_exit(&setup.run(&[]), 0);
+    assert_eq!(
+        setup.final_file("server.properties"),
+        "node.id=1\ngreeting=gr\\u00FC\\u00DFe\n"
+    );
+}
+
+fn ssl_setup() -> Setup {
+    Setup::new()
+        .file("secrets/kafka01.keystore.jks", "fixture keystore")
+        .file("secrets/keystore_creds", "ks-Secret-1\n")
+        .file("secrets/key_creds", "key-Secret-2\n")
+        .env("KAFKA_NODE_ID", "1")
+        .env("KAFKA_PROCESS_ROLES", "broker,controller")
+        .env("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+        .env("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:29093")
+        .env("KAFKA_LISTENERS", "SSL://:9093,CONTROLLER://:29093")
+        .env(
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+            "SSL:SSL,CONTROLLER:PLAINTEXT",
+        )
+        .env("KAFKA_INTER_BROKER_LISTENER_NAME", "SSL")
+        .env("KAFKA_SSL_KEYSTORE_FILENAME", "kafka01.keystore.jks")
+        .env("KAFKA_SSL_KEYSTORE_CREDENTIALS", "keystore_creds")
+        .env("KAFKA_SSL_KEY_CREDENTIALS", "key_creds")
+        .env("KAFKA_SASL_JAAS_CONFIG", "jaas-Secret-3")
+}
+
+#[test]
+fn ssl_secrets_are_written_with_owner_only_permissions() {
+    let setup = ssl_setup();
+    assert_exit(&setup.run(&[]), 0);
+    let text = setup.final_file("server.properties");
+    let keystore = format!(
+        "ssl.keystore.location={}/kafka01.keystore.jks",
+        setup.path("secrets").display()
+    );
+    assert!(text.contains(&keystore), "{text}");
+    assert!(
+        text.contains("ssl.keystore.password=ks-Secret-1\n"),
+        "{text}"
+    );
+    assert!(text.contains("ssl.key.password=key-Secret-2\n"), "{text}");
+    let mode = fs::metadata(setup.path("final/server.properties"))
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn print_shows_sources_and_never_a_secret_value() {
+    let setup = ssl_setup();
+    let output = setup.run(&["--print"]);
+    assert_exit(&output, 0);
+    let stdout = String::from_utf8_lossy(&output.stdout)
+        .replace(&*setup.dir.path().display().to_string(), "[ROOT]");
+    assert_eq!(
+        stdout,
+        "\
+controller.listener.names=CONTROLLER  # env `KAFKA_CONTROLLER_LISTENER_NAMES`
+controller.quorum.voters=1@localhost:29093  # env `KAFKA_CONTROLLER_QUORUM_VOTERS`
+inter.broker.listener.name=SSL  # env `KAFKA_INTER_BROKER_LISTENER_NAME`
+listeners=SSL://:9093,CONTROLLER://:29093  # env `KAFKA_LISTENERS`
+listener.security.protocol.map=SSL:SSL,CONTROLLER:PLAINTEXT  # env `KAFKA_LISTENER_SECURITY_PROTOCOL_MAP`
+node.id=1  # env `KAFKA_NODE_ID`
+process.roles=broker,controller  # env `KAFKA_PROCESS_ROLES`
+sasl.jaas.config=******  # env `KAFKA_SASL_JAAS_CONFIG`
+ssl.keystore.location=[ROOT]/secrets/kafka01.keystore.jks  # secret `KAFKA_SSL_KEYSTORE_FILENAME`
+ssl.keystore.password=******  # secret `KAFKA_SSL_KEYSTORE_CREDENTIALS`
+ssl.key.password=******  # secret `KAFKA_SSL_KEY_CREDENTIALS`
+"
+    );
+}
+
+#[test]
+fn no_secret_value_appears_in_errors_or_warnings() {
+    let setup = ssl_setup()
+        .env("KAFKA_SSL_TRUSTSTORE_PASSWORD", "trust-Secret-4")
+        .env("KAFKA_CFG_SSL_TRUSTSTORE_PASSWORD", "other-Secret-5")
+        .env("KAFKA_LISTENRES", "listen-Secret-6")
+        .env("KAFKA_ENTRYPOINT_STRICT", "true");
+    let output = setup.run(&["--print"]);
+    assert_exit(&output, 2);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for secret in [
+        "Secret-1", "Secret-2", "Secret-3", "Secret-4", "Secret-5", "Secret-6",
+    ] {
+        assert!(!all.contains(secret), "`{secret}` leaked:\n{all}");
+    }
+    assert!(
+        all.contains(
+            "`KAFKA_SSL_TRUSTSTORE_PASSWORD` and `KAFKA_CFG_SSL_TRUSTSTORE_PASSWORD` both set"
+        ),
+        "{all}"
+    );
+    assert!(
+        all.contains("did you mean `listeners` (`KAFKA_LISTENERS`)?"),
+        "{all}"
+    );
+}
+
+#[test]
+fn rerun_gives_byte_identical_files() {
+    let setup = ssl_setup()
+        .file("mounted/server.properties", "# mounted\nnum.partitions=2\n")
+        .file("mounted/extra.conf", "extra\n")
+        .file(
+            "defaults/log4j2.yaml",
+            "Configuration:\n  Loggers:\n    Root:\n      level: INFO\n",
+        )
+        .env("KAFKA_LOG4J_LOGGERS", "kafka=WARN");
+    assert_exit(&setup.run(&[]), 0);
+    let first = setup.final_snapshot();
+    assert_exit(&setup.run(&[]), 0);
+    assert_eq!(setup.final_snapshot(), first);
+    assert_eq!(
+        first
+            .iter()
+            .map(|(name, _)| name.as_str())
+            .collect::<Vec<_>>(),
+        ["extra.conf", "log4j2.yaml", "server.properties"],
+        "no temporary file is left behind"
+    );
+}
+
+#[test]
+fn unknown_key_is_a_warning_on_stderr_and_still_writes() {
+    let setup = Setup::new()
+        .env("KAFKA_NODE_ID", "1")
+        .env("KAFKA_ADVERTISED_LISTNERS", "PLAINTEXT://x:9092");
+    let output = setup.run(&[]);
+    assert_exit(&output, 0);
+    assert_eq!(
+        stderr(&output),
+        "warning: `KAFKA_ADVERTISED_LISTNERS` sets unknown property `advertised.listners`\n  help: did you mean `advertised.listeners` (`KAFKA_ADVERTISED_LISTENERS`)?\n"
+    );
+    assert!(
+        setup
+            .final_file("server.properties")
+            .contains("advertised.listners=PLAINTEXT://x:9092")
+    );
+}
+
+#[test]
+fn io_failure_exits_1() {
+    let setup = Setup::new().env("KAFKA_NODE_ID", "1");
+    fs::remove_dir(setup.path("final")).expect("rmdir");
+    fs::write(setup.path("final"), "not a directory").expect("write");
+    let output = setup.run(&[]);
+    assert_exit(&output, 1);
+    assert!(
+        stderr(&output).starts_with("error: failed to create `"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn help_documents_flags_and_image_defaults() {
+    let output = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
+        .args(["setup", "--help"])
+        .output()
+        .expect("run");
+    assert_exit(&output, 0);
+    let help = String::from_utf8_lossy(&output.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    for expected in [
+        "--default-configs-dir <D>",
+        "[default: /etc/kafka/docker]",
+        "--mounted-configs-dir <M>",
+        "[default: /mnt/shared/config]",
+        "--final-configs-dir <F>",
+        "[default: /opt/kafka/config]",
+        "--secrets-dir <S>",
+        "[default: /etc/kafka/secrets]",
+        "--print",
+        "Exit codes: 0 written, 2 bad input",
+    ] {
+        assert!(
+            help.contains(expected),
+            "`{expected}` missing from:\n{help}"
+        );
+    }
+}
+
+#[test]
+fn final_path_that_is_a_directory_fails_before_any_file_changes() {
+    let setup = Setup::new()
+        .env("KAFKA_NODE_ID", "1")
+        .file("mounted/a.conf", "new\n")
+        .file("final/a.conf", "old\n")
+        .file("final/server.properties/keep", "x");
+    let output = setup.run(&[]);
+    assert_exit(&output, 1);
+    assert_eq!(
+        fs::read_to_string(setup.path("final/a.conf")).expect("read"),
+        "old\n"
+    );
+    let mut names: Vec<String> = fs::read_dir(setup.path("final"))
+        .expect("final dir")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        ["a.conf", "server.properties"],
+        "no temporary file is left behind"
+    );
+    assert!(
+        stderr(&output).starts_with("error: failed to write `"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn non_utf8_kafka_variable_is_bad_input_naming_it() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+
+    let setup = Setup::new();
+    let dir = |sub: &str| setup.path(sub).display().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
+        .arg("setup")
+        .args(["--default-configs-dir", &dir("defaults")])
+        .args(["--mounted-configs-dir", &dir("mounted")])
+        .args(["--final-configs-dir", &dir("final")])
+        .env_clear()
+        .env("KAFKA_CLIENT_ID", OsStr::from_bytes(b"caf\xe9"))
+        .env("OTHER", OsStr::from_bytes(b"\xff"))
+        .output()
+        .expect("run kafka-entrypoint");
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path()),
+        [
+            "error: `KAFKA_CLIENT_ID` is not valid UTF-8",
+            "error: 1 problem in the configuration; nothing in `[ROOT]/final` was changed",
+        ]
+    );
+}

@@ -1,0 +1,236 @@
+//! The compose files in `docker/examples/` are valid for `docker-compose` and describe the
+//! clusters their comments promise; the Kubernetes manifests pass a schema check.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn examples() -> Vec<PathBuf> {
+    let dir = repo_root().join("docker/examples");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("failed to read `{}`: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "yml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// `docker-compose -f FILE config` as JSON-compatible YAML, resolved (anchors merged, defaults
+/// substituted); panics with its stderr when the file is invalid.
+fn compose_config(file: &Path) -> serde_yaml::Value {
+    let out = Command::new("docker-compose")
+        .arg("-f")
+        .arg(file)
+        .arg("config")
+        .env_remove("KAFKA_IMAGE")
+        .env_remove("CLUSTER_ID")
+        .output()
+        .expect("docker-compose is installed (Debian package `docker-compose`)");
+    assert!(
+        out.status.success(),
+        "`docker-compose -f {} config` failed:\n{}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_yaml::from_slice(&out.stdout).expect("docker-compose config prints YAML")
+}
+
+fn env_of<'a>(service: &'a serde_yaml::Value, key: &str) -> Option<&'a str> {
+    service["environment"][key].as_str()
+}
+
+#[test]
+fn every_documented_example_exists() {
+    let names: Vec<String> = examples()
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    for expected in [
+        "single-node-plaintext.yml",
+        "single-node-ssl.yml",
+        "single-node-sasl.yml",
+        "single-node-file-input.yml",
+        "cluster-combined-plaintext.yml",
+        "cluster-combined-ssl.yml",
+        "cluster-isolated-plaintext.yml",
+        "cluster-isolated-ssl.yml",
+    ] {
+        assert!(names.contains(&expected.to_owned()), "missing {expected}");
+    }
+}
+
+#[test]
+fn every_example_is_valid_compose_with_one_cluster_id() {
+    for file in examples() {
+        let config = compose_config(&file);
+        let services = config["services"]
+            .as_mapping()
+            .unwrap_or_else(|| panic!("{}: no services", file.display()));
+        let mut cluster_ids: Vec<&str> = services
+            .values()
+            .filter_map(|s| env_of(s, "CLUSTER_ID"))
+            .collect();
+        cluster_ids.dedup();
+        assert_eq!(
+            cluster_ids,
+            ["4L6g3nShT-eMCtK--X86sw"],
+            "{}",
+            file.display()
+        );
+        for service in services.values() {
+            assert_eq!(
+                service["image"].as_str(),
+                Some("kafka-image/kafka:4.1.0"),
+                "{}",
+                file.display()
+            );
+        }
+    }
+}
+
+#[test]
+fn cluster_examples_have_consistent_node_ids_and_voters() {
+    for (file, controllers, brokers) in [
+        ("cluster-combined-plaintext.yml", 3, 3),
+        ("cluster-combined-ssl.yml", 3, 3),
+        ("cluster-isolated-plaintext.yml", 3, 2),
+        ("cluster-isolated-ssl.yml", 3, 2),
+    ] {
+        let config = compose_config(&repo_root().join("docker/examples").join(file));
+        let services = config["services"].as_mapping().unwrap();
+        let mut voters = Vec::new();
+        let mut seen_brokers = 0;
+        for (name, service) in services {
+            let name = name.as_str().unwrap();
+            let id = env_of(service, "KAFKA_NODE_ID").unwrap();
+            assert_eq!(
+                name,
+                format!("kafka-{id}"),
+                "{file}: host name follows node id"
+            );
+            let roles = env_of(service, "KAFKA_PROCESS_ROLES").unwrap();
+            if roles.contains("controller") {
+                voters.push(format!("{id}@{name}:9093"));
+            }
+            if roles.contains("broker") {
+                seen_brokers += 1;
+                let advertised = env_of(service, "KAFKA_ADVERTISED_LISTENERS").unwrap();
+                assert!(
+                    advertised.contains(&format!("INTERNAL://{name}:19092")),
+                    "{file}"
+                );
+            } else {
+                assert!(
+                    env_of(service, "KAFKA_ADVERTISED_LISTENERS").is_none(),
+                    "{file}"
+                );
+            }
+        }
+        assert_eq!(voters.len(), controllers, "{file}");
+        assert_eq!(seen_brokers, brokers, "{file}");
+        for service in services.values() {
+            assert_eq!(
+                env_of(service, "KAFKA_CONTROLLER_QUORUM_VOTERS"),
+                Some(voters.join(",").as_str()),
+                "{file}"
+            );
+        }
+    }
+}
+
+#[test]
+fn ssl_examples_mount_secrets_for_every_broker() {
+    for file in examples()
+        .into_iter()
+        .filter(|f| f.to_string_lossy().ends_with("-ssl.yml"))
+    {
+        let config = compose_config(&file);
+        for (name, service) in config["services"].as_mapping().unwrap() {
+            let is_broker = env_of(service, "KAFKA_PROCESS_ROLES")
+                .unwrap()
+                .contains("broker");
+            let mounts_secrets = service["volumes"].as_sequence().unwrap().iter().any(|v| {
+                // docker-compose v1 prints `SOURCE:TARGET:MODE`, v2 a mapping.
+                v["target"].as_str() == Some("/etc/kafka/secrets")
+                    || v.as_str()
+                        .is_some_and(|s| s.contains(":/etc/kafka/secrets:"))
+            });
+            assert_eq!(is_broker, mounts_secrets, "{}: {name:?}", file.display());
+            if is_broker {
+                assert_eq!(
+                    env_of(service, "KAFKA_SSL_KEYSTORE_FILENAME"),
+                    Some("kafka.keystore.jks")
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn kubernetes_manifests_pass_schema_validation() {
+    let script = repo_root().join("ci/validate-kubernetes.sh");
+    let out = Command::new(&script)
+        .output()
+        .unwrap_or_else(|e| panic!("failed to run `{}`: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn statefulset_derives_node_ids_from_pod_ordinals_matching_the_voters() {
+    let path = repo_root().join("deploy/kubernetes/kafka.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+        .map(|doc| serde::Deserialize::deserialize(doc).unwrap())
+        .collect();
+    let find = |kind: &str, name: &str| {
+        docs.iter()
+            .find(|d| {
+                d["kind"].as_str() == Some(kind) && d["metadata"]["name"].as_str() == Some(name)
+            })
+            .unwrap_or_else(|| panic!("no {kind} {name}"))
+    };
+    let statefulset = find("StatefulSet", "kafka");
+    let headless_name = statefulset["spec"]["serviceName"].as_str().unwrap();
+    let headless = find("Service", headless_name);
+    assert_eq!(headless["spec"]["clusterIP"].as_str(), Some("None"));
+    assert_eq!(
+        headless["spec"]["publishNotReadyAddresses"].as_bool(),
+        Some(true)
+    );
+    let replicas = statefulset["spec"]["replicas"].as_u64().unwrap();
+    let env = statefulset["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_sequence()
+        .unwrap();
+    let value = |name: &str| {
+        env.iter()
+            .find(|e| e["name"].as_str() == Some(name))
+            .and_then(|e| e["value"].as_str())
+    };
+    assert_eq!(
+        value("KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME"),
+        Some("true")
+    );
+    assert_eq!(
+        value("KAFKA_NODE_ID"),
+        None,
+        "node.id must come from the host name"
+    );
+    // Pod `kafka-N` gets node.id N, so the voters must be exactly 0..replicas on the headless
+    // service's names.
+    let expected: Vec<String> = (0..replicas)
+        .map(|n| format!("{n}@kafka-{n}.{headless_name}:9093"))
+        .collect();
+    assert_eq!(
+        value("KAFKA_CONTROLLER_QUORUM_VOTERS"),
+        Some(expected.join(",").as_str())
+    );
+}
