@@ -25,6 +25,18 @@ pub const KAFKA_ENTRYPOINT_STRICT: &str = "KAFKA_ENTRYPOINT_STRICT";
 /// Kubernetes StatefulSets.
 pub const KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME: &str = "KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME";
 
+/// How `run` formats KRaft storage: `native` (default; written by the entrypoint, no extra JVM)
+/// or `kafka-storage` (the distribution's `bin/kafka-storage.sh format`).
+pub const KAFKA_ENTRYPOINT_STORAGE_FORMAT: &str = "KAFKA_ENTRYPOINT_STORAGE_FORMAT";
+
+/// The KIP-853 quorum flag for the `kafka-storage` fallback when `controller.quorum.voters` is
+/// empty: `standalone` (`--standalone`), `none` (`--no-initial-controllers`) or a voter list
+/// `id@host:port:directory,...` (`--initial-controllers`).
+pub const KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS: &str = "KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS";
+
+/// The cluster id `run` formats storage with; every node of a cluster must get the same one.
+pub const CLUSTER_ID: &str = "CLUSTER_ID";
+
 /// The host name, read only when [`KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME`] is `true`.
 pub const HOSTNAME: &str = "HOSTNAME";
 
@@ -95,6 +107,8 @@ pub const SSL_HELPER_VARS: &[&str] = &[
 pub const CONTROL_VARS: &[&str] = &[
     KAFKA_ENTRYPOINT_STRICT,
     KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
+    KAFKA_ENTRYPOINT_STORAGE_FORMAT,
+    KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
 ];
 
 /// Every fixed variable name setup reads, with a one-line description, for generated docs.
@@ -106,6 +120,18 @@ pub const ALL: &[(&str, &str)] = &[
     (
         KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
         "`true`: `node.id` is the ordinal suffix of `HOSTNAME` (`kafka-2` gives 2)",
+    ),
+    (
+        KAFKA_ENTRYPOINT_STORAGE_FORMAT,
+        "`native` (default) or `kafka-storage`: how `run` formats KRaft storage",
+    ),
+    (
+        KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
+        "KIP-853 quorum for the `kafka-storage` format: `standalone`, `none` or a voter list",
+    ),
+    (
+        CLUSTER_ID,
+        "cluster id to format storage with (the same on every node)",
     ),
     (
         HOSTNAME,

@@ -315,8 +315,8 @@ impl Problem {
             Self::SecretFileUnreadable { .. } => "make the file readable by the container's user (uid 1000)".to_owned(),
             Self::UnknownProperty { key, suggestion, .. } => match suggestion {
                 Some(known) => format!(
-                    "did you mean `{known}` (`{}`)? Or unset `KAFKA_ENTRYPOINT_STRICT` if `{key}` belongs to a plugin",
-                    crate::naming::env_var_for_key(known)
+                    "{} Or unset `KAFKA_ENTRYPOINT_STRICT` if `{key}` belongs to a plugin",
+                    suggestion_help(key, known)
                 ),
                 None => format!("unset `KAFKA_ENTRYPOINT_STRICT` if `{key}` belongs to a plugin"),
             },
@@ -340,6 +340,21 @@ impl Problem {
                 "set `KAFKA_*` variables or mount a `server.properties` (the image's defaults are missing)".to_owned()
             }
         }
+    }
+}
+
+/// "did you mean" for an unknown key. A known key that differs only in case (the few camel-case
+/// names such as `zookeeper.clientCnxnSocket`) cannot come from a variable, which is lower-cased.
+fn suggestion_help(key: &str, known: &str) -> String {
+    if key.eq_ignore_ascii_case(known) {
+        format!(
+            "Kafka's name is `{known}`, with upper-case letters a variable cannot give; set it in a mounted `server.properties`."
+        )
+    } else {
+        format!(
+            "did you mean `{known}` (`{}`)?",
+            crate::naming::env_var_for_key(known)
+        )
     }
 }
 
@@ -467,12 +482,10 @@ impl Warning {
     pub fn help(&self) -> Option<String> {
         match self {
             Self::UnknownProperty {
+                key,
                 suggestion: Some(known),
                 ..
-            } => Some(format!(
-                "did you mean `{known}` (`{}`)?",
-                crate::naming::env_var_for_key(known)
-            )),
+            } => Some(suggestion_help(key, known)),
             Self::UnknownControlVar {
                 suggestion: Some(known),
                 ..
@@ -518,6 +531,23 @@ mod tests {
             problem
                 .help()
                 .starts_with("did you mean `listeners` (`KAFKA_LISTENERS`)?")
+        );
+    }
+
+    #[test]
+    fn camel_case_suggestion_points_to_the_mounted_file() {
+        let warning = Warning::UnknownProperty {
+            key: "zookeeper.clientcnxnsocket".into(),
+            origin: Source::Env {
+                env_var: "KAFKA_ZOOKEEPER_CLIENTCNXNSOCKET".into(),
+            },
+            suggestion: Some("zookeeper.clientCnxnSocket".into()),
+        };
+        assert_eq!(
+            warning.help().as_deref(),
+            Some(
+                "Kafka's name is `zookeeper.clientCnxnSocket`, with upper-case letters a variable cannot give; set it in a mounted `server.properties`."
+            )
         );
     }
 }

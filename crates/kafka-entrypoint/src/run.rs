@@ -79,7 +79,7 @@ pub(crate) struct RunArgs {
     /// How to format KRaft storage on first start.
     #[arg(
         long,
-        env = "KAFKA_ENTRYPOINT_STORAGE_FORMAT",
+        env = kafka_config::env_vars::KAFKA_ENTRYPOINT_STORAGE_FORMAT,
         value_enum,
         default_value = "native"
     )]

@@ -91,8 +91,8 @@ pub(crate) struct SetupOutcome {
     pub(crate) server_properties: Properties,
     /// The log4j format of the distribution, when the defaults directory ships log4j files.
     pub(crate) log4j_format: Option<Log4jFormat>,
-    /// The effective configuration with sources, secrets masked.
-    pub(crate) effective: String,
+    /// Where each key of the final `server.properties` came from (for `--print`).
+    sources: BTreeMap<String, kafka_config::Source>,
     /// Every key comes from the image's defaults: nothing mounted, no property variables, no
     /// secrets (then `run` may use the image's default cluster id).
     pub(crate) only_defaults: bool,
@@ -129,7 +129,11 @@ pub(crate) fn main(args: &SetupArgs, env: &EnvSnapshot) -> ExitCode {
         Ok(outcome) => {
             if args.print {
                 let mut stdout = io::stdout().lock();
-                if stdout.write_all(outcome.effective.as_bytes()).is_err() {
+                let effective = kafka_config::redact::render_effective(
+                    &outcome.server_properties,
+                    &outcome.sources,
+                );
+                if stdout.write_all(effective.as_bytes()).is_err() {
                     return ExitCode::from(1);
                 }
             }
@@ -157,12 +161,12 @@ pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome,
     render_warnings(&plan.warnings);
     write_plan(&plan, &dirs.final_).map_err(SetupFailure::Io)?;
     Ok(SetupOutcome {
-        effective: plan.render_effective(),
         only_defaults: plan
             .sources
             .values()
             .all(|source| matches!(source, kafka_config::Source::Default { .. })),
         server_properties: plan.server_properties,
+        sources: plan.sources,
         log4j_format: plan.log4j_format,
     })
 }
@@ -254,6 +258,10 @@ fn read_file(path: &Path, contents: bool) -> FileRead {
             Err(error) => FileRead::Unreadable {
                 reason: error.to_string(),
             },
+        },
+        // A dangling symbolic link (a broken ConfigMap or Secret mount) is not "no file".
+        Err(_) if fs::symlink_metadata(path).is_ok() => FileRead::Unreadable {
+            reason: "it is a symbolic link to nothing".to_owned(),
         },
         Err(error) if error.kind() == io::ErrorKind::NotFound => FileRead::Missing,
         Err(error) => FileRead::Unreadable {

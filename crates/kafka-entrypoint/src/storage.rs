@@ -32,14 +32,7 @@ use kafka_storage::{
 use crate::EnvSnapshot;
 use crate::run::StorageFormatter;
 
-/// The cluster id to format with; every node of a cluster must get the same one.
-pub(crate) const CLUSTER_ID: &str = "CLUSTER_ID";
-
-/// The KIP-853 quorum flag for the `kafka-storage` fallback when `controller.quorum.voters` is
-/// empty: `standalone` (`--standalone`), `none` (`--no-initial-controllers`) or a voter list
-/// `id@host:port:directory,...` (`--initial-controllers`).
-pub(crate) const KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS: &str =
-    "KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS";
+use kafka_config::env_vars::{CLUSTER_ID, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS};
 
 const META_PROPERTIES: &str = "meta.properties";
 const BOOTSTRAP_CHECKPOINT: &str = "bootstrap.checkpoint";

@@ -534,3 +534,19 @@ fn non_utf8_kafka_variable_is_bad_input_naming_it() {
         ]
     );
 }
+
+#[test]
+fn dangling_mounted_symlink_is_bad_input_not_a_missing_file() {
+    let setup = Setup::new();
+    std::os::unix::fs::symlink(
+        setup.path("nowhere"),
+        setup.path("mounted/server.properties"),
+    )
+    .expect("symlink");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path())[0],
+        "error: `[ROOT]/mounted/server.properties` cannot be read: it is a symbolic link to nothing"
+    );
+}

@@ -99,9 +99,11 @@ fn run_self(
 ) -> anyhow::Result<std::process::ExitStatus> {
     let exe = std::env::current_exe().context("failed to find the kafka-image executable")?;
     shell.status("Running", format!("kafka-image {verb} {}", args.join(" ")));
+    // The steps' own results go to stderr: stdout carries only the release's result (`--json`).
     Command::new(&exe)
         .arg(verb)
         .args(args)
+        .stdout(std::process::Stdio::from(std::io::stderr()))
         .status()
         .with_context(|| format!("failed to run `{} {verb}`", exe.display()))
 }

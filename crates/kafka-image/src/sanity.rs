@@ -371,8 +371,11 @@ mod tests {
 
     #[test]
     fn reports_mask_the_test_passwords() {
+        let name =
+            "container kafka-image-test-42-sasl-plain-kafka of image kafka-image-test:fixture";
+        assert_eq!(mask_test_secrets(name), name, "names are not passwords");
         assert_eq!(
-            mask_test_secrets("password=\"alice-secret\" ssl.key.password=kafka-image-test"),
+            mask_test_secrets("password=\"alice-secret\" ssl.key.password=sanity-store-secret"),
             "password=\"******\" ssl.key.password=******"
         );
     }

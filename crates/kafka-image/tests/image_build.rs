@@ -191,6 +191,12 @@ fn kafka_3_tarball_gets_log4j1_defaults_and_json_output() {
         files,
         "log4j.properties\nserver.properties\ntools-log4j.properties"
     );
+    // A Kafka 3.x image starts with its defaults too.
+    let container = Container::start(&["--health-interval", "1s"], tag, &[]);
+    container.wait_healthy(std::time::Duration::from_secs(120));
+    let final_files = container.exec(&["ls", "/opt/kafka/config"]);
+    assert!(final_files.contains("log4j.properties"), "{final_files}");
+    drop(container);
     let _ = run("docker", &["rmi", tag]);
 }
 
@@ -201,7 +207,13 @@ fn url_on_loopback_is_fetched_and_verified_inside_the_build() {
     }
     ensure_base_image();
     let release = FixtureRelease::make("4.0.0");
-    let port = serve_dir(release.tarball.parent().expect("dir"));
+    // Serve the checksum in `sha512sum` format (the local-tarball tests use Apache's
+    // `gpg --print-md` format), so both formats are read.
+    let dir = release.tarball.parent().expect("dir");
+    let sum = run_ok("sha512sum", &[arg(&release.tarball)]);
+    let hex = sum.split_whitespace().next().expect("hex");
+    std::fs::write(release.sha512(), format!("{hex}  kafka_2.13-4.0.0.tgz\n")).expect("write");
+    let port = serve_dir(dir);
     let url = format!("http://127.0.0.1:{port}/kafka_2.13-4.0.0.tgz");
     let tag = "kafka-image-test:from-url";
     let _ = run("docker", &["rmi", tag]);
@@ -383,5 +395,15 @@ fn cds_archive_is_trained_into_the_image() {
         size.parse::<u64>().is_ok_and(|s| s > 0),
         "empty CDS archive: {size}"
     );
+    // `run` maps the archive when it exists.
+    let container = Container::start(&["--health-interval", "1s"], tag, &[]);
+    container.wait_healthy(std::time::Duration::from_secs(120));
+    let cmdline = container.exec(&["cat", "/proc/1/cmdline"]);
+    let jvm_args: Vec<&str> = cmdline.split('\0').collect();
+    assert!(
+        jvm_args.contains(&"-XX:SharedArchiveFile=/opt/kafka/kafka.jsa"),
+        "the broker does not use the archive: {jvm_args:?}"
+    );
+    drop(container);
     let _ = run("docker", &["rmi", tag]);
 }

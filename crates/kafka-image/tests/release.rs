@@ -52,6 +52,7 @@ fn release_candidate_is_tested_then_pushed_to_loopback_registry() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    assert!(registry.has_manifest("kafka/staging", "rc1"));
     let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(summary["image"], format!("{repo}:rc1"));
     assert_eq!(
@@ -59,6 +60,41 @@ fn release_candidate_is_tested_then_pushed_to_loopback_registry() {
         registry.manifest_digest("kafka/staging", "rc1")
     );
     assert!(reports.path().join("junit.xml").is_file());
+}
+
+#[test]
+fn failed_sanity_suite_pushes_nothing() {
+    if !docker_tests_enabled() {
+        return;
+    }
+    // The base image has no kafka-entrypoint: a container of it cannot start, so the suite fails.
+    image_support::ensure_base_image();
+    let registry = LocalRegistry::start();
+    let repo = format!("{}/kafka/staging", registry.host);
+    let reports = tempfile::tempdir().unwrap();
+    let out = release(&[
+        "--from-image",
+        image_support::BASE_IMAGE,
+        "--repo",
+        &repo,
+        "--tag",
+        "broken",
+        "--report",
+        &reports.path().display().to_string(),
+        "--test-case",
+        "default_config_starts",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: the sanity suite failed for `{repo}:broken`; nothing was pushed"
+        )),
+        "{stderr}"
+    );
+    assert!(!registry.has_manifest("kafka/staging", "broken"));
+    let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap();
+    assert!(junit.contains("<failure"), "{junit}");
 }
 
 /// The image under test: `KAFKA_IMAGE_TEST_IMAGE` when set (e.g. a real Kafka build), else the

@@ -94,6 +94,7 @@ impl RegistryHttp {
     ) -> anyhow::Result<Response> {
         let mut stream = TcpStream::connect(&self.host)
             .with_context(|| format!("failed to connect to registry `{}`", self.host))?;
+        // Setting a non-zero timeout cannot fail (only `Some(0)` is rejected).
         stream.set_read_timeout(Some(TIMEOUT)).ok();
         stream.set_write_timeout(Some(TIMEOUT)).ok();
         let mut head = format!(

@@ -12,7 +12,7 @@ use super::sandbox::write_host_file;
 
 /// The store and key password of the generated stores (test-only, random per run would add
 /// nothing: the stores live for one case).
-pub(crate) const STORE_PASSWORD: &str = "kafka-image-test";
+pub(crate) const STORE_PASSWORD: &str = "sanity-store-secret";
 
 /// File names in the secrets directory.
 pub(crate) const KEYSTORE: &str = "kafka.keystore.jks";
@@ -221,7 +221,7 @@ mod tests {
         }
         assert_eq!(
             std::fs::read_to_string(dir.path().join(KEYSTORE_CREDENTIALS)).unwrap(),
-            "kafka-image-test\n"
+            "sanity-store-secret\n"
         );
         let listing = Command::new("keytool")
             .args([

@@ -24,7 +24,13 @@ pub const BASE_IMAGE: &str = "kafka-image-test-base:bookworm-jre17";
 pub fn docker_tests_enabled(test: &str) -> bool {
     let on = std::env::var(GATE).is_ok_and(|v| v == "1");
     if !on {
-        eprintln!("skipped `{test}`: needs a Docker engine; set {GATE}=1 to run it");
+        // Written to the real stderr (not `eprintln!`, which the test harness captures), so the
+        // skip shows in a plain `cargo test` run.
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "skipped `{test}`: needs a Docker engine; set {GATE}=1 to run it"
+        );
     }
     on
 }

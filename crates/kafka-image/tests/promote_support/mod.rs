@@ -115,6 +115,18 @@ impl LocalRegistry {
             .unwrap_or_else(|| panic!("no digest for {repo}:{reference}: {headers}"))
     }
 
+    /// Whether `repo:reference` exists in the registry.
+    pub(crate) fn has_manifest(&self, repo: &str, reference: &str) -> bool {
+        self.curl(&[
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "-I",
+            &format!("/v2/{repo}/manifests/{reference}"),
+        ]) == "200"
+    }
+
     /// Puts a Docker manifest list naming `children` (`(digest, arch)`, all in `repo`) under
     /// `tag` and returns its digest.
     pub(crate) fn put_manifest_list(
