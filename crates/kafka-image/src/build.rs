@@ -718,7 +718,8 @@ struct BuildPlan<'a> {
 fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     let args = plan.args;
     let mut argv: Vec<String> = match plan.builder {
-        Builder::Local => vec!["build".into()],
+        // `--force-rm`: the classic builder otherwise keeps the container of a failed RUN step.
+        Builder::Local => vec!["build".into(), "--force-rm".into()],
         Builder::Buildx => {
             let platforms = plan
                 .platforms
@@ -1182,6 +1183,7 @@ mod tests {
         });
         let expected: Vec<String> = [
             "build",
+            "--force-rm",
             "--tag",
             "kafka:4.1.0",
             "--iidfile",

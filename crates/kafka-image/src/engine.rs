@@ -13,6 +13,10 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader};
 use std::process::{Command, Stdio};
 
+/// The environment variable naming the docker CLI to run instead of `docker` from `PATH` (e.g. a
+/// wrapper script, or `podman`).
+pub(crate) const DOCKER_PROGRAM_ENV: &str = "KAFKA_IMAGE_DOCKER";
+
 /// How many trailing lines of a streamed command's output an error keeps.
 const STREAM_TAIL_LINES: usize = 40;
 
@@ -165,7 +169,7 @@ pub(crate) trait ContainerEngine {
     }
 }
 
-/// The real engine: the `docker` CLI (or the program in `KAFKA_IMAGE_DOCKER`).
+/// The real engine: the `docker` CLI (or the program in [`DOCKER_PROGRAM_ENV`]).
 #[derive(Debug, Clone)]
 pub(crate) struct DockerCli {
     program: OsString,
@@ -175,7 +179,7 @@ impl DockerCli {
     /// Finds the CLI and checks that the daemon answers, so later failures are about the command,
     /// not the set-up.
     pub(crate) fn connect() -> Result<Self, EngineError> {
-        let program = std::env::var_os("KAFKA_IMAGE_DOCKER").unwrap_or_else(|| "docker".into());
+        let program = std::env::var_os(DOCKER_PROGRAM_ENV).unwrap_or_else(|| "docker".into());
         let cli = Self { program };
         let args = strings(&["version", "--format", "{{.Server.Version}}"]);
         match cli.output(&args) {

@@ -28,16 +28,16 @@ pub(crate) enum Copier {
     Imagetools,
 }
 
+/// `--help` text after the options: examples and exit codes.
+const AFTER_HELP: &str = r#"Examples:
+  $ kafka-image promote 127.0.0.1:5000/kafka/staging:4.1.0-rc1 127.0.0.1:5000/kafka/kafka:4.1.0
+  $ kafka-image promote ghcr.io/o/kafka-staging:4.1.0-rc1 docker.io/o/kafka:4.1.0 --with imagetools
+
+Exit status: 0 copied and verified, 2 anything else."#;
+
 /// Copy a multi-platform image from the staging repository to its final name, verifying digests.
-///
-/// Every platform of a manifest list is copied, with its layers, before the list itself; the
-/// destination's digest must equal the source's afterwards.
-///
-/// Examples:
-///   $ kafka-image promote 127.0.0.1:5000/kafka/staging:4.1.0-rc1 127.0.0.1:5000/kafka/kafka:4.1.0
-///   $ kafka-image promote ghcr.io/o/kafka-staging:4.1.0-rc1 docker.io/o/kafka:4.1.0 --with imagetools
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = AFTER_HELP)]
 pub(crate) struct PromoteArgs {
     /// The release candidate (`REGISTRY/REPO:TAG` or `@sha256:…`).
     source: String,

@@ -19,17 +19,17 @@ use crate::registry::ImageRef;
 use crate::registry::http::RegistryHttp;
 use crate::shell::Shell;
 
+/// `--help` text after the options: examples and exit codes.
+const AFTER_HELP: &str = r#"Examples:
+  $ kafka-image release --kafka-url https://downloads.apache.org/kafka/4.1.0/kafka_2.13-4.1.0.tgz \
+      --repo ghcr.io/o/kafka-staging --tag 4.1.0-rc1 --platform linux/amd64,linux/arm64
+  $ kafka-image release --from-image kafka:local --repo 127.0.0.1:5000/kafka/staging --tag rc1
+
+Exit status: 0 pushed, 1 the sanity suite failed (nothing pushed), 2 anything else."#;
+
 /// Build, test and push a release candidate image to a staging repository.
-///
-/// Nothing is pushed unless every sanity case passed (cases that need a real Kafka count as
-/// passed only when they ran: with the fixture distribution they are "not run").
-///
-/// Examples:
-///   $ kafka-image release --kafka-url https://downloads.apache.org/kafka/4.1.0/kafka_2.13-4.1.0.tgz \
-///       --repo ghcr.io/o/kafka-staging --tag 4.1.0-rc1 --platform linux/amd64,linux/arm64
-///   $ kafka-image release --from-image kafka:local --repo 127.0.0.1:5000/kafka/staging --tag rc1
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = AFTER_HELP)]
 pub(crate) struct ReleaseArgs {
     /// URL of the official Kafka release tarball.
     #[arg(long, value_name = "URL", required_unless_present_any = ["kafka_tarball", "from_image"])]

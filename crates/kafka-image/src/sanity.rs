@@ -34,21 +34,17 @@ pub(crate) const NEEDS_REAL_KAFKA: &str = "needs a real Kafka distribution";
 /// The file by which the fixture distribution labels itself.
 const FIXTURE_MARKER: &str = "/opt/kafka/FIXTURE-VERSION";
 
+/// `--help` text after the options: examples and exit codes.
+const AFTER_HELP: &str = r#"Examples:
+  $ kafka-image test kafka-image/kafka:4.1.0 --report reports/test
+  $ kafka-image test kafka:rc --only env_config --only env_over_file
+  $ kafka-image test --list
+
+Exit status: 0 all selected cases passed (or were not run), 1 a case failed, 2 the suite could not run."#;
+
 /// Run the sanity suite against a built image; write JUnit XML and HTML reports.
-///
-/// Each case starts its own containers (and, for clusters, a private network), and removes them
-/// when it ends. Cases that need a real Kafka broker are reported as not run when the image holds
-/// the test fixture distribution.
-///
-/// Exit status: 0 all selected cases passed (or were not run), 1 a case failed, 2 the suite could
-/// not run.
-///
-/// Examples:
-///   $ kafka-image test kafka-image/kafka:4.1.0 --report reports/test
-///   $ kafka-image test kafka:rc --only env_config --only env_over_file
-///   $ kafka-image test --list
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = AFTER_HELP)]
 pub(crate) struct TestArgs {
     /// The image to test (must exist locally).
     #[arg(required_unless_present = "list")]

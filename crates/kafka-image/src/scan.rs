@@ -18,16 +18,16 @@ use crate::scanner::trivy::{INSTALL_HELP, Trivy, TrivyError};
 use crate::scanner::{Finding, ScanReport, Scanner, Severity, parse_trivy_json};
 use crate::shell::{Shell, UserError};
 
+/// `--help` text after the options: examples and exit codes.
+const AFTER_HELP: &str = r#"Examples:
+  $ kafka-image scan kafka-image/kafka:4.1.0 --report reports/scan --fail-on CRITICAL
+  $ trivy image -f json -o t.json kafka:rc && kafka-image scan kafka:rc --trivy-json t.json
+
+Exit status: 0 no finding at or above --fail-on, 1 at least one, 2 the scan could not be done."#;
+
 /// Scan an image for known vulnerabilities with trivy; write JSON and HTML reports.
-///
-/// Exit status: 0 when no finding is at or above `--fail-on`, 1 when one is, 2 when the scan
-/// could not be done (e.g. trivy is not installed).
-///
-/// Examples:
-///   $ kafka-image scan kafka-image/kafka:4.1.0 --report reports/scan --fail-on CRITICAL
-///   $ trivy image -f json -o t.json kafka:rc && kafka-image scan kafka:rc --trivy-json t.json
 #[derive(Debug, clap::Args)]
-#[command(verbatim_doc_comment)]
+#[command(after_long_help = AFTER_HELP)]
 pub(crate) struct ScanArgs {
     /// The image to scan (a local image or a registry reference trivy can read).
     image: String,

@@ -63,7 +63,7 @@ fn local_tarball_builds_an_image_with_the_spec_layout() {
 
     let config = docker(&["image", "inspect", "-f", "{{json .Config}}", image]);
     let config: serde_json::Value = serde_json::from_str(&config).expect("json");
-    assert_eq!(config["User"], "appuser");
+    assert_eq!(config["User"], "1000:1000");
     assert_eq!(
         config["Entrypoint"],
         serde_json::json!(["kafka-entrypoint"])
@@ -245,9 +245,29 @@ fn url_on_loopback_is_fetched_and_verified_inside_the_build() {
     let _ = run("docker", &["rmi", tag]);
 }
 
-/// Builds with a broken input and checks the build fails with `message` and tags nothing.
+/// Ids of stopped containers that ran the Dockerfile's fetch step (what a failed classic-builder
+/// RUN step leaves behind without `--force-rm`).
+fn leftover_fetch_containers() -> Vec<String> {
+    let all = docker(&[
+        "ps",
+        "-a",
+        "--no-trunc",
+        "--filter",
+        "status=exited",
+        "--format",
+        "{{.ID}} {{.Command}}",
+    ]);
+    all.lines()
+        .filter(|l| l.contains("fetch-kafka.sh"))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
+/// Builds with a broken input and checks the build fails with `message`, tags nothing and leaves
+/// no container behind.
 fn assert_build_fails(tag: &str, args: &[&str], message: &str) {
     let _ = run("docker", &["rmi", tag]);
+    let before = leftover_fetch_containers();
     let out = kafka_image_build(&[&["--tag", tag, "--skip-cds"], args].concat());
     assert!(!out.status.success(), "build succeeded:\n{}", text(&out));
     let stderr = String::from_utf8_lossy(&out.stderr);
@@ -266,6 +286,14 @@ fn assert_build_fails(tag: &str, args: &[&str], message: &str) {
     assert!(
         !image_exists(tag),
         "`{tag}` was tagged after a failed build"
+    );
+    let left: Vec<String> = leftover_fetch_containers()
+        .into_iter()
+        .filter(|id| !before.contains(id))
+        .collect();
+    assert!(
+        left.is_empty(),
+        "the failed build left containers behind: {left:?}"
     );
 }
 

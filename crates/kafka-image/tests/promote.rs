@@ -104,3 +104,16 @@ fn bad_reference_is_a_usage_error() {
         "{stderr}"
     );
 }
+
+#[test]
+fn unreachable_registry_says_to_start_one() {
+    // Port 1 on loopback: nothing listens there.
+    let out = promote(&["127.0.0.1:1/kafka/staging:rc1", "127.0.0.1:1/kafka/kafka:1"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot reach the registry at `127.0.0.1:1`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: start the registry"), "{stderr}");
+}

@@ -33,6 +33,7 @@ fn release_candidate_is_tested_then_pushed_to_loopback_registry() {
     let image = test_image();
     let registry = LocalRegistry::start();
     let repo = format!("{}/kafka/staging", registry.host);
+    let _tag = LocalTag(format!("{repo}:rc1"));
     let reports = tempfile::tempdir().unwrap();
     let out = release(&[
         "--from-image",
@@ -71,6 +72,7 @@ fn failed_sanity_suite_pushes_nothing() {
     image_support::ensure_base_image();
     let registry = LocalRegistry::start();
     let repo = format!("{}/kafka/staging", registry.host);
+    let _tag = LocalTag(format!("{repo}:broken"));
     let reports = tempfile::tempdir().unwrap();
     let out = release(&[
         "--from-image",
@@ -95,6 +97,16 @@ fn failed_sanity_suite_pushes_nothing() {
     assert!(!registry.has_manifest("kafka/staging", "broken"));
     let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap();
     assert!(junit.contains("<failure"), "{junit}");
+}
+
+/// The local tag `release --from-image` makes, removed (only the tag) when the test ends.
+struct LocalTag(String);
+
+impl Drop for LocalTag {
+    fn drop(&mut self) {
+        // Best effort: the tag may not exist when the release failed early.
+        let _ = Command::new("docker").args(["rmi", &self.0]).output();
+    }
 }
 
 /// The image under test: `KAFKA_IMAGE_TEST_IMAGE` when set (e.g. a real Kafka build), else the

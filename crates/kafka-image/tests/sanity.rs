@@ -34,6 +34,22 @@ fn unknown_case_is_a_usage_error() {
 }
 
 #[test]
+fn missing_docker_is_a_clear_error() {
+    let out = Command::new(env!("CARGO_BIN_EXE_kafka-image"))
+        .args(["test", "kafka:x"])
+        .env("KAFKA_IMAGE_DOCKER", "/nonexistent/docker")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("error: cannot run the sanity suite\n"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: install Docker"), "{stderr}");
+}
+
+#[test]
 fn suite_runs_against_built_image() {
     if std::env::var("KAFKA_IMAGE_DOCKER_TESTS").as_deref() != Ok("1") {
         eprintln!("skipped: set KAFKA_IMAGE_DOCKER_TESTS=1 to run tests that need a Docker engine");

@@ -13,6 +13,7 @@ use std::time::Duration;
 use anyhow::{Context as _, bail, ensure};
 
 use super::{INDEX_TYPES, ImageRef, MANIFEST_TYPES, sha256_digest};
+use crate::shell::UserError;
 
 /// Network timeout of one request.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -92,8 +93,14 @@ impl RegistryHttp {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> anyhow::Result<Response> {
-        let mut stream = TcpStream::connect(&self.host)
-            .with_context(|| format!("failed to connect to registry `{}`", self.host))?;
+        let mut stream = TcpStream::connect(&self.host).map_err(|source| {
+            anyhow::Error::new(source).context(UserError {
+                message: format!("cannot reach the registry at `{}`", self.host),
+                help: "start the registry (locally: `docker-registry serve CONFIG`, Debian \
+                       package `docker-registry`) or fix the host and port in the image name"
+                    .to_owned(),
+            })
+        })?;
         // Setting a non-zero timeout cannot fail (only `Some(0)` is rejected).
         stream.set_read_timeout(Some(TIMEOUT)).ok();
         stream.set_write_timeout(Some(TIMEOUT)).ok();
