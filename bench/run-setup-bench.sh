@@ -7,8 +7,9 @@
 # Prints both medians and the ratio, and exits 1 when a target is missed.
 #
 # Usage: bench/run-setup-bench.sh [--runs N]     (needs cargo, hyperfine, java, python3)
-# The binary is built with `cargo build --release -p kafka-entrypoint` into $CARGO_TARGET_DIR
-# (default: target/). Results land in $BENCH_OUT (default: a temporary directory).
+# The binary timed is the one the image ships: the static musl build (`cargo build --release
+# --target x86_64-unknown-linux-musl -p kafka-entrypoint`, into $CARGO_TARGET_DIR, default
+# target/). Results land in $BENCH_OUT (default: a temporary directory).
 set -euo pipefail
 
 runs=100
@@ -22,8 +23,9 @@ for tool in cargo hyperfine java python3; do
     command -v "$tool" >/dev/null || { echo "error: \`$tool\` is not installed" >&2; exit 2; }
 done
 
-cargo build --quiet --release --manifest-path "$repo/Cargo.toml" -p kafka-entrypoint
-entrypoint="$target_dir/release/kafka-entrypoint"
+musl=x86_64-unknown-linux-musl
+cargo build --quiet --release --target "$musl" --manifest-path "$repo/Cargo.toml" -p kafka-entrypoint
+entrypoint="$target_dir/$musl/release/kafka-entrypoint"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT

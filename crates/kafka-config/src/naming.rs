@@ -61,11 +61,27 @@ pub enum EnvVarRole {
 /// [`KeyShapeError`] when the key would be empty or start or end with a dot. (A doubled dot
 /// cannot remain: `..` is the mapping of `__` and becomes `_`.)
 pub fn key_from_env_suffix(suffix: &str) -> Result<String, KeyShapeError> {
-    let key = suffix
-        .to_lowercase()
-        .replace('_', ".")
-        .replace("...", "-")
-        .replace("..", "_");
+    // One pass with the meaning of upstream's chain `replace('_', ".")`, then `"..."` → `-`, then
+    // `".."` → `_`: each run of n separators (`_`, or a `.` already in the name) becomes n / 3
+    // dashes followed by `_` when n % 3 is 2, or `.` when it is 1.
+    // Variable names are ASCII in practice: lower-case those byte by byte, others in full Unicode.
+    let lower = if suffix.is_ascii() {
+        std::borrow::Cow::Borrowed(suffix)
+    } else {
+        std::borrow::Cow::Owned(suffix.to_lowercase())
+    };
+    let mut key = String::with_capacity(lower.len());
+    let mut run = 0_usize;
+    for c in lower.chars() {
+        if c == '_' || c == '.' {
+            run += 1;
+        } else {
+            push_separator_run(&mut key, run);
+            run = 0;
+            key.push(c.to_ascii_lowercase());
+        }
+    }
+    push_separator_run(&mut key, run);
     if key.is_empty() {
         Err(KeyShapeError::Empty)
     } else if key.starts_with('.') {
@@ -74,6 +90,19 @@ pub fn key_from_env_suffix(suffix: &str) -> Result<String, KeyShapeError> {
         Err(KeyShapeError::TrailingDot)
     } else {
         Ok(key)
+    }
+}
+
+/// Appends the key text of a run of `run` separators (see [`key_from_env_suffix`]).
+fn push_separator_run(key: &mut String, run: usize) {
+    if run == 0 {
+        return;
+    }
+    key.extend(std::iter::repeat_n('-', run / 3));
+    match run % 3 {
+        2 => key.push('_'),
+        1 => key.push('.'),
+        _ => {}
     }
 }
 
@@ -259,6 +288,23 @@ mod tests {
             fn mapping_never_panics(name in "\\PC{0,30}") {
                 let _ = classify(&name);
                 let _ = key_from_env_suffix(&name);
+            }
+
+            /// The one-pass mapping means exactly what upstream's replace chain means
+            /// (`KafkaDockerWrapper`: `_` → `.`, then `...` → `-`, then `..` → `_`).
+            #[test]
+            fn mapping_equals_upstreams_replace_chain(name in "[A-Z0-9_.\\-]{0,24}") {
+                let upstream = name
+                    .to_lowercase()
+                    .replace('_', ".")
+                    .replace("...", "-")
+                    .replace("..", "_");
+                match key_from_env_suffix(&name) {
+                    Ok(key) => prop_assert_eq!(key, upstream),
+                    Err(_) => prop_assert!(
+                        upstream.is_empty() || upstream.starts_with('.') || upstream.ends_with('.')
+                    ),
+                }
             }
 
             #[test]

@@ -425,29 +425,33 @@ impl Iterator for LogicalLines<'_> {
 }
 
 /// Splits a logical line into its decoded key and value (`Properties.load0`).
+///
+/// Works on byte offsets: every character it looks for (`=`, `:`, blanks, `\\`) is ASCII, so an
+/// offset next to one is always a character boundary.
 fn split_entry(line: &str, line_number: usize) -> Result<(String, String), PropertiesError> {
-    let chars: Vec<char> = line.chars().collect();
+    let bytes = line.as_bytes();
+    let is_blank_byte = |b: u8| matches!(b, b' ' | b'\t' | 0x0c);
     let mut key_len = 0;
-    let mut value_start = chars.len();
+    let mut value_start = bytes.len();
     let mut has_separator = false;
     let mut preceding_backslash = false;
-    while key_len < chars.len() {
-        let c = chars[key_len];
-        if (c == '=' || c == ':') && !preceding_backslash {
+    while key_len < bytes.len() {
+        let b = bytes[key_len];
+        if (b == b'=' || b == b':') && !preceding_backslash {
             value_start = key_len + 1;
             has_separator = true;
             break;
-        } else if is_blank(c) && !preceding_backslash {
+        } else if is_blank_byte(b) && !preceding_backslash {
             value_start = key_len + 1;
             break;
         }
-        preceding_backslash = c == '\\' && !preceding_backslash;
+        preceding_backslash = b == b'\\' && !preceding_backslash;
         key_len += 1;
     }
-    while value_start < chars.len() {
-        let c = chars[value_start];
-        if !is_blank(c) {
-            if !has_separator && (c == '=' || c == ':') {
+    while value_start < bytes.len() {
+        let b = bytes[value_start];
+        if !is_blank_byte(b) {
+            if !has_separator && (b == b'=' || b == b':') {
                 has_separator = true;
             } else {
                 break;
@@ -455,14 +459,18 @@ fn split_entry(line: &str, line_number: usize) -> Result<(String, String), Prope
         }
         value_start += 1;
     }
-    let key = unescape(&chars[..key_len], line_number)?;
-    let value = unescape(&chars[value_start..], line_number)?;
+    let key = unescape(&line[..key_len], line_number)?;
+    let value = unescape(&line[value_start..], line_number)?;
     Ok((key, value))
 }
 
 /// Decodes escapes (`Properties.loadConvert`), collecting UTF-16 units so that `\uD83D\uDE00`
 /// pairs become one character; an unpaired surrogate becomes U+FFFD.
-fn unescape(chars: &[char], line: usize) -> Result<String, PropertiesError> {
+fn unescape(text: &str, line: usize) -> Result<String, PropertiesError> {
+    if !text.contains('\\') {
+        return Ok(text.to_owned());
+    }
+    let chars: Vec<char> = text.chars().collect();
     let mut units: Vec<u16> = Vec::with_capacity(chars.len());
     let mut index = 0;
     while index < chars.len() {
