@@ -37,7 +37,7 @@ echo "archive: $(stat -c %s "$work/kafka.jsa") bytes" >&2
 
 run="FAKE_KAFKA_EXIT_CODE=0 $entrypoint run --kafka-home $home --default-configs-dir $work/defaults \
 --mounted-configs-dir $work/mounted --final-configs-dir $work/final --secrets-dir $work/secrets"
-hyperfine --warmup 3 --export-markdown "$work/cds.md" "$@" \
+hyperfine --warmup 3 --export-markdown "$work/cds.md" --export-json "${BENCH_OUT:-$work}/cds.json" "$@" \
   -n "run, no archive" "$run --cds-archive $work/none.jsa" \
   -n "run, CDS archive" "$run --cds-archive $work/kafka.jsa" \
   -n "java -version (baseline)" "java -Xshare:auto -version"
