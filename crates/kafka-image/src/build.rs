@@ -356,7 +356,7 @@ pub(crate) fn build_image(
         platforms: &platforms,
         source: &source,
         kafka_version: release.as_ref().map(|r| r.version),
-        build_date: &rfc3339_utc(build_epoch()),
+        build_date: &crate::report::format_utc(build_time()),
         context: &context,
         iid_file: &iid_file,
     });
@@ -898,41 +898,15 @@ fn strip_ansi(line: &str) -> String {
     out
 }
 
-/// Seconds since the epoch for the `created` label: `SOURCE_DATE_EPOCH` for reproducible builds,
-/// else now.
-fn build_epoch() -> u64 {
+/// The time for the `created` label (RFC 3339, as `org.opencontainers.image.created` wants):
+/// `SOURCE_DATE_EPOCH` for reproducible builds, else now.
+fn build_time() -> SystemTime {
     std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs())
-                .unwrap_or_default()
+        .map_or_else(SystemTime::now, |secs| {
+            UNIX_EPOCH + std::time::Duration::from_secs(secs)
         })
-}
-
-/// Formats seconds since the epoch as RFC 3339 UTC (`2026-11-25T17:41:56Z`), the format of
-/// `org.opencontainers.image.created`.
-fn rfc3339_utc(epoch_secs: u64) -> String {
-    let days = epoch_secs / 86_400;
-    let secs = epoch_secs % 86_400;
-    // Howard Hinnant's civil-from-days algorithm, for days since 1970-01-01 (non-negative here).
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z % 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
 }
 
 /// Sizes as `docker images` shows them (decimal units).
@@ -1279,13 +1253,6 @@ mod tests {
             Some("help: download both again")
         );
         assert_eq!(script_problem("SHA-512 verified: abc"), None);
-    }
-
-    #[test]
-    fn rfc3339_dates() {
-        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339_utc(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
     }
 
     #[test]
