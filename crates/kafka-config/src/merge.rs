@@ -56,6 +56,7 @@ fn supports_file_indirection(name: &str) -> bool {
 #[must_use]
 pub fn value_files_to_read(env: &EnvSnapshot) -> Vec<(String, String)> {
     env.iter()
+        .filter(|(name, _)| name.ends_with(env_vars::FILE_SUFFIX))
         .filter_map(|(name, path)| match classify(name) {
             EnvVarRole::FileIndirection(target)
                 if supports_file_indirection(&target) && env.get(&target).is_none() =>
@@ -89,7 +90,13 @@ pub(crate) fn resolve_env(
         }
     }
     for (name, value) in env.iter() {
-        let EnvVarRole::FileIndirection(target) = classify(name) else {
+        // Only a `*_FILE` name can be an indirection; skip classifying every other variable.
+        let role = if name.ends_with(env_vars::FILE_SUFFIX) {
+            classify(name)
+        } else {
+            EnvVarRole::Unrelated
+        };
+        let EnvVarRole::FileIndirection(target) = role else {
             resolved
                 .values
                 .insert(name.to_owned(), (value.to_owned(), name.to_owned()));

@@ -14,7 +14,12 @@ pub const MASK: &str = "******";
 /// configurations and private keys.
 #[must_use]
 pub fn is_secret_key(key: &str) -> bool {
-    let key = key.to_ascii_lowercase();
+    // Kafka's keys are lower case: only allocate for the rare key that is not.
+    let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        std::borrow::Cow::Owned(key.to_ascii_lowercase())
+    } else {
+        std::borrow::Cow::Borrowed(key)
+    };
     [
         "password",
         "secret",
