@@ -29,9 +29,9 @@ pub const KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME: &str = "KAFKA_ENTRYPOINT_NODE_
 /// or `kafka-storage` (the distribution's `bin/kafka-storage.sh format`).
 pub const KAFKA_ENTRYPOINT_STORAGE_FORMAT: &str = "KAFKA_ENTRYPOINT_STORAGE_FORMAT";
 
-/// The KIP-853 quorum flag for the `kafka-storage` fallback when `controller.quorum.voters` is
-/// empty: `standalone` (`--standalone`), `none` (`--no-initial-controllers`) or a voter list
-/// `id@host:port:directory,...` (`--initial-controllers`).
+/// The KIP-853 initial controller quorum when `controller.quorum.voters` is empty, for both
+/// storage formatters: `standalone` (`--standalone`), `none` (`--no-initial-controllers`) or a
+/// voter list `id@host:port:directory,...` (`--initial-controllers`).
 pub const KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS: &str = "KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS";
 
 /// The cluster id `run` formats storage with; every node of a cluster must get the same one.
@@ -127,7 +127,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
-        "KIP-853 quorum for the `kafka-storage` format: `standalone`, `none` or a voter list",
+        "KIP-853 initial quorum: `standalone`, `none` or a voter list `id@host:port:dir,...`",
     ),
     (
         CLUSTER_ID,

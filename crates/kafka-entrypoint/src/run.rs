@@ -38,9 +38,9 @@ is not formatted yet (never reformatting: a `CLUSTER_ID` that differs from an ex
 (`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_JMX_PORT`, ...) set as the official image sets them
 and the CDS archive mapped when it exists.
 
-Exit codes: 2 for bad configuration (nothing written), 1 for other failures before Kafka
-starts (storage included), 127/126 when the start script is missing/not executable; after the
-exec, Kafka's own (143 after SIGTERM).
+Exit codes: 2 for bad configuration or refused storage (a cluster id mismatch, no `CLUSTER_ID`,
+bad quorum settings; nothing written), 1 for I/O failures before Kafka starts, 127/126 when the
+start script is missing/not executable; after the exec, Kafka's own (143 after SIGTERM).
 
 Examples:
 
@@ -135,7 +135,17 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
                 progress(line);
             }
         }
-        Err(error) => return report(&error.context("KRaft storage was not prepared"), 1),
+        Err(error) => {
+            // A refusal (cluster id mismatch, no `CLUSTER_ID`, bad quorum settings) is bad input
+            // and exits 2 like setup's problems; failing to read or write a data directory is an
+            // I/O error (an `io::Error` in the chain) and exits 1.
+            let code = if error.chain().any(|cause| cause.is::<std::io::Error>()) {
+                1
+            } else {
+                2
+            };
+            return report(&error.context("KRaft storage was not prepared"), code);
+        }
     }
 
     let archive = args.cds_archive();

@@ -2,7 +2,8 @@
 //!
 //! [`prepare_storage`] reads `meta.properties` of every directory in `log.dirs` (or `log.dir`)
 //! and `metadata.log.dir`, lets [`kafka_storage::decide_format`] decide, and then either writes
-//! `bootstrap.checkpoint` and `meta.properties` itself (`native`, no JVM) or runs the
+//! `bootstrap.checkpoint` and `meta.properties` itself (`native`, no JVM; for a KIP-853 dynamic
+//! quorum also the voters snapshot in the metadata log dir) or runs the
 //! distribution's `bin/kafka-storage.sh format` (`kafka-storage`). A directory that is already
 //! formatted is never touched; a `CLUSTER_ID` or `node.id` that differs from what a directory
 //! holds is an error, and then nothing at all is written. Files are written as temp file +
@@ -23,10 +24,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, anyhow, bail};
 use kafka_config::properties::Properties;
 use kafka_storage::{
-    BootstrapCheckpoint, ClusterId, FormatDecision, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease,
-    LogDirState, MetaProperties, PlannedDir, SnapshotTimestamps, StorageError, Uuid,
-    bootstrap_features, decide_format, detect_release, directory_id_from_random,
-    parse_meta_properties, render_meta_properties,
+    BOOTSTRAP_SNAPSHOT_FILE, BootstrapCheckpoint, CLUSTER_METADATA_DIR, ClusterId, FormatDecision,
+    IMAGE_DEFAULT_CLUSTER_ID, InitialController, InitialControllers, KafkaRelease, LogDirState,
+    MetaProperties, PlannedDir, SnapshotTimestamps, StorageError, Uuid, VotersSnapshot,
+    VotersSnapshotTimestamps, bootstrap_features, decide_format, detect_release,
+    directory_id_from_random, parse_meta_properties, random_uuid_from_random,
+    render_meta_properties,
 };
 
 use crate::EnvSnapshot;
@@ -152,9 +155,7 @@ fn format_natively(
     release: KafkaRelease,
     report: &mut StorageReport,
 ) -> anyhow::Result<()> {
-    if quorum_voters(inputs.config).is_none() {
-        return Err(problem(&StorageError::DynamicQuorumUnsupported));
-    }
+    let quorum = quorum_flag(inputs.config, inputs.env, Some(release))?;
     // `kafka-storage.sh format` of 3.x derives `metadata.version` from this key when it is set;
     // the native writer only knows each release's default.
     if let Some(ibp) = inputs.config.get(INTER_BROKER_PROTOCOL_VERSION) {
@@ -163,34 +164,222 @@ fn format_natively(
         );
     }
     let features = bootstrap_features(release).map_err(|e| problem(&e))?;
+    // Kafka's `Formatter` gives `kraft.version` level 1 to a dynamic quorum, but
+    // `BootstrapMetadata.fromVersions` writes no record for `kraft.version`: the checkpoint is
+    // the same; the level goes into the voters snapshot.
+    let initial = match &quorum {
+        QuorumFlag::None | QuorumFlag::NoInitialControllers => None,
+        QuorumFlag::Standalone => Some(standalone_controllers(inputs.config, node_id)?),
+        QuorumFlag::InitialControllers(text) => {
+            Some(InitialControllers::parse(text).map_err(|e| initial_controllers_problem(&e))?)
+        }
+    };
     let now = now_ms()?;
     let checkpoint = BootstrapCheckpoint {
         timestamps: SnapshotTimestamps::all_at(now),
         features,
     }
     .encode();
+    let voters_snapshot = match &initial {
+        Some(initial) => Some(
+            VotersSnapshot::for_initial_controllers(
+                initial,
+                &controller_listener_name(inputs.config)?,
+                VotersSnapshotTimestamps::all_at(now),
+            )
+            .map_err(|e| problem(&e))?
+            .encode(),
+        ),
+        None => None,
+    };
+    // `Formatter.DirectoryType`: only the metadata log dir is a dynamic metadata directory; it
+    // gets the voters snapshot, and this node's directory id from the voter set when it is a
+    // voter.
+    let metadata_dir = metadata_log_dir(inputs.config);
+    let own_voter = initial.as_ref().and_then(|i| i.get(node_id));
     let mut used_ids: HashSet<Uuid> = states
         .iter()
         .filter_map(|s| s.meta_properties.as_ref()?.directory_id)
+        .chain(own_voter.map(|v| v.directory_id))
         .collect();
     for dir in plan.iter().filter(|d| d.decision == FormatDecision::Format) {
-        let directory_id = fresh_directory_id(&used_ids)?;
-        used_ids.insert(directory_id);
+        let is_metadata_dir = dir.path == metadata_dir;
+        let directory_id = match own_voter.filter(|_| is_metadata_dir) {
+            Some(voter) => voter.directory_id,
+            None => {
+                let id = fresh_directory_id(&used_ids)?;
+                used_ids.insert(id);
+                id
+            }
+        };
         let meta = MetaProperties::kraft(cluster_id, node_id, directory_id);
         let path = Path::new(&dir.path);
         fs::create_dir_all(path)
             .with_context(|| format!("failed to create `{}`", path.display()))?;
         write_atomically(&path.join(BOOTSTRAP_CHECKPOINT), &checkpoint)?;
+        let snapshot = voters_snapshot.as_ref().filter(|_| is_metadata_dir);
+        if let Some(snapshot) = snapshot {
+            let partition = path.join(CLUSTER_METADATA_DIR);
+            fs::create_dir_all(&partition)
+                .with_context(|| format!("failed to create `{}`", partition.display()))?;
+            write_atomically(&partition.join(BOOTSTRAP_SNAPSHOT_FILE), snapshot)?;
+        }
         write_atomically(
             &path.join(META_PROPERTIES),
             render_meta_properties(&meta, now).as_bytes(),
         )?;
         report.lines.push(format!(
-            "formatted `{}` for cluster `{cluster_id}`, node {node_id}, Kafka {release}",
-            dir.path
+            "formatted `{}` for cluster `{cluster_id}`, node {node_id}, Kafka {release}{}",
+            dir.path,
+            if snapshot.is_some() {
+                " (KIP-853 initial voters snapshot written)"
+            } else {
+                ""
+            }
         ));
     }
     Ok(())
+}
+
+/// `metadata.log.dir`, or else the first of `log.dirs` (or `log.dir`) as written: Kafka's
+/// `KafkaConfig.metadataLogDir`, which `Formatter` compares with each directory.
+fn metadata_log_dir(config: &Properties) -> String {
+    if let Some(dir) = config
+        .get("metadata.log.dir")
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+    {
+        return dir.to_owned();
+    }
+    config
+        .get("log.dirs")
+        .or_else(|| config.get("log.dir"))
+        .unwrap_or("/tmp/kafka-logs")
+        .split(',')
+        .map(str::trim)
+        .find(|d| !d.is_empty())
+        .unwrap_or("/tmp/kafka-logs")
+        .to_owned()
+}
+
+/// The first of `controller.listener.names` (`StorageTool` passes its head to `Formatter`).
+fn controller_listener_name(config: &Properties) -> anyhow::Result<String> {
+    config
+        .get("controller.listener.names")
+        .and_then(|names| names.trim().split(',').next())
+        .filter(|name| !name.is_empty())
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            anyhow!("`controller.listener.names` is not set, so the KIP-853 voters have no listener name\nhelp: set `KAFKA_CONTROLLER_LISTENER_NAMES`, e.g. `CONTROLLER`")
+        })
+}
+
+/// One `NAME://host:port` entry of `listeners` or `advertised.listeners`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct ListenerEndpoint {
+    name: String,
+    host: String,
+    port: u16,
+}
+
+/// Parses a listener list as Kafka's `listenerListToEndPoints` does: comma-separated
+/// `NAME://host:port`, an IPv6 host in brackets, an empty host allowed.
+fn parse_listeners(key: &str, value: &str) -> anyhow::Result<Vec<ListenerEndpoint>> {
+    let mut endpoints = Vec::new();
+    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
+        let parsed = entry.split_once("://").and_then(|(name, address)| {
+            let (host, port) = address.rsplit_once(':')?;
+            let host = host
+                .strip_prefix('[')
+                .and_then(|h| h.strip_suffix(']'))
+                .unwrap_or(host);
+            Some(ListenerEndpoint {
+                name: name.to_uppercase(),
+                host: host.to_owned(),
+                port: port.parse().ok()?,
+            })
+        });
+        endpoints.push(parsed.ok_or_else(|| {
+            anyhow!("`{key}` entry `{entry}` is not `NAME://host:port`\nhelp: fix `{key}`, e.g. `CONTROLLER://kafka-1:9093`")
+        })?);
+    }
+    Ok(endpoints)
+}
+
+/// What `kafka-storage.sh format --standalone` derives (`StorageTool
+/// .createStandaloneDynamicVoters`): this node as the only voter, at the first controller
+/// listener (from `advertised.listeners` when it lists one, else from `listeners`; no host
+/// means `localhost`), with a fresh random directory id.
+fn standalone_controllers(config: &Properties, node_id: i32) -> anyhow::Result<InitialControllers> {
+    if !is_controller(config) {
+        bail!(
+            "`{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}=standalone` needs a controller, but `process.roles` is `{}`\nhelp: use `standalone` only on a controller; a broker joining a dynamic quorum needs `{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}` unset or `none`",
+            config.get("process.roles").unwrap_or_default()
+        );
+    }
+    let names: Vec<String> = config
+        .get("controller.listener.names")
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .map(|v| v.split(',').map(str::to_uppercase).collect())
+        .unwrap_or_default();
+    let advertised = match config.get("advertised.listeners") {
+        Some(value) => parse_listeners("advertised.listeners", value)?,
+        None => Vec::new(),
+    };
+    let listeners = parse_listeners(
+        "listeners",
+        config.get("listeners").unwrap_or("PLAINTEXT://:9092"),
+    )?;
+    let find =
+        |list: &[ListenerEndpoint], name: &str| list.iter().find(|l| l.name == name).cloned();
+    let endpoint = names
+        .iter()
+        .find_map(|name| {
+            find(&advertised, name)
+                .map(|l| (l, "advertised.listeners"))
+                .or_else(|| find(&listeners, name).map(|l| (l, "listeners")))
+        })
+        .ok_or_else(|| {
+            anyhow!("`{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}=standalone`: no listener of `controller.listener.names` (`{}`) is in `listeners` or `advertised.listeners`\nhelp: add the controller listener, e.g. `KAFKA_LISTENERS=CONTROLLER://:9093` with `KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER`", names.join(","))
+        })?;
+    let (listener, key) = endpoint;
+    if listener.host == "0.0.0.0" {
+        return Err(problem(&StorageError::DynamicQuorumUnsupported {
+            reason: format!(
+                "the controller listener in `{key}` has host `0.0.0.0`, which Kafka 3.9 refuses and later releases replace by `localhost`"
+            ),
+        }));
+    }
+    if listener.host.contains(':') {
+        bail!(
+            "`{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}=standalone`: the controller listener in `{key}` has the IPv6 host `{}`, which Kafka's `--standalone` cannot write\nhelp: advertise the controller listener with a host name, or set `{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}` to `{node_id}@[{}]:{}:<directory id>`",
+            listener.host,
+            listener.host,
+            listener.port
+        );
+    }
+    let host = if listener.host.is_empty() {
+        "localhost".to_owned()
+    } else {
+        listener.host
+    };
+    let directory_id = fresh_standalone_directory_id()?;
+    InitialControllers::new(vec![InitialController {
+        node_id,
+        host,
+        port: listener.port,
+        directory_id,
+    }])
+    .map_err(|e| problem(&e))
+}
+
+/// A bad `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`, named, with the library's help.
+fn initial_controllers_problem(error: &StorageError) -> anyhow::Error {
+    anyhow!(
+        "`{KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS}`: {error}\nhelp: {}",
+        error.help().unwrap_or_default()
+    )
 }
 
 /// `node.id` of the config, which KRaft requires.
@@ -405,6 +594,21 @@ fn fresh_directory_id(used: &HashSet<Uuid>) -> anyhow::Result<Uuid> {
     }
 }
 
+/// A random directory id as `Uuid.randomUuid` draws it for `--standalone`.
+fn fresh_standalone_directory_id() -> anyhow::Result<Uuid> {
+    let mut source =
+        File::open(RANDOM_SOURCE).with_context(|| format!("failed to open `{RANDOM_SOURCE}`"))?;
+    loop {
+        let mut bytes = [0u8; 16];
+        source
+            .read_exact(&mut bytes)
+            .with_context(|| format!("failed to read `{RANDOM_SOURCE}`"))?;
+        if let Some(id) = random_uuid_from_random(bytes) {
+            return Ok(id);
+        }
+    }
+}
+
 fn now_ms() -> anyhow::Result<i64> {
     let since_epoch = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -484,6 +688,7 @@ fn problems(errors: &[StorageError]) -> anyhow::Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use kafka_storage::VoterEndpoint;
 
     fn config(text: &str) -> Properties {
         Properties::parse(text).expect("valid properties")
@@ -613,7 +818,7 @@ mod tests {
                 found: 2,
                 wanted: 1,
             },
-            StorageError::DynamicQuorumUnsupported,
+            StorageError::DynamicQuorumUnsupported { reason: "x".into() },
         ])
         .to_string();
         assert!(
@@ -913,23 +1118,263 @@ mod tests {
         assert!(sandbox.snapshot().is_empty());
     }
 
+    /// A KIP-853 controller: empty `controller.quorum.voters`, data dirs `a`, `b` and the
+    /// metadata dir `meta`.
+    fn dynamic_controller(sandbox: &Sandbox, listeners: &str) -> String {
+        format!(
+            "process.roles=controller\nnode.id=1\ncontroller.quorum.bootstrap.servers=localhost:9093\ncontroller.listener.names=CONTROLLER\n{listeners}log.dirs={},{}\nmetadata.log.dir={}\n",
+            sandbox.dir("data/a"),
+            sandbox.dir("data/b"),
+            sandbox.dir("data/meta")
+        )
+    }
+
+    fn voters_snapshot(dir: &str) -> Option<VotersSnapshot> {
+        let path = Path::new(dir)
+            .join(CLUSTER_METADATA_DIR)
+            .join(BOOTSTRAP_SNAPSHOT_FILE);
+        let bytes = fs::read(path).ok()?;
+        Some(VotersSnapshot::decode(&bytes).expect("decodes"))
+    }
+
+    fn directory_id(dir: &str) -> Uuid {
+        parse_meta_properties(&fs::read(Path::new(dir).join(META_PROPERTIES)).expect("meta"))
+            .expect("parses")
+            .directory_id
+            .expect("directory.id")
+    }
+
     #[test]
-    fn dynamic_quorum_routes_to_the_kafka_storage_fallback() {
+    fn dynamic_controller_without_initial_controllers_is_refused_naming_the_variable() {
         let sandbox = Sandbox::new("4.0.0");
-        let text = format!(
-            "process.roles=controller\nnode.id=1\ncontroller.quorum.bootstrap.servers=localhost:9093\nlog.dirs={}\n",
-            sandbox.dir("data/a")
-        );
+        let text = dynamic_controller(&sandbox, "listeners=CONTROLLER://:9093\n");
         let error = sandbox
             .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
-            .expect_err("KIP-853");
+            .expect_err("KIP-853 controller needs a voter set");
         let text = error.to_string();
         assert!(text.contains("KIP-853"), "{text}");
+        assert!(
+            text.contains("help: set `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`"),
+            "{text}"
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn standalone_writes_the_voters_snapshot_only_in_the_metadata_dir() {
+        let sandbox = Sandbox::new("3.9.0");
+        let text = dynamic_controller(
+            &sandbox,
+            "listeners=CONTROLLER://:9093\nadvertised.listeners=CONTROLLER://kafka-1:19093\n",
+        );
+        let report = sandbox
+            .prepare(
+                &text,
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, "standalone"),
+                ],
+                false,
+            )
+            .expect("formats");
+        let (a, b, m) = (
+            sandbox.dir("data/a"),
+            sandbox.dir("data/b"),
+            sandbox.dir("data/meta"),
+        );
+        assert!(voters_snapshot(&a).is_none() && voters_snapshot(&b).is_none());
+        let snapshot = voters_snapshot(&m).expect("snapshot in the metadata dir");
+        assert_eq!(snapshot.kraft_version, 1);
+        let [voter] = snapshot.voters.as_slice() else {
+            panic!("one voter: {snapshot:?}");
+        };
+        assert_eq!(voter.node_id, 1);
+        assert_eq!(voter.directory_id, directory_id(&m));
+        assert_eq!(
+            voter.endpoints,
+            [VoterEndpoint {
+                listener_name: "CONTROLLER".into(),
+                host: "kafka-1".into(),
+                port: 19093,
+            }]
+        );
+        assert_eq!(voter.directory_id.as_bytes()[6] >> 4, 4, "Uuid.randomUuid");
+        for dir in [&a, &b, &m] {
+            let checkpoint = BootstrapCheckpoint::decode(
+                &fs::read(Path::new(dir).join(BOOTSTRAP_CHECKPOINT)).expect("checkpoint"),
+            )
+            .expect("decodes");
+            assert_eq!(
+                checkpoint.features,
+                bootstrap_features(KafkaRelease::new(3, 9, 0)).expect("known"),
+                "kraft.version has no FeatureLevelRecord"
+            );
+        }
+        assert!(report.lines.iter().any(|l| l.contains("KIP-853")));
+    }
+
+    #[test]
+    fn standalone_without_advertised_listener_uses_listeners_and_localhost() {
+        let sandbox = Sandbox::new("4.1.0");
+        let text = dynamic_controller(&sandbox, "listeners=CONTROLLER://:9093\n");
+        sandbox
+            .prepare(
+                &text,
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, "standalone"),
+                ],
+                false,
+            )
+            .expect("formats");
+        let snapshot = voters_snapshot(&sandbox.dir("data/meta")).expect("snapshot");
+        assert_eq!(snapshot.voters[0].endpoints[0].host, "localhost");
+        assert_eq!(snapshot.voters[0].endpoints[0].port, 9093);
+    }
+
+    #[test]
+    fn standalone_on_a_wildcard_listener_routes_to_the_fallback() {
+        let sandbox = Sandbox::new("4.1.0");
+        let text = dynamic_controller(&sandbox, "listeners=CONTROLLER://0.0.0.0:9093\n");
+        let error = sandbox
+            .prepare(
+                &text,
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, "standalone"),
+                ],
+                false,
+            )
+            .expect_err("0.0.0.0 differs between releases");
+        let text = error.to_string();
+        assert!(text.contains("`0.0.0.0`"), "{text}");
         assert!(
             text.contains("KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage"),
             "{text}"
         );
         assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn initial_controllers_give_the_voter_its_listed_directory_id() {
+        let sandbox = Sandbox::new("4.0.0");
+        let text = dynamic_controller(&sandbox, "listeners=CONTROLLER://:9093\n");
+        let list = "3@c:9093:07R5amHmR32VDA6jHkGbTA,1@a:9093:JEXY6aqzQY-32P5TStzaFg,2@b:9093:MvDxzVmcRsaTz33bUuRU6A";
+        sandbox
+            .prepare(
+                &text,
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, list),
+                ],
+                false,
+            )
+            .expect("formats");
+        let m = sandbox.dir("data/meta");
+        assert_eq!(directory_id(&m).to_string(), "JEXY6aqzQY-32P5TStzaFg");
+        assert_ne!(directory_id(&sandbox.dir("data/a")), directory_id(&m));
+        let snapshot = voters_snapshot(&m).expect("snapshot");
+        let ids: Vec<i32> = snapshot.voters.iter().map(|v| v.node_id).collect();
+        assert_eq!(ids, [1, 2, 3]);
+        assert_eq!(snapshot.voters[2].endpoints[0].host, "c");
+    }
+
+    #[test]
+    fn a_controller_outside_the_initial_set_still_gets_the_snapshot() {
+        let sandbox = Sandbox::new("4.0.0");
+        let text = dynamic_controller(&sandbox, "listeners=CONTROLLER://:9093\n");
+        sandbox
+            .prepare(
+                &text,
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (
+                        KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
+                        "2@b:9093:MvDxzVmcRsaTz33bUuRU6A",
+                    ),
+                ],
+                false,
+            )
+            .expect("formats");
+        let m = sandbox.dir("data/meta");
+        let snapshot = voters_snapshot(&m).expect("DYNAMIC_METADATA_NON_VOTER_DIRECTORY");
+        assert_eq!(snapshot.voters[0].node_id, 2);
+        assert_ne!(directory_id(&m), snapshot.voters[0].directory_id);
+    }
+
+    #[test]
+    fn bad_initial_controllers_name_the_variable_and_write_nothing() {
+        let sandbox = Sandbox::new("4.0.0");
+        let text = dynamic_controller(&sandbox, "listeners=CONTROLLER://:9093\n");
+        let error = sandbox
+            .prepare(
+                &text,
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, "1@kafka-1:9093"),
+                ],
+                false,
+            )
+            .expect_err("no directory id");
+        let text = error.to_string();
+        assert!(
+            text.starts_with(
+                "`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`: initial controller `1@kafka-1:9093`"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("help: list every initial controller"),
+            "{text}"
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn broker_of_a_dynamic_quorum_is_formatted_without_a_snapshot() {
+        let sandbox = Sandbox::new("4.0.0");
+        let text = format!(
+            "process.roles=broker\nnode.id=4\ncontroller.quorum.bootstrap.servers=c:9093\nlog.dirs={}\n",
+            sandbox.dir("data/a")
+        );
+        sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect("formats");
+        assert_eq!(
+            sandbox.snapshot().len(),
+            2,
+            "meta.properties and bootstrap.checkpoint only"
+        );
+    }
+
+    #[test]
+    fn listener_lists_parse_as_kafka_reads_them() {
+        assert_eq!(
+            parse_listeners("listeners", "PLAINTEXT://:9092, controller://[::1]:9093").expect("ok"),
+            [
+                ListenerEndpoint {
+                    name: "PLAINTEXT".into(),
+                    host: String::new(),
+                    port: 9092
+                },
+                ListenerEndpoint {
+                    name: "CONTROLLER".into(),
+                    host: "::1".into(),
+                    port: 9093
+                },
+            ]
+        );
+        let error = parse_listeners("listeners", "CONTROLLER:9093").expect_err("no ://");
+        assert!(
+            error
+                .to_string()
+                .contains("`listeners` entry `CONTROLLER:9093`")
+        );
+        assert_eq!(metadata_log_dir(&config("log.dirs= /b ,/a\n")), "/b");
+        assert_eq!(
+            metadata_log_dir(&config("log.dirs=/b\nmetadata.log.dir=/m\n")),
+            "/m"
+        );
     }
 
     #[test]

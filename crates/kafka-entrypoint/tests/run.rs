@@ -338,7 +338,7 @@ fn cluster_id_mismatch_is_an_error_that_touches_nothing() {
 
     let (second, _) = sandbox.run_once(&[], &[("CLUSTER_ID", other_id)]);
     let stderr = String::from_utf8_lossy(&second.stderr);
-    assert_eq!(second.status.code(), Some(1), "{stderr}");
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
     assert!(
         stderr.starts_with("error: KRaft storage was not prepared\n"),
         "{stderr}"

@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use kafka_storage::{
-    BootstrapCheckpoint, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease, bootstrap_features,
-    parse_meta_properties,
+    BOOTSTRAP_SNAPSHOT_FILE, BootstrapCheckpoint, CLUSTER_METADATA_DIR, IMAGE_DEFAULT_CLUSTER_ID,
+    KafkaRelease, VotersSnapshot, bootstrap_features, parse_meta_properties,
 };
 
 const OTHER_ID: &str = "4L6g3nShT-eMCtK--X86sw";
@@ -173,7 +173,7 @@ fn cluster_id_mismatch_fails_names_both_ids_and_touches_nothing() {
     fs::remove_file(sandbox.root.path().join("kafka-server-start.sh.args")).expect("reset");
     let before = sandbox.data_files();
     let output = sandbox.run(&[("CLUSTER_ID", OTHER_ID)]);
-    assert!(!output.status.success());
+    assert_eq!(output.status.code(), Some(2), "a refusal is bad input");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         stderr.contains(OTHER_ID) && stderr.contains(IMAGE_DEFAULT_CLUSTER_ID),
@@ -233,6 +233,116 @@ fn kafka_storage_fallback_runs_the_distribution_tool() {
             "--ignore-formatted"
         ]
     );
+    assert!(
+        sandbox.data_files().is_empty(),
+        "the native writer wrote nothing"
+    );
+}
+
+/// The env of a KIP-853 controller: no `KAFKA_CONTROLLER_QUORUM_VOTERS`, so
+/// `controller.quorum.voters` is empty; data dir `a`, metadata dir `meta`.
+fn dynamic_controller_env(sandbox: &Sandbox, initial_controllers: &str) -> Vec<(String, String)> {
+    [
+        ("KAFKA_PROCESS_ROLES", "controller"),
+        ("KAFKA_NODE_ID", "1"),
+        (
+            "KAFKA_CONTROLLER_QUORUM_BOOTSTRAP_SERVERS",
+            "localhost:9093",
+        ),
+        ("KAFKA_LISTENERS", "CONTROLLER://:9093"),
+        ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
+        ("KAFKA_LOG_DIRS", &sandbox.data("a").to_string_lossy()),
+        (
+            "KAFKA_METADATA_LOG_DIR",
+            &sandbox.data("meta").to_string_lossy(),
+        ),
+        ("CLUSTER_ID", OTHER_ID),
+        ("KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS", initial_controllers),
+    ]
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .to_vec()
+}
+
+fn pairs(env: &[(String, String)]) -> Vec<(&str, &str)> {
+    env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+}
+
+// Derived from Kafka sources, no real sample: the snapshot's expected content follows
+// `Formatter.writeDynamicQuorumSnapshot` and `StorageTool.createStandaloneDynamicVoters`.
+#[test]
+fn standalone_controller_gets_the_voters_snapshot_and_a_restart_changes_nothing() {
+    let sandbox = Sandbox::new("4.0.0");
+    let env = dynamic_controller_env(&sandbox, "standalone");
+    assert_success(&sandbox.run(&pairs(&env)));
+    let snapshot_path = sandbox
+        .data("meta")
+        .join(CLUSTER_METADATA_DIR)
+        .join(BOOTSTRAP_SNAPSHOT_FILE);
+    let snapshot = VotersSnapshot::decode(&fs::read(&snapshot_path).expect("voters snapshot"))
+        .expect("decodes");
+    let meta = parse_meta_properties(
+        &fs::read(sandbox.data("meta").join("meta.properties")).expect("meta.properties"),
+    )
+    .expect("parses");
+    assert_eq!(snapshot.kraft_version, 1);
+    assert_eq!(snapshot.voters.len(), 1);
+    assert_eq!(snapshot.voters[0].node_id, 1);
+    assert_eq!(Some(snapshot.voters[0].directory_id), meta.directory_id);
+    let endpoint = &snapshot.voters[0].endpoints[0];
+    assert_eq!(
+        (
+            endpoint.listener_name.as_str(),
+            endpoint.host.as_str(),
+            endpoint.port
+        ),
+        ("CONTROLLER", "localhost", 9093)
+    );
+    assert!(
+        !sandbox.data("a").join(CLUSTER_METADATA_DIR).exists(),
+        "only the metadata dir gets the snapshot"
+    );
+    assert!(
+        sandbox.recorded_args("kafka-storage.sh").is_none(),
+        "formatted natively, no JVM"
+    );
+    let before = sandbox.data_files();
+    assert_eq!(before.len(), 5);
+    assert_success(&sandbox.run(&pairs(&env)));
+    assert_eq!(sandbox.data_files(), before, "a restart rewrites nothing");
+}
+
+#[test]
+fn bad_initial_controllers_fail_naming_the_variable_and_write_nothing() {
+    let sandbox = Sandbox::new("4.0.0");
+    let env = dynamic_controller_env(&sandbox, "1@kafka-1:9093:not-a-directory-id");
+    let output = sandbox.run(&pairs(&env));
+    assert!(!output.status.success(), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`: initial controller `1@kafka-1:9093:not-a-directory-id`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: "), "{stderr}");
+    assert!(sandbox.data_files().is_empty());
+    assert!(
+        sandbox.recorded_args("kafka-server-start.sh").is_none(),
+        "Kafka was not started"
+    );
+}
+
+#[test]
+fn kafka_storage_fallback_passes_the_initial_controllers_on() {
+    let sandbox = Sandbox::new("4.0.0");
+    let mut env = dynamic_controller_env(&sandbox, "standalone");
+    env.push((
+        "KAFKA_ENTRYPOINT_STORAGE_FORMAT".to_owned(),
+        "kafka-storage".to_owned(),
+    ));
+    assert_success(&sandbox.run(&pairs(&env)));
+    let args = sandbox
+        .recorded_args("kafka-storage.sh")
+        .expect("kafka-storage.sh ran");
+    assert_eq!(args.last().map(String::as_str), Some("--standalone"));
     assert!(
         sandbox.data_files().is_empty(),
         "the native writer wrote nothing"

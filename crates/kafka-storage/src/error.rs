@@ -79,11 +79,29 @@ pub enum StorageError {
         /// Another release.
         second: String,
     },
-    /// The quorum is dynamic (KIP-853), whose snapshot the native writer does not write.
-    #[error(
-        "`controller.quorum.voters` is empty (a KIP-853 dynamic quorum); the native storage writer only formats static quorums"
-    )]
-    DynamicQuorumUnsupported,
+    /// A KIP-853 dynamic quorum the native writer cannot format exactly as Kafka would.
+    #[error("the native storage writer cannot format this KIP-853 dynamic quorum: {reason}")]
+    DynamicQuorumUnsupported {
+        /// What it cannot reproduce.
+        reason: String,
+    },
+    /// One `--initial-controllers` entry that Kafka's `DynamicVoter.parse` would reject.
+    #[error("initial controller `{entry}` is not `id@host:port:directory-id`: {reason}")]
+    InvalidInitialController {
+        /// The entry, trimmed.
+        entry: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An `--initial-controllers` list without any entry.
+    #[error("the initial controller list is empty")]
+    NoInitialControllers,
+    /// A node id listed twice among the initial controllers.
+    #[error("node id {node_id} is listed more than once among the initial controllers")]
+    DuplicateInitialController {
+        /// The repeated node id.
+        node_id: i32,
+    },
 }
 
 impl StorageError {
@@ -106,9 +124,14 @@ impl StorageError {
             Self::UnsupportedRelease { .. }
             | Self::ReleaseNotDetected { .. }
             | Self::AmbiguousRelease { .. } => Some(FALLBACK.to_owned()),
-            Self::DynamicQuorumUnsupported => Some(format!(
-                "{FALLBACK}, with `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` set to `standalone`, `none` or `id@host:port:directory,...`; or set `KAFKA_CONTROLLER_QUORUM_VOTERS` for a static quorum"
+            Self::DynamicQuorumUnsupported { .. } => Some(format!(
+                "{FALLBACK} (keep `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`), or set `KAFKA_CONTROLLER_QUORUM_VOTERS` for a static quorum"
             )),
+            Self::InvalidInitialController { .. }
+            | Self::NoInitialControllers
+            | Self::DuplicateInitialController { .. } => Some(
+                "list every initial controller once as `id@host:port:directory-id`, comma-separated, e.g. `1@kafka-1:9093:JEXY6aqzQY-32P5TStzaFg`; the same list on every node (directory ids from `kafka-storage.sh random-uuid`)".to_owned(),
+            ),
             Self::MetaPropertiesMissingKey { .. } | Self::MetaPropertiesInvalidValue { .. } => Some(
                 "the directory is damaged or was not written by Kafka; restore it from a backup or mount an empty data volume".to_owned(),
             ),

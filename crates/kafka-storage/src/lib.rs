@@ -18,13 +18,16 @@
 //!   Kafka release writes when formatting.
 //! - [`decide_format`] and [`FormatDecision`]: format, skip, or refuse (never reformat).
 //!
-//! Not covered: the KIP-853 dynamic-quorum snapshot (`--standalone`, `--initial-controllers`);
-//! [`StorageError::DynamicQuorumUnsupported`] refuses it so the caller falls back to Kafka's own
-//! `kafka-storage.sh`.
+//! - [`InitialControllers`], [`VotersSnapshot`]: the KIP-853 dynamic quorum (`--standalone`,
+//!   `--initial-controllers`) and its bootstrap snapshot in `__cluster_metadata-0/`. What the
+//!   native writer cannot reproduce exactly is refused with
+//!   [`StorageError::DynamicQuorumUnsupported`], so the caller falls back to Kafka's own
+//!   `kafka-storage.sh`.
 #![deny(missing_docs)]
 
 mod bootstrap_checkpoint;
 mod decision;
+mod dynamic_quorum;
 mod error;
 mod meta_properties;
 mod record_batch;
@@ -33,6 +36,11 @@ mod uuid;
 
 pub use bootstrap_checkpoint::{BootstrapCheckpoint, FeatureLevel, SnapshotTimestamps};
 pub use decision::{FormatDecision, LogDirState, PlannedDir, decide_format};
+pub use dynamic_quorum::{
+    BOOTSTRAP_SNAPSHOT_FILE, CLUSTER_METADATA_DIR, DYNAMIC_QUORUM_KRAFT_VERSION, InitialController,
+    InitialControllers, MAX_INITIAL_CONTROLLERS, SnapshotVoter, VoterEndpoint, VotersSnapshot,
+    VotersSnapshotTimestamps,
+};
 pub use error::{CheckpointError, StorageError};
 pub use meta_properties::{
     MetaProperties, StoredClusterId, java_date_comment, parse_meta_properties,
@@ -42,4 +50,6 @@ pub use record_batch::{Record, RecordBatch, crc32c, decode_batches, encode_batch
 pub use release::{
     KafkaRelease, SUPPORTED_RELEASES, bootstrap_features, detect_release, release_from_jar_name,
 };
-pub use uuid::{ClusterId, IMAGE_DEFAULT_CLUSTER_ID, Uuid, directory_id_from_random};
+pub use uuid::{
+    ClusterId, IMAGE_DEFAULT_CLUSTER_ID, Uuid, directory_id_from_random, random_uuid_from_random,
+};

@@ -128,6 +128,18 @@ pub fn directory_id_from_random(bytes: [u8; 16]) -> Option<Uuid> {
     }
 }
 
+/// Turns 16 random bytes into a UUID as Kafka's `Uuid.randomUuid` does (the one
+/// `kafka-storage.sh format --standalone` gives the controller's metadata directory): Java's
+/// `UUID.randomUUID`, a version-4 UUID (version and variant bits set), redrawn (`None`) when
+/// its text starts with `-`. A version-4 UUID is never one of Kafka's reserved ids (all have
+/// zero most significant bits).
+pub fn random_uuid_from_random(mut bytes: [u8; 16]) -> Option<Uuid> {
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    let uuid = Uuid(bytes);
+    (!uuid.to_string().starts_with('-')).then_some(uuid)
+}
+
 fn encode_base64_url(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -269,5 +281,16 @@ mod tests {
                 prop_assert!(!id.to_string().starts_with('-'));
             }
         }
+    }
+
+    #[test]
+    fn random_uuid_is_version_4_and_never_starts_with_a_dash() {
+        let uuid = random_uuid_from_random([0xff; 16]).expect("`_` start");
+        assert_eq!(uuid.as_bytes()[6] >> 4, 4, "version 4");
+        assert_eq!(uuid.as_bytes()[8] >> 6, 0b10, "IETF variant");
+        // 0xf8 in the first byte gives `-` (index 62) as the first base64 character.
+        let mut dash = [0u8; 16];
+        dash[0] = 0xf8;
+        assert_eq!(random_uuid_from_random(dash), None);
     }
 }
