@@ -19,10 +19,11 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// musl's allocator is slow for setup's many small strings: with mimalloc the static binary's
-/// `setup` takes 1.79 ms instead of 2.33 ms (median, `bench/run-setup-bench.sh`).
+/// musl's allocator is slow for setup's many small strings. dlmalloc (pure Rust, thread-safe
+/// through one lock with fork handlers, no start-up work) makes the static binary's `setup` take
+/// 1.45–1.52 ms instead of 2.33 ms (median, `bench/run-setup-bench.sh`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 /// The environment of the process, read once here and handed to every subcommand.
 pub(crate) type EnvSnapshot = Vec<(OsString, OsString)>;
