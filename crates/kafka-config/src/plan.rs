@@ -90,14 +90,6 @@ pub struct SetupPlan {
     pub log4j_format: Option<Log4jFormat>,
 }
 
-impl SetupPlan {
-    /// The effective configuration with sources, secrets masked (`setup --print`).
-    #[must_use]
-    pub fn render_effective(&self) -> String {
-        crate::redact::render_effective(&self.server_properties, &self.sources)
-    }
-}
-
 fn join(dir: &str, name: &str) -> String {
     format!("{}/{}", dir.trim_end_matches('/'), name)
 }

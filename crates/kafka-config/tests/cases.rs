@@ -179,7 +179,8 @@ fn run_case(case: &Path, update: bool) -> Vec<String> {
             if print_path.exists() {
                 check(
                     &print_path,
-                    plan.render_effective().as_bytes(),
+                    kafka_config::redact::render_effective(&plan.server_properties, &plan.sources)
+                        .as_bytes(),
                     update,
                     &mut failures,
                 );

@@ -19,10 +19,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use nix::sys::signal::Signal;
 
-use crate::EnvSnapshot;
 use crate::launch::{self, Cds, LaunchInputs};
 use crate::process::Supervisor;
-use crate::run::report;
+use crate::{EnvSnapshot, report};
 
 /// How long the broker may take to stop after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(60);
@@ -52,14 +51,8 @@ pub(crate) struct CdsTrainArgs {
     /// Where the JVM writes the archive [image: `/opt/kafka/kafka.jsa`].
     #[arg(long, value_name = "PATH")]
     archive: PathBuf,
-    /// The Kafka distribution [image: `/opt/kafka`].
-    #[arg(
-        long,
-        env = "KAFKA_HOME",
-        value_name = "DIR",
-        default_value = "/opt/kafka"
-    )]
-    kafka_home: PathBuf,
+    #[command(flatten)]
+    home: crate::KafkaHome,
     /// A single-node KRaft config to train with [default: KAFKA_HOME/config/kraft/server.properties
     /// when it exists (Kafka 3.x), else KAFKA_HOME/config/server.properties]. Its `log.dirs` and
     /// `metadata.log.dir` are replaced by a scratch directory.
@@ -110,7 +103,7 @@ fn progress(line: &str) {
 fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Result<u64> {
     let config = match &args.config {
         Some(config) => config.clone(),
-        None => default_config(&args.kafka_home),
+        None => default_config(&args.home.kafka_home),
     };
     let original = std::fs::read_to_string(&config)
         .with_context(|| format!("failed to read `{}`", config.display()))?;
@@ -141,7 +134,7 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
     format_storage(&mut supervisor, args, &env, &original, &training_config)?;
 
     let inputs = LaunchInputs {
-        kafka_home: &args.kafka_home,
+        kafka_home: &args.home.kafka_home,
         final_configs_dir: scratch,
         log4j: None,
         cds: Cds::Record(&args.archive),
@@ -217,7 +210,7 @@ fn format_storage(
 ) -> anyhow::Result<()> {
     // 22 base64url characters (16 bytes): a valid, fixed cluster id for throw-away data.
     let cluster_id = "cds-train-cluster-000w";
-    let mut command = tool(&args.kafka_home, "kafka-storage.sh", env);
+    let mut command = tool(&args.home.kafka_home, "kafka-storage.sh", env);
     command
         .args(["format", "--cluster-id", cluster_id, "--config"])
         .arg(training_config);
@@ -249,7 +242,7 @@ fn exercise(
         Duration::from_secs(args.start_timeout),
     )?;
     let topic = "cds-train";
-    let mut create = tool(&args.kafka_home, "kafka-topics.sh", env);
+    let mut create = tool(&args.home.kafka_home, "kafka-topics.sh", env);
     create.args([
         "--create",
         "--topic",
@@ -263,7 +256,7 @@ fn exercise(
     let records: String = (0..args.records)
         .map(|i| format!("cds-train record {i}\n"))
         .collect();
-    let mut produce = tool(&args.kafka_home, "kafka-console-producer.sh", env);
+    let mut produce = tool(&args.home.kafka_home, "kafka-console-producer.sh", env);
     produce.args([
         "--topic",
         topic,
@@ -278,7 +271,7 @@ fn exercise(
     )?;
     progress(&format!("produced {} records", args.records));
 
-    let mut consume = tool(&args.kafka_home, "kafka-console-consumer.sh", env);
+    let mut consume = tool(&args.home.kafka_home, "kafka-console-consumer.sh", env);
     consume
         .args([
             "--topic",

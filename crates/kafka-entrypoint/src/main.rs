@@ -15,6 +15,8 @@ mod setup;
 mod storage;
 
 use std::ffi::OsString;
+use std::io::Write as _;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -27,6 +29,19 @@ static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 /// The environment of the process, read once here and handed to every subcommand.
 pub(crate) type EnvSnapshot = Vec<(OsString, OsString)>;
+
+/// The `--kafka-home` flag of the subcommands that start Kafka (`run`, `cds-train`).
+#[derive(Debug, clap::Args)]
+pub(crate) struct KafkaHome {
+    /// The Kafka distribution [image: `/opt/kafka`].
+    #[arg(
+        long,
+        env = "KAFKA_HOME",
+        value_name = "DIR",
+        default_value = "/opt/kafka"
+    )]
+    pub(crate) kafka_home: PathBuf,
+}
 
 /// The entrypoint of the kafka-image container image.
 ///
@@ -60,4 +75,20 @@ fn main() -> ExitCode {
         Command::Health(args) => health::main(&args, &env),
         Command::CdsTrain(args) => cds::main(&args, &env),
     }
+}
+
+/// Prints `error: …` and its `Caused by:` chain to stderr, the one error renderer of the binary,
+/// and returns `code` as the exit code.
+pub(crate) fn report(error: &anyhow::Error, code: u8) -> ExitCode {
+    let mut text = format!("error: {error}\n");
+    let mut causes = error.chain().skip(1).peekable();
+    if causes.peek().is_some() {
+        text.push_str("\nCaused by:\n");
+        for cause in causes {
+            text.push_str(&format!("  {cause}\n"));
+        }
+    }
+    // Nothing useful can be done when stderr is closed; the exit code still tells.
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+    ExitCode::from(code)
 }

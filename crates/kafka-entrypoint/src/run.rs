@@ -14,11 +14,11 @@ use anyhow::Context;
 
 use kafka_config::Log4jFormat;
 
-use crate::EnvSnapshot;
 use crate::launch::{self, Cds, LaunchInputs};
 use crate::process;
-use crate::setup::{self, SetupDirs, SetupFailure};
+use crate::setup::{self, SetupDirs};
 use crate::storage::{self, StorageInputs};
+use crate::{EnvSnapshot, report};
 
 /// How KRaft storage is formatted on first start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -53,14 +53,8 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = RUN_HELP)]
 pub(crate) struct RunArgs {
-    /// The Kafka distribution [image: `/opt/kafka`].
-    #[arg(
-        long,
-        env = "KAFKA_HOME",
-        value_name = "DIR",
-        default_value = "/opt/kafka"
-    )]
-    kafka_home: PathBuf,
+    #[command(flatten)]
+    home: crate::KafkaHome,
     /// The image's default config files [image: `/etc/kafka/docker`].
     #[arg(long, value_name = "DIR", default_value = "/etc/kafka/docker")]
     default_configs_dir: PathBuf,
@@ -90,13 +84,13 @@ impl RunArgs {
     fn final_configs_dir(&self) -> PathBuf {
         self.final_configs_dir
             .clone()
-            .unwrap_or_else(|| self.kafka_home.join("config"))
+            .unwrap_or_else(|| self.home.kafka_home.join("config"))
     }
 
     fn cds_archive(&self) -> PathBuf {
         self.cds_archive
             .clone()
-            .unwrap_or_else(|| self.kafka_home.join("kafka.jsa"))
+            .unwrap_or_else(|| self.home.kafka_home.join("kafka.jsa"))
     }
 }
 
@@ -111,20 +105,15 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
     };
     let outcome = match setup::setup(&dirs, env) {
         Ok(outcome) => outcome,
-        Err(failure) => {
-            // Bad input was already reported, one line per problem.
-            if let SetupFailure::Io(error) = &failure {
-                report(error, 1);
-            }
-            return failure.exit_code();
-        }
+        // Setup has already reported why, on stderr.
+        Err(failure) => return failure.exit_code(),
     };
 
     let config_file = final_dir.join("server.properties");
     let storage = storage::prepare_storage(&StorageInputs {
         config: &outcome.server_properties,
         config_file: &config_file,
-        kafka_home: &args.kafka_home,
+        kafka_home: &args.home.kafka_home,
         env,
         config_is_image_default: outcome.only_defaults,
         formatter: args.storage_format,
@@ -150,7 +139,7 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
 
     let archive = args.cds_archive();
     let command = match launch_command(
-        &args.kafka_home,
+        &args.home.kafka_home,
         &final_dir,
         &archive,
         outcome.log4j_format,
@@ -169,7 +158,7 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
     let _ = writeln!(
         io::stderr().lock(),
         "help: check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` scripts",
-        args.kafka_home.display()
+        args.home.kafka_home.display()
     );
     ExitCode::from(code)
 }
@@ -215,21 +204,6 @@ fn jmx_host_address() -> Option<String> {
     let name = name.into_string().ok()?;
     let address = (name.as_str(), 0).to_socket_addrs().ok()?.next()?;
     Some(address.ip().to_string())
-}
-
-/// Prints `error: …` with its causes and a `help:` line when one is attached, returns `code`.
-pub(crate) fn report(error: &anyhow::Error, code: u8) -> ExitCode {
-    let mut text = format!("error: {error}\n");
-    let mut causes = error.chain().skip(1).peekable();
-    if causes.peek().is_some() {
-        text.push_str("\nCaused by:\n");
-        for cause in causes {
-            text.push_str(&format!("  {cause}\n"));
-        }
-    }
-    // Nothing useful can be done when stderr is closed; the exit code still tells.
-    let _ = io::stderr().lock().write_all(text.as_bytes());
-    ExitCode::from(code)
 }
 
 #[cfg(test)]

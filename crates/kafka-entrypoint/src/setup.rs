@@ -98,13 +98,13 @@ pub(crate) struct SetupOutcome {
     pub(crate) only_defaults: bool,
 }
 
-/// Why setup failed.
+/// Why setup failed; [`setup`] has already printed the reason to stderr.
 #[derive(Debug)]
 pub(crate) enum SetupFailure {
-    /// The inputs are bad; the problems were already printed to stderr and nothing was written.
+    /// The inputs are bad; every problem was printed and nothing was written.
     BadInput,
     /// Reading or writing a file failed.
-    Io(anyhow::Error),
+    Io,
 }
 
 impl SetupFailure {
@@ -112,7 +112,7 @@ impl SetupFailure {
     pub(crate) fn exit_code(&self) -> ExitCode {
         match self {
             Self::BadInput => ExitCode::from(2),
-            Self::Io(_) => ExitCode::from(1),
+            Self::Io => ExitCode::from(1),
         }
     }
 }
@@ -139,18 +139,18 @@ pub(crate) fn main(args: &SetupArgs, env: &EnvSnapshot) -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Err(failure) => {
-            if let SetupFailure::Io(error) = &failure {
-                render_io_error(error);
-            }
-            failure.exit_code()
-        }
+        Err(failure) => failure.exit_code(),
     }
 }
 
-/// Reads the inputs, plans and writes the final files. Warnings and problems go to stderr.
+/// Reads the inputs, plans and writes the final files. Warnings, problems and I/O errors go to
+/// stderr here, so callers only choose the exit code.
 pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome, SetupFailure> {
-    let input = read_input(dirs, env).map_err(SetupFailure::Io)?;
+    let io_failure = |error: anyhow::Error| {
+        crate::report(&error, 1);
+        SetupFailure::Io
+    };
+    let input = read_input(dirs, env).map_err(io_failure)?;
     let plan = match kafka_config::plan_setup(&input) {
         Ok(plan) => plan,
         Err(problems) => {
@@ -159,7 +159,7 @@ pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome,
         }
     };
     render_warnings(&plan.warnings);
-    write_plan(&plan, &dirs.final_).map_err(SetupFailure::Io)?;
+    write_plan(&plan, &dirs.final_).map_err(io_failure)?;
     Ok(SetupOutcome {
         only_defaults: plan
             .sources
@@ -344,18 +344,6 @@ fn render_warnings(warnings: &[Warning]) {
         text.push_str(&format!("warning: {warning}\n"));
         if let Some(help) = warning.help() {
             text.push_str(&format!("  help: {help}\n"));
-        }
-    }
-    let _ = io::stderr().lock().write_all(text.as_bytes());
-}
-
-fn render_io_error(error: &anyhow::Error) {
-    let mut text = format!("error: {error}\n");
-    let causes: Vec<String> = error.chain().skip(1).map(ToString::to_string).collect();
-    if !causes.is_empty() {
-        text.push_str("\nCaused by:\n");
-        for cause in causes {
-            text.push_str(&format!("  {cause}\n"));
         }
     }
     let _ = io::stderr().lock().write_all(text.as_bytes());
