@@ -29,6 +29,12 @@ pub enum StorageError {
         /// What Kafka expects there.
         expected: &'static str,
     },
+    /// `meta.properties` is not valid Java properties text (Kafka would fail to load it too).
+    #[error("`meta.properties` cannot be read: {cause}")]
+    MetaPropertiesSyntax {
+        /// What the Java-properties reader rejected.
+        cause: kafka_config::properties::PropertiesError,
+    },
     /// A directory holds `meta.properties` of a ZooKeeper-mode broker (`version=0`).
     #[error("`{path}` was written by a ZooKeeper-mode broker (`version=0`), not by KRaft")]
     ZooKeeperMetaProperties {
@@ -132,7 +138,9 @@ impl StorageError {
             | Self::DuplicateInitialController { .. } => Some(
                 "list every initial controller once as `id@host:port:directory-id`, comma-separated, e.g. `1@kafka-1:9093:JEXY6aqzQY-32P5TStzaFg`; the same list on every node (directory ids from `kafka-storage.sh random-uuid`)".to_owned(),
             ),
-            Self::MetaPropertiesMissingKey { .. } | Self::MetaPropertiesInvalidValue { .. } => Some(
+            Self::MetaPropertiesMissingKey { .. }
+            | Self::MetaPropertiesInvalidValue { .. }
+            | Self::MetaPropertiesSyntax { .. } => Some(
                 "the directory is damaged or was not written by Kafka; restore it from a backup or mount an empty data volume".to_owned(),
             ),
         }

@@ -75,7 +75,7 @@ impl MetaProperties {
 /// Parses `meta.properties` bytes as Kafka's `MetaProperties.Builder(Properties)` does after
 /// `Properties.load`: `version` must be 0 or 1; version 1 needs `node.id` and `cluster.id`.
 pub fn parse_meta_properties(bytes: &[u8]) -> Result<MetaProperties, StorageError> {
-    let properties = load_java_properties(bytes);
+    let properties = load_java_properties(bytes)?;
     let version = match properties.get(VERSION).map(String::as_str) {
         None => return Err(StorageError::MetaPropertiesMissingKey { key: VERSION }),
         Some("0") => 0,
@@ -217,103 +217,17 @@ fn escape(text: &str, is_key: bool) -> String {
     out
 }
 
-/// `Properties.load(InputStream)`: ISO-8859-1 text, `#`/`!` comments, `=`/`:`/whitespace
-/// separators, backslash escapes and line continuations; the last duplicate key wins.
-fn load_java_properties(bytes: &[u8]) -> BTreeMap<String, String> {
+/// `Properties.load(InputStream)`: the bytes as ISO-8859-1 text, read with the project's one
+/// Java-properties reader (`kafka_config::properties`, checked against the JDK); the last
+/// duplicate key wins.
+fn load_java_properties(bytes: &[u8]) -> Result<BTreeMap<String, String>, StorageError> {
     let text: String = bytes.iter().map(|&b| char::from(b)).collect();
-    let mut properties = BTreeMap::new();
-    for logical in logical_lines(&text) {
-        let chars: Vec<char> = logical.chars().collect();
-        let mut key_end = 0;
-        let mut escaped = false;
-        while key_end < chars.len() {
-            let c = chars[key_end];
-            if escaped {
-                escaped = false;
-            } else if c == '\\' {
-                escaped = true;
-            } else if matches!(c, '=' | ':' | ' ' | '\t' | '\u{c}') {
-                break;
-            }
-            key_end += 1;
-        }
-        let mut value_start = key_end;
-        while value_start < chars.len() && matches!(chars[value_start], ' ' | '\t' | '\u{c}') {
-            value_start += 1;
-        }
-        if value_start < chars.len() && matches!(chars[value_start], '=' | ':') {
-            value_start += 1;
-            while value_start < chars.len() && matches!(chars[value_start], ' ' | '\t' | '\u{c}') {
-                value_start += 1;
-            }
-        }
-        let key: String = chars[..key_end].iter().collect();
-        let value: String = chars[value_start..].iter().collect();
-        properties.insert(unescape(&key), unescape(&value));
-    }
-    properties
-}
-
-/// Joins continuation lines and drops blank and comment lines, leading whitespace removed.
-fn logical_lines(text: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut current: Option<String> = None;
-    for raw in text.split('\n') {
-        let raw = raw.strip_suffix('\r').unwrap_or(raw);
-        let trimmed = raw.trim_start_matches([' ', '\t', '\u{c}']);
-        let mut line = match current.take() {
-            Some(mut pending) => {
-                pending.push_str(trimmed);
-                pending
-            }
-            None => {
-                if trimmed.is_empty() || trimmed.starts_with(['#', '!']) {
-                    continue;
-                }
-                trimmed.to_owned()
-            }
-        };
-        let trailing_backslashes = line.chars().rev().take_while(|&c| c == '\\').count();
-        if trailing_backslashes % 2 == 1 {
-            line.pop();
-            current = Some(line);
-        } else {
-            lines.push(line);
-        }
-    }
-    if let Some(pending) = current {
-        lines.push(pending);
-    }
-    lines
-}
-
-/// `Properties.loadConvert`: `\u` with four hex digits, `\t`, `\n`, `\r`, `\f`; any other
-/// escaped char stands for itself.
-fn unescape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next() {
-            Some('t') => out.push('\t'),
-            Some('n') => out.push('\n'),
-            Some('r') => out.push('\r'),
-            Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                match u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
-                    Some(decoded) if hex.len() == 4 => out.push(decoded),
-                    _ => out.push_str(&hex),
-                }
-            }
-            Some(other) => out.push(other),
-            None => {}
-        }
-    }
-    out
+    let properties = kafka_config::properties::parse(&text)
+        .map_err(|cause| StorageError::MetaPropertiesSyntax { cause })?;
+    Ok(properties
+        .iter()
+        .map(|(key, value)| (key.to_owned(), value.to_owned()))
+        .collect())
 }
 
 #[cfg(test)]
@@ -364,7 +278,16 @@ mod tests {
         assert_eq!(meta.node_id, Some(7));
         assert_eq!(meta.cluster_id.as_deref(), Some("abcd"));
         assert_eq!(meta.directory_id, Some(Uuid::from_bytes([1; 16])));
-        assert_eq!(load_java_properties(text)["extra"], "A=x");
+        assert_eq!(load_java_properties(text).expect("valid")["extra"], "A=x");
+    }
+
+    #[test]
+    fn malformed_unicode_escape_is_an_error_as_in_java() {
+        let text = b"version=1\nnode.id=1\ncluster.id=\\u12\n";
+        assert!(matches!(
+            parse_meta_properties(text),
+            Err(StorageError::MetaPropertiesSyntax { .. })
+        ));
     }
 
     #[test]
