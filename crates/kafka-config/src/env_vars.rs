@@ -29,6 +29,10 @@ pub const KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME: &str = "KAFKA_ENTRYPOINT_NODE_
 /// or `kafka-storage` (the distribution's `bin/kafka-storage.sh format`).
 pub const KAFKA_ENTRYPOINT_STORAGE_FORMAT: &str = "KAFKA_ENTRYPOINT_STORAGE_FORMAT";
 
+/// How `run` starts Kafka: `native` (default; `java` exec'd with the argv Kafka's scripts would
+/// build) or `script` (the distribution's `bin/kafka-server-start.sh`).
+pub const KAFKA_ENTRYPOINT_LAUNCH: &str = "KAFKA_ENTRYPOINT_LAUNCH";
+
 /// The KIP-853 initial controller quorum when `controller.quorum.voters` is empty, for both
 /// storage formatters: `standalone` (`--standalone`), `none` (`--no-initial-controllers`) or a
 /// voter list `id@host:port:directory,...` (`--initial-controllers`).
@@ -108,6 +112,7 @@ pub const CONTROL_VARS: &[&str] = &[
     KAFKA_ENTRYPOINT_STRICT,
     KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
     KAFKA_ENTRYPOINT_STORAGE_FORMAT,
+    KAFKA_ENTRYPOINT_LAUNCH,
     KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
 ];
 
@@ -124,6 +129,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         KAFKA_ENTRYPOINT_STORAGE_FORMAT,
         "`native` (default) or `kafka-storage`: how `run` formats KRaft storage",
+    ),
+    (
+        KAFKA_ENTRYPOINT_LAUNCH,
+        "`native` (default) or `script`: how `run` starts Kafka",
     ),
     (
         KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,

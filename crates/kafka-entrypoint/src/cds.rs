@@ -3,9 +3,11 @@
 //! with `-XX:SharedArchiveFile` for a faster start.
 //!
 //! It follows upstream's `docker/jvm/jsa_launch`: format storage, start the broker with the
-//! archive flag, create a topic, produce and consume through the distribution's own CLI tools (so
-//! the client and broker code paths are loaded too), stop the broker with SIGTERM and check that
-//! the archive was written. Unlike upstream it waits for the broker with `kafka-entrypoint health`
+//! archive flag, create a topic, produce and consume through Kafka's own tool classes (so the
+//! client and broker code paths are loaded too), stop the broker with SIGTERM and check that the
+//! archive was written. Every JVM is started natively, as `run` starts the broker (the same
+//! classpath, so the archive matches it), with the argv Kafka's `kafka-run-class.sh` would build:
+//! no `bin/` scripts are needed. Unlike upstream it waits for the broker with `kafka-entrypoint health`
 //! instead of sleeping, keeps the training data in a scratch directory (never in the image's data
 //! volume), and supervises every child: our signals are forwarded, and on failure the broker is
 //! stopped before we exit.
@@ -19,7 +21,10 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use nix::sys::signal::Signal;
 
-use crate::launch::{self, Cds, LaunchInputs};
+use kafka_config::Log4jFormat;
+
+use crate::distribution;
+use crate::launch::{self, Cds, ChildFailed, LaunchInputs};
 use crate::process::Supervisor;
 use crate::{EnvSnapshot, report};
 
@@ -32,11 +37,12 @@ const HEALTH_INTERVAL: Duration = Duration::from_millis(250);
 const CDS_TRAIN_HELP: &str = "\
 Formats storage in a scratch directory, starts the broker with
 `-XX:ArchiveClassesAtExit=ARCHIVE`, waits until `kafka-entrypoint health` passes, creates a
-topic, produces and consumes `--records` records with the distribution's
-`kafka-console-producer.sh`/`kafka-console-consumer.sh`, stops the broker with SIGTERM and
-checks that the archive exists and is not empty. Progress goes to stderr.
+topic, produces and consumes `--records` records with Kafka's own tool classes (`TopicCommand`,
+`ConsoleProducer`, `ConsoleConsumer`, started like `kafka-run-class.sh` starts them), stops the
+broker with SIGTERM and checks that the archive exists and is not empty. Progress goes to stderr.
 
-Exit codes: 0 when the archive was written, 1 otherwise.
+Exit codes: 0 when the archive was written; a tool's or the broker's own exit code when it
+failed (128 + n when it died of signal n); 1 for any other failure.
 
 Examples:
 
@@ -86,9 +92,12 @@ pub(crate) fn main(args: &CdsTrainArgs, env: &EnvSnapshot) -> ExitCode {
         Err(error) => {
             // A JVM that exits for any reason writes the archive; a failed run's must not ship.
             let _ = std::fs::remove_file(&args.archive);
+            let code = error
+                .downcast_ref::<ChildFailed>()
+                .map_or(1, ChildFailed::exit_code);
             report(
                 &error.context("CDS training failed; no archive was made"),
-                1,
+                code,
             )
         }
     }
@@ -130,27 +139,40 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
     env.retain(|(key, _)| key != "LOG_DIR");
     env.push((OsString::from("LOG_DIR"), logs_dir.into_os_string()));
 
+    let kafka = Distribution::read(&args.home.kafka_home, &env)?;
     let mut supervisor = Supervisor::new()?;
-    format_storage(&mut supervisor, args, &env, &original, &training_config)?;
+    format_storage(&mut supervisor, &kafka, &original, &training_config)?;
 
     let inputs = LaunchInputs {
         kafka_home: &args.home.kafka_home,
         final_configs_dir: scratch,
-        log4j: None,
+        log4j: kafka.log4j,
         cds: Cds::Record(&args.archive),
     };
-    let command = launch::launch_command(&inputs, &env, || None)?;
+    let command = launch::server_command(&inputs, &env, &kafka.classpath, || None)?;
+    if let Some(dir) = &command.log_dir_to_create {
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("failed to create `{}`", dir.display()))?;
+    }
     progress(&format!(
         "starting Kafka with `-XX:ArchiveClassesAtExit={}`",
         args.archive.display()
     ));
     let broker = supervisor.spawn(&mut command.to_command())?;
-    let exercised = exercise(&mut supervisor, &broker, args, &env, &training_config);
+    let exercised = exercise(&mut supervisor, &broker, args, &kafka, &training_config);
     progress("stopping Kafka (SIGTERM)");
     let stopped = stop(&mut supervisor, &broker);
     exercised?;
     let code = stopped?;
     progress(&format!("Kafka exited with code {code}"));
+    // SIGTERM: Kafka's shutdown hook runs and the JVM exits 143 (or 0); anything else failed.
+    if code != 0 && code != 143 {
+        return Err(ChildFailed {
+            what: "Kafka".to_owned(),
+            code,
+        }
+        .into());
+    }
 
     let size = match std::fs::metadata(&args.archive) {
         Ok(metadata) => metadata.len(),
@@ -198,22 +220,21 @@ fn training_properties(original: &str, data_dir: &Path) -> String {
     text
 }
 
-/// Formats the scratch storage with the distribution's `kafka-storage.sh`, as `jsa_launch` does.
-/// A dynamic quorum (`controller.quorum.bootstrap.servers`, no static voters) needs
-/// `--standalone` on a single combined node.
+/// Formats the scratch storage with Kafka's storage tool, as `jsa_launch` does with
+/// `kafka-storage.sh format`. A dynamic quorum (`controller.quorum.bootstrap.servers`, no static
+/// voters) needs `--standalone` on a single combined node.
 fn format_storage(
     supervisor: &mut Supervisor,
-    args: &CdsTrainArgs,
-    env: &EnvSnapshot,
+    kafka: &Distribution,
     original: &str,
     training_config: &Path,
 ) -> anyhow::Result<()> {
     // 22 base64url characters (16 bytes): a valid, fixed cluster id for throw-away data.
     let cluster_id = "cds-train-cluster-000w";
-    let mut command = tool(&args.home.kafka_home, "kafka-storage.sh", env);
-    command
-        .args(["format", "--cluster-id", cluster_id, "--config"])
-        .arg(training_config);
+    let mut args: Vec<OsString> = ["format", "--cluster-id", cluster_id, "--config"]
+        .map(OsString::from)
+        .to_vec();
+    args.push(training_config.into());
     let has_static_voters = original.lines().any(|line| {
         line.trim_start().starts_with("controller.quorum.voters")
             && line
@@ -221,10 +242,17 @@ fn format_storage(
                 .is_some_and(|(_, value)| !value.trim().is_empty())
     });
     if !has_static_voters {
-        command.arg("--standalone");
+        args.push("--standalone".into());
     }
-    progress("formatting scratch storage with `kafka-storage.sh format`");
-    run_tool(supervisor, &mut command, None, Duration::from_secs(120))
+    progress("formatting scratch storage with Kafka's storage tool");
+    let mut command = kafka.tool(STORAGE_TOOL, args)?;
+    run_tool(
+        supervisor,
+        STORAGE_TOOL,
+        &mut command,
+        None,
+        Duration::from_secs(120),
+    )
 }
 
 /// Waits for health, then creates a topic, produces and consumes.
@@ -232,7 +260,7 @@ fn exercise(
     supervisor: &mut Supervisor,
     broker: &Child,
     args: &CdsTrainArgs,
-    env: &EnvSnapshot,
+    kafka: &Distribution,
     training_config: &Path,
 ) -> anyhow::Result<()> {
     wait_healthy(
@@ -242,51 +270,59 @@ fn exercise(
         Duration::from_secs(args.start_timeout),
     )?;
     let topic = "cds-train";
-    let mut create = tool(&args.home.kafka_home, "kafka-topics.sh", env);
-    create.args([
-        "--create",
-        "--topic",
-        topic,
-        "--bootstrap-server",
-        &args.bootstrap_server,
-    ]);
-    run_tool(supervisor, &mut create, None, Duration::from_secs(120))?;
+    let server = args.bootstrap_server.as_str();
+    let words = |words: &[&str]| words.iter().map(OsString::from).collect::<Vec<_>>();
+    let mut create = kafka.tool(
+        TOPIC_COMMAND,
+        words(&["--create", "--topic", topic, "--bootstrap-server", server]),
+    )?;
+    run_tool(
+        supervisor,
+        TOPIC_COMMAND,
+        &mut create,
+        None,
+        Duration::from_secs(120),
+    )?;
     progress(&format!("created topic `{topic}`"));
 
     let records: String = (0..args.records)
         .map(|i| format!("cds-train record {i}\n"))
         .collect();
-    let mut produce = tool(&args.home.kafka_home, "kafka-console-producer.sh", env);
-    produce.args([
-        "--topic",
-        topic,
-        "--bootstrap-server",
-        &args.bootstrap_server,
-    ]);
+    let mut produce = kafka.tool(
+        kafka.console_producer,
+        words(&["--topic", topic, "--bootstrap-server", server]),
+    )?;
     run_tool(
         supervisor,
+        kafka.console_producer,
         &mut produce,
         Some(records.as_bytes()),
         Duration::from_secs(120),
     )?;
     progress(&format!("produced {} records", args.records));
 
-    let mut consume = tool(&args.home.kafka_home, "kafka-console-consumer.sh", env);
-    consume
-        .args([
+    let max_messages = args.records.to_string();
+    let mut consume = kafka.tool(
+        CONSOLE_CONSUMER,
+        words(&[
             "--topic",
             topic,
             "--from-beginning",
             "--bootstrap-server",
-            &args.bootstrap_server,
-        ])
-        .args([
+            server,
             "--max-messages",
-            &args.records.to_string(),
+            &max_messages,
             "--timeout-ms",
             "60000",
-        ]);
-    run_tool(supervisor, &mut consume, None, Duration::from_secs(120))?;
+        ]),
+    )?;
+    run_tool(
+        supervisor,
+        CONSOLE_CONSUMER,
+        &mut consume,
+        None,
+        Duration::from_secs(120),
+    )?;
     progress(&format!("consumed from `{topic}`"));
     Ok(())
 }
@@ -317,9 +353,11 @@ fn wait_healthy(
             return Ok(());
         }
         if let Some(code) = supervisor.wait(broker, Some(HEALTH_INTERVAL))? {
-            bail!(
-                "Kafka exited with code {code} before answering its health check; see its output above"
-            );
+            return Err(anyhow::Error::new(ChildFailed {
+                what: "Kafka".to_owned(),
+                code,
+            })
+            .context("Kafka exited before answering its health check"));
         }
         if started.elapsed() > timeout {
             bail!(
@@ -331,24 +369,71 @@ fn wait_healthy(
     }
 }
 
-/// A distribution CLI tool with the given environment; its stdout is not ours to print.
-fn tool(kafka_home: &Path, script: &str, env: &EnvSnapshot) -> Command {
-    let mut command = Command::new(kafka_home.join("bin").join(script));
-    command
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (k, v)))
-        .stdout(Stdio::null());
-    command
+/// Kafka's storage tool (`kafka-storage.sh`), 3.9 and 4.x.
+const STORAGE_TOOL: &str = "kafka.tools.StorageTool";
+/// `kafka-topics.sh`'s class, 3.9 and 4.x.
+const TOPIC_COMMAND: &str = "org.apache.kafka.tools.TopicCommand";
+/// `kafka-console-consumer.sh`'s class, 3.9 and 4.x.
+const CONSOLE_CONSUMER: &str = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+
+/// What training needs from the distribution: its classpath, log4j format and tool classes.
+struct Distribution {
+    kafka_home: PathBuf,
+    classpath: Vec<PathBuf>,
+    log4j: Option<Log4jFormat>,
+    /// `kafka-console-producer.sh`'s class: in core (Scala) up to 3.x, in tools from 4.0.
+    console_producer: &'static str,
+    env: EnvSnapshot,
 }
 
-/// Runs a tool to completion (feeding `stdin` when given) and fails unless it exits 0.
+impl Distribution {
+    fn read(kafka_home: &Path, env: &EnvSnapshot) -> anyhow::Result<Self> {
+        let classpath = distribution::classpath(kafka_home)?;
+        let config = kafka_home.join("config");
+        let names: Vec<String> = std::fs::read_dir(&config)
+            .with_context(|| format!("failed to list `{}`", config.display()))?
+            .filter_map(|entry| entry.ok())
+            .filter_map(|entry| entry.file_name().into_string().ok())
+            .collect();
+        let console_producer = match distribution::kafka_major_version(&classpath) {
+            Some(major) if major < 4 => "kafka.tools.ConsoleProducer",
+            _ => "org.apache.kafka.tools.ConsoleProducer",
+        };
+        Ok(Self {
+            kafka_home: kafka_home.to_owned(),
+            classpath,
+            log4j: Log4jFormat::detect(names.iter().map(String::as_str)),
+            console_producer,
+            env: env.clone(),
+        })
+    }
+
+    /// One of Kafka's tools, started as `kafka-run-class.sh` starts it; its stdout is not ours to
+    /// print.
+    fn tool(&self, main_class: &str, args: Vec<OsString>) -> anyhow::Result<Command> {
+        let launch = launch::tool_command(
+            &self.kafka_home,
+            self.log4j,
+            &self.env,
+            &self.classpath,
+            main_class,
+            args,
+        )?;
+        let mut command = launch.to_command();
+        command.stdout(Stdio::null());
+        Ok(command)
+    }
+}
+
+/// Runs the tool `program` (its main class) to completion (feeding `stdin` when given) and fails
+/// unless it exits 0.
 fn run_tool(
     supervisor: &mut Supervisor,
+    program: &str,
     command: &mut Command,
     stdin: Option<&[u8]>,
     timeout: Duration,
 ) -> anyhow::Result<()> {
-    let program = command.get_program().to_string_lossy().into_owned();
     command.stdin(if stdin.is_some() {
         Stdio::piped()
     } else {
@@ -361,7 +446,11 @@ fn run_tool(
     }
     match supervisor.wait(&child, Some(timeout))? {
         Some(0) => Ok(()),
-        Some(code) => bail!("`{program}` exited with code {code}; see its output above"),
+        Some(code) => Err(ChildFailed {
+            what: format!("`{program}`"),
+            code,
+        }
+        .into()),
         None => {
             supervisor.signal(&child, Signal::SIGKILL)?;
             supervisor.wait(&child, None)?;

@@ -7,6 +7,7 @@
 //! one module per subcommand.
 
 mod cds;
+mod distribution;
 mod health;
 mod launch;
 mod process;

@@ -1,8 +1,10 @@
 //! `run`: the container's command (SPEC §4): `setup`, then KRaft storage, then `exec` Kafka.
 //!
-//! After the exec the JVM is the process (PID 1 in the container) and gets `docker stop`'s SIGTERM
-//! directly, as in the official image; nothing of ours stays behind. With `--storage-format
-//! native` (the default) no JVM runs before Kafka's own.
+//! The native launch (the default) execs `java` itself with the argv Kafka's
+//! `kafka-server-start.sh` → `kafka-run-class.sh` would build ([`crate::launch`]): no shell is in
+//! the start path. After the exec the JVM is the process (PID 1 in the container) and gets
+//! `docker stop`'s SIGTERM directly, as in the official image; nothing of ours stays behind. With
+//! `--storage-format native` (the default) no JVM runs before Kafka's own.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -14,18 +16,18 @@ use anyhow::Context;
 
 use kafka_config::Log4jFormat;
 
-use crate::launch::{self, Cds, LaunchInputs};
-use crate::process;
+use crate::launch::{self, Cds, ChildFailed, LaunchInputs, LaunchMode};
 use crate::setup::{self, SetupDirs};
 use crate::storage::{self, StorageInputs};
 use crate::{EnvSnapshot, report};
+use crate::{distribution, process};
 
 /// How KRaft storage is formatted on first start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub(crate) enum StorageFormatter {
     /// Write `meta.properties` and `bootstrap.checkpoint` in Rust (no JVM).
     Native,
-    /// Run the distribution's `bin/kafka-storage.sh format` (one extra JVM).
+    /// Run Kafka's own storage tool (`kafka.tools.StorageTool`, one extra JVM).
     KafkaStorage,
 }
 
@@ -33,14 +35,17 @@ pub(crate) enum StorageFormatter {
 const RUN_HELP: &str = "\
 Runs `setup` with the paths above, formats every `log.dirs` entry and `metadata.log.dir` that
 is not formatted yet (never reformatting: a `CLUSTER_ID` that differs from an existing
-`meta.properties` is an error), then replaces itself with
-`KAFKA_HOME/bin/kafka-server-start.sh FINAL/server.properties`, with the launcher variables
-(`KAFKA_HEAP_OPTS`, `KAFKA_OPTS`, `KAFKA_JMX_PORT`, ...) set as the official image sets them
-and the CDS archive mapped when it exists.
+`meta.properties` is an error), then replaces itself with Kafka's JVM: `java … -cp
+KAFKA_HOME/libs/… kafka.Kafka FINAL/server.properties`, the argv Kafka's
+`kafka-server-start.sh` would build from the launcher variables (`KAFKA_HEAP_OPTS`,
+`KAFKA_JVM_PERFORMANCE_OPTS`, `KAFKA_OPTS`, `KAFKA_JMX_PORT`, `KAFKA_DEBUG`, ...), with the CDS
+archive mapped when it exists. `--launch script` execs `KAFKA_HOME/bin/kafka-server-start.sh`
+instead (a distribution with Kafka's `bin/` scripts only).
 
 Exit codes: 2 for bad configuration or refused storage (a cluster id mismatch, no `CLUSTER_ID`,
-bad quorum settings; nothing written), 1 for I/O failures before Kafka starts, 127/126 when the
-start script is missing/not executable; after the exec, Kafka's own (143 after SIGTERM).
+bad quorum settings, `--launch script` without scripts; nothing written), 1 for I/O failures
+before Kafka starts, 127/126 when `java` (or the start script) is missing/not executable; after
+the exec, Kafka's own (143 after SIGTERM).
 
 Examples:
 
@@ -78,6 +83,14 @@ pub(crate) struct RunArgs {
         default_value = "native"
     )]
     storage_format: StorageFormatter,
+    /// How to start Kafka.
+    #[arg(
+        long,
+        env = kafka_config::env_vars::KAFKA_ENTRYPOINT_LAUNCH,
+        value_enum,
+        default_value = "native"
+    )]
+    launch: LaunchMode,
 }
 
 impl RunArgs {
@@ -109,6 +122,13 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
         Err(failure) => return failure.exit_code(),
     };
 
+    // The launch is decided before storage is touched: a launch that cannot work changes
+    // nothing.
+    let archive = args.cds_archive();
+    let command = match launch_command(args, &final_dir, &archive, outcome.log4j_format, env) {
+        Ok(command) => command,
+        Err((error, code)) => return report(&error, code),
+    };
     let config_file = final_dir.join("server.properties");
     let storage = storage::prepare_storage(&StorageInputs {
         config: &outcome.server_properties,
@@ -117,6 +137,7 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
         env,
         config_is_image_default: outcome.only_defaults,
         formatter: args.storage_format,
+        log4j: outcome.log4j_format,
     });
     match storage {
         Ok(storage) => {
@@ -125,10 +146,13 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
             }
         }
         Err(error) => {
-            // A refusal (cluster id mismatch, no `CLUSTER_ID`, bad quorum settings) is bad input
-            // and exits 2 like setup's problems; failing to read or write a data directory is an
-            // I/O error (an `io::Error` in the chain) and exits 1.
-            let code = if error.chain().any(|cause| cause.is::<std::io::Error>()) {
+            // The storage tool's own exit code (128 + n after signal n) is passed on; a refusal
+            // (cluster id mismatch, no `CLUSTER_ID`, bad quorum settings) is bad input and exits
+            // 2 like setup's problems; failing to read or write a data directory is an I/O error
+            // (an `io::Error` in the chain) and exits 1.
+            let code = if let Some(failed) = error.downcast_ref::<ChildFailed>() {
+                failed.exit_code()
+            } else if error.chain().any(|cause| cause.is::<std::io::Error>()) {
                 1
             } else {
                 2
@@ -137,29 +161,43 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
         }
     }
 
-    let archive = args.cds_archive();
-    let command = match launch_command(
-        &args.home.kafka_home,
-        &final_dir,
-        &archive,
-        outcome.log4j_format,
-        env,
-    ) {
-        Ok(command) => command,
-        Err(error) => return report(&error, 1),
-    };
+    for notice in &command.notices {
+        progress(notice);
+    }
+    if let Some(dir) = &command.log_dir_to_create {
+        // kafka-run-class.sh: "create logs directory".
+        if let Err(error) = std::fs::create_dir_all(dir) {
+            let error = anyhow::Error::new(error).context(format!(
+                "failed to create the log directory `{}`",
+                dir.display()
+            ));
+            return report(&error, 1);
+        }
+    }
     let error = process::exec(&mut command.to_command());
     let code = match error.downcast_ref::<io::Error>().map(io::Error::kind) {
         Some(io::ErrorKind::NotFound) => 127,
         Some(io::ErrorKind::PermissionDenied) => 126,
         _ => 1,
     };
-    report(&error.context("failed to start Kafka"), code);
-    let _ = writeln!(
-        io::stderr().lock(),
-        "help: check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` scripts",
-        args.home.kafka_home.display()
+    report(
+        &error.context(format!(
+            "failed to start Kafka (`{}`)",
+            command.program.display()
+        )),
+        code,
     );
+    let help = match args.launch {
+        LaunchMode::Native => {
+            "help: `java` must be on `PATH`, or `JAVA_HOME` must name a JDK or JRE".to_owned()
+        }
+        LaunchMode::Script => format!(
+            "help: check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` \
+             scripts",
+            args.home.kafka_home.display()
+        ),
+    };
+    let _ = writeln!(io::stderr().lock(), "{help}");
     ExitCode::from(code)
 }
 
@@ -168,25 +206,46 @@ fn progress(line: &str) {
     let _ = writeln!(io::stderr().lock(), "kafka-entrypoint: {line}");
 }
 
-/// The start command for the final config in `final_dir`, with the archive when it exists.
+/// The start command for the final config in `final_dir`, with the archive when it exists; on
+/// failure, the error and its exit code (1: the distribution could not be read; 2: the settings
+/// cannot be launched).
 fn launch_command(
-    kafka_home: &Path,
+    args: &RunArgs,
     final_dir: &Path,
     archive: &Path,
     log4j: Option<Log4jFormat>,
     env: &EnvSnapshot,
-) -> anyhow::Result<launch::LaunchCommand> {
+) -> Result<launch::LaunchCommand, (anyhow::Error, u8)> {
+    let kafka_home = &args.home.kafka_home;
     let inputs = LaunchInputs {
         kafka_home,
         final_configs_dir: final_dir,
         log4j,
-        cds: if archive_is_usable(archive)? {
+        cds: if archive_is_usable(archive).map_err(|error| (error, 1))? {
             Cds::Use(archive)
         } else {
             Cds::Off
         },
     };
-    launch::launch_command(&inputs, env, jmx_host_address)
+    match args.launch {
+        LaunchMode::Native => {
+            let classpath = distribution::classpath(kafka_home).map_err(|error| (error, 1))?;
+            launch::server_command(&inputs, env, &classpath, jmx_host_address)
+        }
+        LaunchMode::Script if !distribution::has_scripts(kafka_home) => {
+            return Err((
+                anyhow::anyhow!(
+                    "`KAFKA_ENTRYPOINT_LAUNCH=script` needs `{}`, but this distribution has no \
+                     `bin/` scripts (it was assembled from Maven Central)\nhelp: unset \
+                     `KAFKA_ENTRYPOINT_LAUNCH` to start Kafka natively",
+                    kafka_home.join("bin/kafka-server-start.sh").display()
+                ),
+                2,
+            ));
+        }
+        LaunchMode::Script => launch::script_command(&inputs, env, jmx_host_address),
+    }
+    .map_err(|error| (error, 2))
 }
 
 /// Whether the CDS archive exists and is not empty (an empty file is a failed training).

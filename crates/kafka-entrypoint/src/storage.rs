@@ -18,7 +18,6 @@ use std::ffi::OsString;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow, bail};
@@ -33,6 +32,7 @@ use kafka_storage::{
 };
 
 use crate::EnvSnapshot;
+use crate::launch::ChildFailed;
 use crate::run::StorageFormatter;
 
 use kafka_config::env_vars::{CLUSTER_ID, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS};
@@ -55,8 +55,10 @@ pub(crate) struct StorageInputs<'a> {
     /// True when the config is the image's own default (no mounted `server.properties`, no
     /// `KAFKA_*` property variables): then a missing `CLUSTER_ID` means the image default id.
     pub(crate) config_is_image_default: bool,
-    /// Native writer or the distribution's `kafka-storage.sh`.
+    /// Native writer or Kafka's storage tool.
     pub(crate) formatter: StorageFormatter,
+    /// The distribution's log4j format (the storage tool logs with the tools' file).
+    pub(crate) log4j: Option<kafka_config::Log4jFormat>,
 }
 
 /// What [`prepare_storage`] did, one line per directory, for the log.
@@ -127,14 +129,14 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
         }
         StorageFormatter::KafkaStorage => {
             let quorum = quorum_flag(inputs.config, inputs.env, release.ok())?;
-            let argv =
-                kafka_storage_argv(inputs.kafka_home, &cluster_id, inputs.config_file, &quorum);
-            let code = run_kafka_storage(&argv)?;
+            let args = kafka_storage_args(&cluster_id, inputs.config_file, &quorum);
+            let code = run_kafka_storage(inputs, args)?;
             if code != 0 {
-                bail!(
-                    "`{}` exited with code {code}\nhelp: its output above says why; nothing else was changed",
-                    argv[0].to_string_lossy()
-                );
+                return Err(ChildFailed {
+                    what: format!("Kafka's storage tool (`{STORAGE_TOOL}`)"),
+                    code,
+                }
+                .into());
             }
             for dir in plan.iter().filter(|d| d.decision == FormatDecision::Format) {
                 report
@@ -540,16 +542,17 @@ fn is_controller(config: &Properties) -> bool {
         .is_some_and(|roles| roles.split(',').any(|r| r.trim() == "controller"))
 }
 
-/// The command line of the fallback: `KAFKA_HOME/bin/kafka-storage.sh format --cluster-id ID
-/// --config FILE --ignore-formatted` and the quorum flag. The first element is the program.
-pub(crate) fn kafka_storage_argv(
-    kafka_home: &Path,
+/// Kafka's storage tool: the class `kafka-storage.sh` runs (3.9 and 4.x).
+const STORAGE_TOOL: &str = "kafka.tools.StorageTool";
+
+/// The arguments of the fallback, as `kafka-storage.sh` gets them: `format --cluster-id ID
+/// --config FILE --ignore-formatted` and the quorum flag.
+pub(crate) fn kafka_storage_args(
     cluster_id: &ClusterId,
     config_file: &Path,
     quorum: &QuorumFlag,
 ) -> Vec<OsString> {
-    let mut argv: Vec<OsString> = vec![
-        kafka_home.join("bin").join("kafka-storage.sh").into(),
+    let mut args: Vec<OsString> = vec![
         "format".into(),
         "--cluster-id".into(),
         cluster_id.as_str().into(),
@@ -559,23 +562,31 @@ pub(crate) fn kafka_storage_argv(
     ];
     match quorum {
         QuorumFlag::None => {}
-        QuorumFlag::Standalone => argv.push("--standalone".into()),
-        QuorumFlag::NoInitialControllers => argv.push("--no-initial-controllers".into()),
+        QuorumFlag::Standalone => args.push("--standalone".into()),
+        QuorumFlag::NoInitialControllers => args.push("--no-initial-controllers".into()),
         QuorumFlag::InitialControllers(list) => {
-            argv.push("--initial-controllers".into());
-            argv.push(list.into());
+            args.push("--initial-controllers".into());
+            args.push(list.into());
         }
     }
-    argv
+    args
 }
 
-/// Runs the fallback under the entrypoint's supervision (signals forwarded, child reaped).
-fn run_kafka_storage(argv: &[OsString]) -> anyhow::Result<i32> {
-    let (program, args) = argv
-        .split_first()
-        .context("internal error: empty `kafka-storage.sh` command line")?;
-    crate::process::run_supervised(Command::new(program).args(args))
-        .with_context(|| format!("failed to run `{}`", program.to_string_lossy()))
+/// Runs Kafka's storage tool as `kafka-storage.sh` would (`kafka-run-class.sh
+/// kafka.tools.StorageTool`, natively: no `bin/` needed) under the entrypoint's supervision
+/// (signals forwarded, child reaped); returns its exit code.
+fn run_kafka_storage(inputs: &StorageInputs<'_>, args: Vec<OsString>) -> anyhow::Result<i32> {
+    let classpath = crate::distribution::classpath(inputs.kafka_home)?;
+    let command = crate::launch::tool_command(
+        inputs.kafka_home,
+        inputs.log4j,
+        inputs.env,
+        &classpath,
+        STORAGE_TOOL,
+        args,
+    )?;
+    crate::process::run_supervised(&mut command.to_command())
+        .with_context(|| format!("failed to run `{}`", command.program.display()))
 }
 
 /// A fresh directory id: 16 bytes of `/dev/urandom` per candidate, redrawn as Kafka redraws
@@ -710,9 +721,8 @@ mod tests {
     }
 
     #[test]
-    fn kafka_storage_argv_for_a_static_quorum() {
-        let argv = kafka_storage_argv(
-            Path::new("/opt/kafka"),
+    fn kafka_storage_args_for_a_static_quorum() {
+        let argv = kafka_storage_args(
             &ClusterId::parse(IMAGE_DEFAULT_CLUSTER_ID).expect("valid"),
             Path::new("/opt/kafka/config/server.properties"),
             &QuorumFlag::None,
@@ -720,7 +730,6 @@ mod tests {
         assert_eq!(
             argv,
             [
-                "/opt/kafka/bin/kafka-storage.sh",
                 "format",
                 "--cluster-id",
                 IMAGE_DEFAULT_CLUSTER_ID,
@@ -733,11 +742,9 @@ mod tests {
     }
 
     #[test]
-    fn kafka_storage_argv_appends_the_quorum_flag() {
+    fn kafka_storage_args_append_the_quorum_flag() {
         let id = ClusterId::parse(IMAGE_DEFAULT_CLUSTER_ID).expect("valid");
-        let tail = |flag: &QuorumFlag| {
-            kafka_storage_argv(Path::new("/k"), &id, Path::new("/c"), flag).split_off(7)
-        };
+        let tail = |flag: &QuorumFlag| kafka_storage_args(&id, Path::new("/c"), flag).split_off(6);
         assert_eq!(
             tail(&QuorumFlag::Standalone),
             [OsString::from("--standalone")]
@@ -874,6 +881,7 @@ mod tests {
                 env: &env,
                 config_is_image_default: image_default,
                 formatter: StorageFormatter::Native,
+                log4j: None,
             })
         }
 

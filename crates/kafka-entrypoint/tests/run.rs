@@ -1,12 +1,12 @@
 //! `kafka-entrypoint run` against the FIXTURE Kafka distribution (not Apache Kafka, see
-//! `fixtures/fake-kafka/README.md`): the exact launch command and environment, one JVM with native
-//! storage, no reformatting on restart, the cluster-id mismatch error, and the exec that leaves
-//! Kafka as the process that receives SIGTERM.
+//! `fixtures/fake-kafka/README.md`), only for what real Kafka cannot show: the script launch mode
+//! (`KAFKA_ENTRYPOINT_LAUNCH=script`: real distributions assembled from Maven Central have no
+//! `bin/`), a storage tool that fails on demand, and the checks that stop `run` before any JVM.
+//! Everything a real broker can show is in `run_real_kafka.rs`.
 
 mod run_fixture;
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
@@ -128,139 +128,51 @@ fn kafka_3x_distribution_gets_its_log4j_properties() {
 }
 
 #[test]
-fn run_replaces_itself_with_kafka_which_turns_healthy_and_gets_sigterm() {
+fn a_failing_storage_tool_passes_its_exit_code_on_and_kafka_never_starts() {
+    // The fixture's storage tool exits with FAKE_KAFKA_EXIT_CODE after recording its arguments: a
+    // controllable child, which real Kafka's tool is not.
     let sandbox = Sandbox::new();
     let child = sandbox
-        .run_command(&[], &[])
+        .run_command(&["--storage-format", "kafka-storage"], &[])
+        .env("FAKE_KAFKA_STORAGE_EXIT_CODE", "37")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let pid = child.id();
-    let listening = sandbox.wait_for_record(&format!("kafka.Kafka-{pid}.listening"));
-    assert_eq!(
-        listening,
-        format!(
-            "PLAINTEXT 127.0.0.1 {}\nCONTROLLER 127.0.0.1 {}\n",
-            sandbox.broker_port, sandbox.controller_port
-        )
-    );
-    // The image's health check passes against it.
-    let health = std::process::Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
-        .arg("health")
-        .arg("--config")
-        .arg(sandbox.path("final/server.properties"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        health.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&health.stderr)
-    );
-    // The process we started *is* the JVM now: SIGTERM to it runs Kafka's shutdown hooks.
-    kill(Pid::from_raw(pid as i32), Signal::SIGTERM).unwrap();
     let output = wait_output(child);
-    assert_eq!(
-        output.status.code(),
-        Some(143),
-        "a JVM stopped by SIGTERM exits 143"
-    );
-    assert_eq!(
-        fs::read_to_string(sandbox.path(&format!("records/kafka.Kafka-{pid}.shutdown"))).unwrap(),
-        "shutdown hook ran\n"
-    );
-}
-
-/// A `JAVA_HOME` whose `bin/java` logs every JVM start (its arguments) and then runs the real one.
-fn counting_java_home(sandbox: &Sandbox) -> PathBuf {
-    let real_java = std::env::var_os("PATH")
-        .map(|path| {
-            std::env::split_paths(&path)
-                .map(|dir| dir.join("java"))
-                .collect::<Vec<_>>()
-        })
-        .unwrap_or_default()
-        .into_iter()
-        .find(|candidate| candidate.is_file())
-        .expect("java on PATH")
-        .canonicalize()
-        .unwrap();
-    let home = sandbox.path("jdk");
-    fs::create_dir_all(home.join("bin")).unwrap();
-    let java = home.join("bin/java");
-    fs::write(
-        &java,
-        format!(
-            "#!/bin/sh\necho \"$*\" >> '{}'\nexec '{}' \"$@\"\n",
-            sandbox.path("jvm-starts.log").display(),
-            real_java.display()
-        ),
-    )
-    .unwrap();
-    fs::set_permissions(&java, fs::Permissions::from_mode(0o755)).unwrap();
-    home
-}
-
-fn jvm_starts(sandbox: &Sandbox) -> Vec<String> {
-    fs::read_to_string(sandbox.path("jvm-starts.log"))
-        .unwrap_or_default()
-        .lines()
-        .map(|line| {
-            // The main class follows `-cp CLASSPATH`; a JVM without one (`java -version`) is
-            // shown with its whole command line.
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words.iter().position(|word| *word == "-cp") {
-                Some(index) => words[index + 2].to_owned(),
-                None => line.to_owned(),
-            }
-        })
-        .collect()
-}
-
-#[test]
-fn native_storage_starts_exactly_one_jvm() {
-    let sandbox = Sandbox::new();
-    let java_home = counting_java_home(&sandbox);
-    let (output, _) = sandbox.run_once(&[], &[("JAVA_HOME", java_home.to_str().unwrap())]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(37), "{stderr}");
     assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    // Every JVM start, `java -version` included, goes through the counting `java`.
-    assert_eq!(jvm_starts(&sandbox), ["kafka.Kafka"]);
-    assert!(sandbox.path("data/meta.properties").is_file());
-    assert!(sandbox.path("data/bootstrap.checkpoint").is_file());
-}
-
-#[test]
-fn kafka_storage_fallback_runs_the_distribution_tool_first() {
-    let sandbox = Sandbox::new();
-    let java_home = counting_java_home(&sandbox);
-    let (output, _) = sandbox.run_once(
-        &["--storage-format", "kafka-storage"],
-        &[("JAVA_HOME", java_home.to_str().unwrap())],
-    );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        jvm_starts(&sandbox),
-        ["kafka.tools.StorageTool", "kafka.Kafka"]
+        stderr.contains("Kafka's storage tool (`kafka.tools.StorageTool`) exited with code 37"),
+        "{stderr}"
     );
     let storage = &sandbox.records_of("kafka.tools.StorageTool")[0];
     assert_eq!(strings(&storage["args"])[0], "format");
     assert!(
-        strings(&storage["args"]).contains(
-            &sandbox
-                .path("final/server.properties")
-                .display()
-                .to_string()
-        ),
-        "formats with the final config: {storage:#}"
+        sandbox.records_of("kafka.Kafka").is_empty(),
+        "Kafka never started"
+    );
+}
+
+#[test]
+fn sigterm_during_the_storage_fallback_ends_run_with_143() {
+    let sandbox = Sandbox::new();
+    let child = sandbox
+        .run_command(&["--storage-format", "kafka-storage"], &[])
+        .env("FAKE_KAFKA_STORAGE_HANG", "true")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sandbox.wait_for_record("kafka.tools.StorageTool.hanging");
+    // `docker stop` sends SIGTERM to the entrypoint (PID 1), which forwards it to the tool.
+    kill(Pid::from_raw(child.id() as i32), Signal::SIGTERM).unwrap();
+    let output = wait_output(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(143), "{stderr}");
+    assert!(
+        sandbox.records_of("kafka.Kafka").is_empty(),
+        "Kafka never started"
     );
 }
 
@@ -277,50 +189,6 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
         .collect();
     files.sort();
     files
-}
-
-#[test]
-fn second_run_does_not_reformat() {
-    let sandbox = Sandbox::new();
-    let (first, _) = sandbox.run_once(&[], &[]);
-    assert!(
-        first.status.success(),
-        "{}",
-        String::from_utf8_lossy(&first.stderr)
-    );
-    let formatted = snapshot(&sandbox.path("data"));
-    assert_eq!(
-        formatted
-            .iter()
-            .map(|(path, _)| path.file_name().unwrap())
-            .collect::<Vec<_>>(),
-        ["bootstrap.checkpoint", "meta.properties"]
-    );
-
-    let (second, _) = sandbox.run_once(&[], &[]);
-    assert!(
-        second.status.success(),
-        "{}",
-        String::from_utf8_lossy(&second.stderr)
-    );
-    assert_eq!(
-        snapshot(&sandbox.path("data")),
-        formatted,
-        "the data directory is unchanged"
-    );
-    assert!(
-        String::from_utf8_lossy(&second.stderr).contains(&format!(
-            "kafka-entrypoint: `{}` is already formatted; left as it is\n",
-            sandbox.path("data").display()
-        )),
-        "{}",
-        String::from_utf8_lossy(&second.stderr)
-    );
-    assert_eq!(
-        sandbox.records_of("kafka.Kafka").len(),
-        2,
-        "Kafka started both times"
-    );
 }
 
 #[test]
@@ -377,82 +245,15 @@ fn bad_config_exits_2_before_any_jvm() {
 }
 
 #[test]
-fn existing_cds_archive_is_mapped_and_a_bad_one_does_not_stop_kafka() {
+fn missing_java_exits_127_naming_it() {
     let sandbox = Sandbox::new();
-    // Not a CDS archive at all: with -Xshare:auto the JVM warns and starts without it.
-    fs::write(sandbox.path("kafka.jsa"), "not an archive").unwrap();
-    let (output, _) = sandbox.run_once(&[], &[("KAFKA_OPTS", "-Dkafka.image.test=1")]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let kafka = &sandbox.records_of("kafka.Kafka")[0];
-    let mut expected = expected_jvm_args(&sandbox);
-    expected.extend([
-        "-Dkafka.image.test=1".to_owned(),
-        format!(
-            "-XX:SharedArchiveFile={}",
-            sandbox.path("kafka.jsa").display()
-        ),
-        "-Xshare:auto".to_owned(),
-    ]);
-    assert_eq!(strings(&kafka["jvm_args"]), expected);
-}
-
-#[test]
-fn jmx_port_reaches_the_jvm_as_upstream_sets_it() {
-    let sandbox = Sandbox::new();
-    let port = run_fixture::free_port().to_string();
     let (output, _) = sandbox.run_once(
         &[],
         &[
-            ("KAFKA_JMX_PORT", &port),
-            ("KAFKA_JMX_HOSTNAME", "127.0.0.1"),
+            ("KAFKA_ENTRYPOINT_LAUNCH", "native"),
+            ("JAVA_HOME", "/nonexistent-jdk"),
         ],
     );
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let kafka = &sandbox.records_of("kafka.Kafka")[0];
-    let jvm_args = strings(&kafka["jvm_args"]);
-    let jmx: Vec<&str> = jvm_args
-        .iter()
-        .map(String::as_str)
-        .filter(|arg| arg.contains("jmxremote") || arg.contains("rmi"))
-        .collect();
-    assert_eq!(
-        jmx,
-        [
-            "-Dcom.sun.management.jmxremote=true",
-            "-Dcom.sun.management.jmxremote.authenticate=false",
-            "-Dcom.sun.management.jmxremote.ssl=false",
-            "-Djava.rmi.server.hostname=127.0.0.1",
-            "-Dcom.sun.management.jmxremote.local.only=false",
-            &format!("-Dcom.sun.management.jmxremote.rmi.port={port}"),
-            &format!("-Dcom.sun.management.jmxremote.port={port}"),
-            // kafka-run-class.sh adds its own from JMX_PORT, with the same value.
-            &format!("-Dcom.sun.management.jmxremote.port={port}"),
-        ]
-    );
-    assert_eq!(kafka["env"]["JMX_PORT"], port);
-}
-
-#[test]
-fn missing_start_script_exits_127_naming_it() {
-    let mut sandbox = Sandbox::new();
-    // A KAFKA_HOME with the release's libs (storage reads the version there) but no bin/.
-    let home = sandbox.path("kafka-without-bin");
-    fs::create_dir_all(home.join("libs")).unwrap();
-    fs::copy(
-        sandbox.kafka_home.join("libs/kafka_2.13-4.1.0.jar"),
-        home.join("libs/kafka_2.13-4.1.0.jar"),
-    )
-    .unwrap();
-    sandbox.kafka_home = home.clone();
-    let (output, _) = sandbox.run_once(&[], &[]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(127), "{stderr}");
     let last_lines: Vec<&str> = stderr
@@ -462,19 +263,12 @@ fn missing_start_script_exits_127_naming_it() {
     assert_eq!(
         last_lines,
         [
-            "error: failed to start Kafka",
+            "error: failed to start Kafka (`/nonexistent-jdk/bin/java`)",
             "",
             "Caused by:",
-            &format!(
-                "  failed to execute `{}/bin/kafka-server-start.sh`",
-                home.display()
-            ),
+            "  failed to execute `/nonexistent-jdk/bin/java`",
             "  No such file or directory (os error 2)",
-            &format!(
-                "help: check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` \
-                 scripts",
-                home.display()
-            ),
+            "help: `java` must be on `PATH`, or `JAVA_HOME` must name a JDK or JRE",
         ]
     );
 }

@@ -118,7 +118,8 @@ impl Sandbox {
     }
 
     /// `kafka-entrypoint run` with every path in the sandbox, a clean environment (PATH, the
-    /// fixture's record dir, LOG_DIR and a small heap) plus `env`.
+    /// fixture's record dir, LOG_DIR, a small heap and the script launch through the fixture's
+    /// `bin/`) plus `env`.
     pub(crate) fn run_command(&self, extra_args: &[&str], env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
         command
@@ -141,6 +142,7 @@ impl Sandbox {
             .env("FAKE_KAFKA_RECORD_DIR", self.path("records"))
             .env("LOG_DIR", self.path("logs"))
             .env("KAFKA_HEAP_OPTS", "-Xmx64m")
+            .env("KAFKA_ENTRYPOINT_LAUNCH", "script")
             .envs(env.iter().copied())
             .stdin(Stdio::null());
         command
