@@ -148,6 +148,8 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
         final_configs_dir: scratch,
         log4j: kafka.log4j,
         cds: Cds::Record(&args.archive),
+        // Training keeps Kafka's own default heap: the build has no container limit to follow.
+        memory_limit: None,
     };
     let command = launch::server_command(&inputs, &env, &kafka.classpath, || None)?;
     if let Some(dir) = &command.log_dir_to_create {

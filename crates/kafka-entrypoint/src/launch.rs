@@ -36,6 +36,7 @@ use anyhow::bail;
 use kafka_config::Log4jFormat;
 
 use crate::EnvSnapshot;
+use crate::memory::heap_opts_for_limit;
 
 /// JMX options upstream's `launch` script uses when `KAFKA_JMX_OPTS` is empty.
 const DEFAULT_JMX_OPTS: &str = "-Dcom.sun.management.jmxremote=true \
@@ -47,7 +48,8 @@ const RUN_CLASS_JMX_OPTS: &str = "-Dcom.sun.management.jmxremote \
      -Dcom.sun.management.jmxremote.authenticate=false \
      -Dcom.sun.management.jmxremote.ssl=false";
 
-/// `kafka-server-start.sh`'s heap when `KAFKA_HEAP_OPTS` is empty.
+/// `kafka-server-start.sh`'s heap when `KAFKA_HEAP_OPTS` is empty and the container has no
+/// memory limit.
 const SERVER_HEAP_OPTS: &str = "-Xmx1G -Xms1G";
 
 /// `kafka-run-class.sh`'s heap when `KAFKA_HEAP_OPTS` is empty (tools).
@@ -92,6 +94,9 @@ pub(crate) struct LaunchInputs<'a> {
     pub(crate) log4j: Option<Log4jFormat>,
     /// The CDS archive mode.
     pub(crate) cds: Cds<'a>,
+    /// The container's memory limit in bytes, if it has one: without `KAFKA_HEAP_OPTS`, the
+    /// broker's heap is sized from it ([`crate::memory`]) instead of Kafka's fixed 1 GiB.
+    pub(crate) memory_limit: Option<u64>,
 }
 
 /// A program, its arguments and its whole environment, plus what the scripts would have done
@@ -282,8 +287,21 @@ pub(crate) fn server_command(
         let file = inputs.kafka_home.join("config").join(format.broker_file());
         set(&mut vars, "KAFKA_LOG4J_OPTS", log4j_option(format, &file));
     }
+    let mut notices = Vec::new();
     if non_empty(&vars, "KAFKA_HEAP_OPTS").is_none() {
-        set(&mut vars, "KAFKA_HEAP_OPTS", SERVER_HEAP_OPTS.into());
+        let heap = match inputs.memory_limit {
+            Some(limit) => {
+                let heap = heap_opts_for_limit(limit);
+                notices.push(format!(
+                    "heap `{heap}` from the container's memory limit of {} MiB (set \
+                     `KAFKA_HEAP_OPTS` to choose another)",
+                    limit / (1024 * 1024)
+                ));
+                heap
+            }
+            None => SERVER_HEAP_OPTS.to_owned(),
+        };
+        set(&mut vars, "KAFKA_HEAP_OPTS", heap.into());
     }
     let extra_args = match lookup(&vars, "EXTRA_ARGS") {
         Some(words) => parse_extra_args(words)?,
@@ -292,7 +310,7 @@ pub(crate) fn server_command(
             gc_log: true,
         },
     };
-    run_class(
+    let mut command = run_class(
         &RunClass {
             kafka_home: inputs.kafka_home,
             log4j: inputs.log4j,
@@ -303,7 +321,10 @@ pub(crate) fn server_command(
         },
         vars,
         classpath,
-    )
+    )?;
+    notices.append(&mut command.notices);
+    command.notices = notices;
+    Ok(command)
 }
 
 /// The `java` command `kafka-run-class.sh MAIN_CLASS ARGS…` would exec for one of Kafka's tools
@@ -639,6 +660,7 @@ mod tests {
             final_configs_dir: Path::new("/opt/kafka/config"),
             log4j: Some(Log4jFormat::Log4j2Yaml),
             cds,
+            memory_limit: None,
         }
     }
 
@@ -756,6 +778,30 @@ mod tests {
         ] {
             assert!(args.contains(&expected), "{expected} missing from {args:?}");
         }
+    }
+
+    #[test]
+    fn a_memory_limit_sizes_the_heap_unless_kafka_heap_opts_is_set() {
+        let mut limited = inputs(Cds::Off);
+        limited.memory_limit = Some(512 * 1024 * 1024);
+        let command = server_command(&limited, &env(&[]), &classpath(), no_lookup).unwrap();
+        assert_eq!(&argv(&command)[..2], ["-Xmx256m", "-Xms256m"]);
+        assert_eq!(
+            command.notices,
+            [
+                "heap `-Xmx256m -Xms256m` from the container's memory limit of 512 MiB (set \
+              `KAFKA_HEAP_OPTS` to choose another)"
+            ]
+        );
+        let given = server_command(
+            &limited,
+            &env(&[("KAFKA_HEAP_OPTS", "-Xmx300m")]),
+            &classpath(),
+            no_lookup,
+        )
+        .unwrap();
+        assert_eq!(argv(&given)[0], "-Xmx300m");
+        assert!(given.notices.is_empty());
     }
 
     #[test]

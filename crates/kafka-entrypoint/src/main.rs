@@ -10,6 +10,7 @@ mod cds;
 mod distribution;
 mod health;
 mod launch;
+mod memory;
 mod process;
 mod run;
 mod setup;

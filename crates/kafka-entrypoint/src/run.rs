@@ -20,7 +20,7 @@ use crate::launch::{self, Cds, ChildFailed, LaunchInputs, LaunchMode};
 use crate::setup::{self, SetupDirs};
 use crate::storage::{self, StorageInputs};
 use crate::{EnvSnapshot, report};
-use crate::{distribution, process};
+use crate::{distribution, memory, process};
 
 /// How KRaft storage is formatted on first start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,6 +83,10 @@ pub(crate) struct RunArgs {
         default_value = "native"
     )]
     storage_format: StorageFormatter,
+    /// The cgroup filesystem the container's memory limit is read from (it sizes the heap when
+    /// `KAFKA_HEAP_OPTS` is not set).
+    #[arg(long, value_name = "DIR", default_value = "/sys/fs/cgroup")]
+    cgroup_dir: PathBuf,
     /// How to start Kafka.
     #[arg(
         long,
@@ -226,6 +230,7 @@ fn launch_command(
         } else {
             Cds::Off
         },
+        memory_limit: memory::container_memory_limit(&args.cgroup_dir),
     };
     match args.launch {
         LaunchMode::Native => {

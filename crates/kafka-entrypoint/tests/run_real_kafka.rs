@@ -197,6 +197,31 @@ fn native_storage_starts_one_jvm_and_the_fallback_runs_kafkas_storage_tool_first
 }
 
 #[test]
+fn without_kafka_heap_opts_the_heap_follows_the_container_memory_limit() {
+    let sandbox = Sandbox::new(primary_version());
+    // cgroup v2's file, as a container limited with `--memory 512m` sees it.
+    fs::write(sandbox.path("cgroup/memory.max"), "536870912\n").unwrap();
+    let mut broker = sandbox.start("limited", &[("KAFKA_HEAP_OPTS", "")]);
+    broker.wait_started();
+    assert_eq!(&cmdline(broker.pid)[1..3], ["-Xmx256m", "-Xms256m"]);
+    assert!(
+        broker
+            .output()
+            .contains("heap `-Xmx256m -Xms256m` from the container's memory limit of 512 MiB"),
+        "{}",
+        broker.output()
+    );
+    broker.stop();
+
+    // No limit: Kafka's own default.
+    fs::remove_file(sandbox.path("cgroup/memory.max")).unwrap();
+    let mut broker = sandbox.start("unlimited", &[("KAFKA_HEAP_OPTS", "")]);
+    broker.wait_started();
+    assert_eq!(&cmdline(broker.pid)[1..3], ["-Xmx1G", "-Xms1G"]);
+    broker.stop();
+}
+
+#[test]
 fn a_broken_cds_archive_does_not_stop_kafka() {
     let sandbox = Sandbox::new(primary_version());
     fs::write(sandbox.path("kafka.jsa"), b"not a CDS archive").unwrap();

@@ -88,7 +88,7 @@ impl Sandbox {
             broker_port: free_port(),
             controller_port: free_port(),
         };
-        for dir in ["defaults", "mounted", "final", "secrets", "logs"] {
+        for dir in ["defaults", "mounted", "final", "secrets", "logs", "cgroup"] {
             fs::create_dir_all(sandbox.path(dir)).unwrap();
         }
         fs::write(
@@ -145,8 +145,9 @@ impl Sandbox {
         format!("127.0.0.1:{}", self.broker_port)
     }
 
-    /// `kafka-entrypoint run` with every path in the sandbox and a clean environment (PATH,
-    /// LOG_DIR, a small heap) plus `env`.
+    /// `kafka-entrypoint run` with every path in the sandbox (the cgroup directory too: empty,
+    /// so no memory limit unless a test writes `cgroup/memory.max`) and a clean environment
+    /// (PATH, LOG_DIR, a small heap) plus `env`.
     pub(crate) fn run_command(&self, env: &[(&str, &str)]) -> Command {
         let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
         command
@@ -163,6 +164,8 @@ impl Sandbox {
             .arg(self.path("secrets"))
             .arg("--cds-archive")
             .arg(self.path("kafka.jsa"))
+            .arg("--cgroup-dir")
+            .arg(self.path("cgroup"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap())
             .env("LOG_DIR", self.path("logs"))
