@@ -1,6 +1,8 @@
 //! `cds-train` (image build only, SPEC §4.5): run Kafka once with `-XX:ArchiveClassesAtExit` so the
 //! JVM writes a class-data-sharing archive of every class a broker loads, which `run` then maps
-//! with `-XX:SharedArchiveFile` for a faster start.
+//! with `-XX:SharedArchiveFile` for a faster start; or, for an archive named `*.aot` on JDK 25,
+//! with `-XX:AOTCacheOutput` (JEP 514), so the JVM writes an AOT cache (classes loaded and linked,
+//! method profiles) that `run` maps with `-XX:AOTCache`.
 //!
 //! It follows upstream's `docker/jvm/jsa_launch`: format storage, start the broker with the
 //! archive flag, create a topic, produce and consume through Kafka's own tool classes (so the
@@ -54,7 +56,8 @@ Examples:
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = CDS_TRAIN_HELP)]
 pub(crate) struct CdsTrainArgs {
-    /// Where the JVM writes the archive [image: `/opt/kafka/kafka.jsa`].
+    /// Where the JVM writes the archive [image: `/opt/kafka/kafka.jsa`]; a name ending in `.aot`
+    /// records a JDK 25 AOT cache (`-XX:AOTCacheOutput`) instead of a CDS archive.
     #[arg(long, value_name = "PATH")]
     archive: PathBuf,
     #[command(flatten)]
@@ -156,8 +159,13 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
         std::fs::create_dir_all(dir)
             .with_context(|| format!("failed to create `{}`", dir.display()))?;
     }
+    let record_flag = if launch::is_aot_cache(&args.archive) {
+        "-XX:AOTCacheOutput"
+    } else {
+        "-XX:ArchiveClassesAtExit"
+    };
     progress(&format!(
-        "starting Kafka with `-XX:ArchiveClassesAtExit={}`",
+        "starting Kafka with `{record_flag}={}`",
         args.archive.display()
     ));
     let broker = supervisor.spawn(&mut command.to_command())?;
@@ -180,7 +188,8 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
         Ok(metadata) => metadata.len(),
         Err(error) if error.kind() == io::ErrorKind::NotFound => bail!(
             "Kafka stopped but wrote no archive at `{}`\nhelp: the JVM must support \
-             `-XX:ArchiveClassesAtExit` (JDK 13+) and be able to write there",
+             `{record_flag}` (`-XX:ArchiveClassesAtExit`: JDK 13+; `-XX:AOTCacheOutput`: JDK 25+) \
+             and be able to write there",
             args.archive.display()
         ),
         Err(error) => {

@@ -72,7 +72,13 @@ pub(crate) enum LaunchMode {
     Script,
 }
 
-/// What the JVM does with the class-data-sharing archive.
+/// Whether `archive` is a JDK 25 AOT cache (JEP 483/514: classes loaded and linked, method
+/// profiles) rather than a class-data-sharing archive: by its name, `*.aot`.
+pub(crate) fn is_aot_cache(archive: &Path) -> bool {
+    archive.extension().is_some_and(|ext| ext == "aot")
+}
+
+/// What the JVM does with the class-data-sharing archive or AOT cache (`*.aot`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cds<'a> {
     /// No archive (none exists).
@@ -230,10 +236,23 @@ fn launcher_environment(
 
     let cds_flags: Option<OsString> = match inputs.cds {
         Cds::Off => None,
+        Cds::Use(archive) if is_aot_cache(archive) => {
+            // JDK 24+ (JEP 483): `-XX:AOTMode=auto` (the default) runs on without a cache that
+            // does not match the JVM or the classpath.
+            let mut flags = OsString::from("-XX:AOTCache=");
+            flags.push(archive);
+            Some(flags)
+        }
         Cds::Use(archive) => {
             let mut flags = OsString::from("-XX:SharedArchiveFile=");
             flags.push(archive);
             flags.push(" -Xshare:auto");
+            Some(flags)
+        }
+        Cds::Record(archive) if is_aot_cache(archive) => {
+            // JDK 25 (JEP 514): one training run writes the cache when the JVM exits.
+            let mut flags = OsString::from("-XX:AOTCacheOutput=");
+            flags.push(archive);
             Some(flags)
         }
         Cds::Record(archive) => {
@@ -838,6 +857,16 @@ mod tests {
                 "-Xshare:auto"
             ]
         );
+    }
+
+    #[test]
+    fn an_aot_cache_is_used_and_recorded_with_the_jdk_25_flags() {
+        let cache = Path::new("/opt/kafka/kafka.aot");
+        let used = server(&[], Cds::Use(cache));
+        assert!(argv(&used).contains(&"-XX:AOTCache=/opt/kafka/kafka.aot"));
+        assert!(!argv(&used).iter().any(|a| a.starts_with("-Xshare")));
+        let recorded = server(&[], Cds::Record(cache));
+        assert!(argv(&recorded).contains(&"-XX:AOTCacheOutput=/opt/kafka/kafka.aot"));
     }
 
     #[test]

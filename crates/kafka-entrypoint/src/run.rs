@@ -72,7 +72,8 @@ pub(crate) struct RunArgs {
     /// Keystores, truststores and credential files [image: `/etc/kafka/secrets`].
     #[arg(long, value_name = "DIR", default_value = "/etc/kafka/secrets")]
     secrets_dir: PathBuf,
-    /// The class-data-sharing archive, used when it exists [default: KAFKA_HOME/kafka.jsa].
+    /// The class-data-sharing archive (`*.jsa`) or JDK 25 AOT cache (`*.aot`), used when it
+    /// exists [default: KAFKA_HOME/kafka.aot if it exists, else KAFKA_HOME/kafka.jsa].
     #[arg(long, value_name = "PATH")]
     cds_archive: Option<PathBuf>,
     /// How to format KRaft storage on first start.
@@ -105,9 +106,15 @@ impl RunArgs {
     }
 
     fn cds_archive(&self) -> PathBuf {
-        self.cds_archive
-            .clone()
-            .unwrap_or_else(|| self.home.kafka_home.join("kafka.jsa"))
+        if let Some(archive) = &self.cds_archive {
+            return archive.clone();
+        }
+        let aot = self.home.kafka_home.join("kafka.aot");
+        if aot.is_file() {
+            aot
+        } else {
+            self.home.kafka_home.join("kafka.jsa")
+        }
     }
 }
 

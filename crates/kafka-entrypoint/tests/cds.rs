@@ -27,11 +27,16 @@ fn training_config(sandbox: &Sandbox) -> std::path::PathBuf {
 }
 
 fn cds_train(sandbox: &Sandbox, config: &std::path::Path) -> Command {
+    cds_train_into(sandbox, config, "kafka.jsa")
+}
+
+/// `cds-train` writing the archive (or, named `*.aot`, the AOT cache) `name` in the sandbox.
+fn cds_train_into(sandbox: &Sandbox, config: &std::path::Path, name: &str) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
     command
         .arg("cds-train")
         .arg("--archive")
-        .arg(sandbox.path("kafka.jsa"))
+        .arg(sandbox.path(name))
         .arg("--kafka-home")
         .arg(&sandbox.kafka_home)
         .arg("--config")
@@ -114,6 +119,72 @@ fn cds_train_writes_an_archive_that_run_then_maps() {
     assert!(
         shared > 2_000,
         "thousands of Kafka's classes come from the archive, not {shared}"
+    );
+}
+
+/// A JDK 25 (AOT cache, JEP 483/514): `KAFKA_IMAGE_TEST_JDK25` (ci/test sets it), else the
+/// machine's Temurin 25.
+fn jdk25() -> std::path::PathBuf {
+    if let Some(home) = std::env::var_os("KAFKA_IMAGE_TEST_JDK25") {
+        return home.into();
+    }
+    let default = std::path::PathBuf::from("/usr/lib/jvm/temurin-25-jdk-amd64");
+    assert!(
+        default.join("bin/java").is_file(),
+        "the AOT cache test needs a JDK 25: set KAFKA_IMAGE_TEST_JDK25 to its home"
+    );
+    default
+}
+
+#[test]
+fn cds_train_on_jdk_25_writes_an_aot_cache_that_run_then_maps() {
+    let mut sandbox = Sandbox::new(primary_version());
+    let config = training_config(&sandbox);
+    let jdk = jdk25();
+    let output = wait_output(
+        cds_train_into(&sandbox, &config, "kafka.aot")
+            .env("JAVA_HOME", &jdk)
+            .spawn()
+            .unwrap(),
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let cache = sandbox.path("kafka.aot");
+    assert!(
+        stderr.contains(&format!(
+            "cds-train: starting Kafka with `-XX:AOTCacheOutput={}`",
+            cache.display()
+        )),
+        "{stderr}"
+    );
+    assert!(fs::metadata(&cache).unwrap().len() > 1_000_000);
+
+    // `run` finds `KAFKA_HOME/kafka.aot` by default; here it is given, as the distribution is
+    // shared by the tests. Kafka's classes come from the cache.
+    sandbox.cds_archive = cache.clone();
+    let class_log = sandbox.path("class-load.log");
+    let kafka_opts = format!("-Xlog:class+load=info:file={}", class_log.display());
+    let mut broker = sandbox.start(
+        "aot",
+        &[
+            ("JAVA_HOME", jdk.to_str().unwrap()),
+            ("KAFKA_OPTS", kafka_opts.as_str()),
+        ],
+    );
+    broker.wait_started();
+    assert!(
+        real_kafka::cmdline(broker.pid).contains(&format!("-XX:AOTCache={}", cache.display())),
+        "the cache is mapped with -XX:AOTCache"
+    );
+    broker.stop();
+    let loaded = fs::read_to_string(&class_log).unwrap();
+    let shared = loaded
+        .lines()
+        .filter(|line| line.contains("source: shared objects file"))
+        .count();
+    assert!(
+        shared > 2_000,
+        "thousands of classes come from the AOT cache, not {shared}"
     );
 }
 

@@ -75,6 +75,8 @@ pub(crate) struct Sandbox {
     pub(crate) kafka_home: PathBuf,
     pub(crate) broker_port: u16,
     pub(crate) controller_port: u16,
+    /// What `run` gets as `--cds-archive` (`kafka.jsa` in the sandbox unless a test changes it).
+    pub(crate) cds_archive: PathBuf,
 }
 
 impl Sandbox {
@@ -82,6 +84,7 @@ impl Sandbox {
     pub(crate) fn new(version: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
         let sandbox = Self {
+            cds_archive: root.path().join("kafka.jsa"),
             root,
             version: version.to_owned(),
             kafka_home: kafka_home(version),
@@ -163,7 +166,7 @@ impl Sandbox {
             .arg("--secrets-dir")
             .arg(self.path("secrets"))
             .arg("--cds-archive")
-            .arg(self.path("kafka.jsa"))
+            .arg(&self.cds_archive)
             .arg("--cgroup-dir")
             .arg(self.path("cgroup"))
             .env_clear()
