@@ -33,6 +33,10 @@ pub const KAFKA_ENTRYPOINT_STORAGE_FORMAT: &str = "KAFKA_ENTRYPOINT_STORAGE_FORM
 /// build) or `script` (the distribution's `bin/kafka-server-start.sh`).
 pub const KAFKA_ENTRYPOINT_LAUNCH: &str = "KAFKA_ENTRYPOINT_LAUNCH";
 
+/// The port of the Prometheus JMX exporter agent; set, the broker's JVM loads the agent and
+/// serves its metrics there (`/metrics`).
+pub const KAFKA_ENTRYPOINT_METRICS_PORT: &str = "KAFKA_ENTRYPOINT_METRICS_PORT";
+
 /// The KIP-853 initial controller quorum when `controller.quorum.voters` is empty, for both
 /// storage formatters: `standalone` (`--standalone`), `none` (`--no-initial-controllers`) or a
 /// voter list `id@host:port:directory,...` (`--initial-controllers`).
@@ -113,6 +117,7 @@ pub const CONTROL_VARS: &[&str] = &[
     KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
     KAFKA_ENTRYPOINT_STORAGE_FORMAT,
     KAFKA_ENTRYPOINT_LAUNCH,
+    KAFKA_ENTRYPOINT_METRICS_PORT,
     KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
 ];
 
@@ -133,6 +138,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         KAFKA_ENTRYPOINT_LAUNCH,
         "`native` (default) or `script`: how `run` starts Kafka",
+    ),
+    (
+        KAFKA_ENTRYPOINT_METRICS_PORT,
+        "port of the Prometheus JMX exporter (`/metrics`); unset: no metrics",
     ),
     (
         KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,

@@ -153,6 +153,8 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
         cds: Cds::Record(&args.archive),
         // Training keeps Kafka's own default heap: the build has no container limit to follow.
         memory_limit: None,
+        // Training loads what a broker loads; the exporter is opt-in at run time.
+        metrics: None,
     };
     let command = launch::server_command(&inputs, &env, &kafka.classpath, || None)?;
     if let Some(dir) = &command.log_dir_to_create {

@@ -103,6 +103,20 @@ pub(crate) struct LaunchInputs<'a> {
     /// The container's memory limit in bytes, if it has one: without `KAFKA_HEAP_OPTS`, the
     /// broker's heap is sized from it ([`crate::memory`]) instead of Kafka's fixed 1 GiB.
     pub(crate) memory_limit: Option<u64>,
+    /// The Prometheus JMX exporter agent, when metrics are turned on.
+    pub(crate) metrics: Option<MetricsAgent<'a>>,
+}
+
+/// The Prometheus JMX exporter Java agent in the broker's JVM (no extra JVM): it serves the
+/// broker's MBeans, renamed by its rules file, at `http://HOST:PORT/metrics`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct MetricsAgent<'a> {
+    /// The agent jar (`jmx_prometheus_javaagent`).
+    pub(crate) jar: &'a Path,
+    /// The HTTP port it listens on (`KAFKA_ENTRYPOINT_METRICS_PORT`).
+    pub(crate) port: u16,
+    /// Its rules file.
+    pub(crate) rules: &'a Path,
 }
 
 /// A program, its arguments and its whole environment, plus what the scripts would have done
@@ -261,7 +275,14 @@ fn launcher_environment(
             Some(flags)
         }
     };
-    if let Some(flags) = cds_flags {
+    let agent_flag = inputs.metrics.map(|agent| {
+        let mut flag = OsString::from("-javaagent:");
+        flag.push(agent.jar);
+        flag.push(format!("={}:", agent.port));
+        flag.push(agent.rules);
+        flag
+    });
+    for flags in [agent_flag, cds_flags].into_iter().flatten() {
         let kafka_opts = match non_empty(&vars, "KAFKA_OPTS") {
             Some(opts) => {
                 let mut joined = opts.to_owned();
@@ -680,6 +701,7 @@ mod tests {
             log4j: Some(Log4jFormat::Log4j2Yaml),
             cds,
             memory_limit: None,
+            metrics: None,
         }
     }
 
@@ -867,6 +889,34 @@ mod tests {
         assert!(!argv(&used).iter().any(|a| a.starts_with("-Xshare")));
         let recorded = server(&[], Cds::Record(cache));
         assert!(argv(&recorded).contains(&"-XX:AOTCacheOutput=/opt/kafka/kafka.aot"));
+    }
+
+    #[test]
+    fn metrics_add_the_jmx_exporter_agent_before_the_archive() {
+        let mut with_metrics = inputs(Cds::Use(Path::new("/opt/kafka/kafka.jsa")));
+        with_metrics.metrics = Some(MetricsAgent {
+            jar: Path::new("/opt/prometheus/jmx_prometheus_javaagent.jar"),
+            port: 9404,
+            rules: Path::new("/etc/kafka/docker/jmx-exporter.yml"),
+        });
+        let command = server_command(
+            &with_metrics,
+            &env(&[("KAFKA_OPTS", "-Dx=1")]),
+            &classpath(),
+            no_lookup,
+        )
+        .unwrap();
+        let args = argv(&command);
+        let cp = args.iter().position(|a| *a == "-cp").unwrap();
+        assert_eq!(
+            &args[cp + 2..cp + 6],
+            [
+                "-Dx=1",
+                "-javaagent:/opt/prometheus/jmx_prometheus_javaagent.jar=9404:/etc/kafka/docker/jmx-exporter.yml",
+                "-XX:SharedArchiveFile=/opt/kafka/kafka.jsa",
+                "-Xshare:auto"
+            ]
+        );
     }
 
     #[test]

@@ -15,8 +15,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use kafka_config::Log4jFormat;
+use kafka_config::env_vars::KAFKA_ENTRYPOINT_METRICS_PORT;
 
-use crate::launch::{self, Cds, ChildFailed, LaunchInputs, LaunchMode};
+use crate::launch::{self, Cds, ChildFailed, LaunchInputs, LaunchMode, MetricsAgent};
 use crate::setup::{self, SetupDirs};
 use crate::storage::{self, StorageInputs};
 use crate::{EnvSnapshot, report};
@@ -88,6 +89,13 @@ pub(crate) struct RunArgs {
     /// `KAFKA_HEAP_OPTS` is not set).
     #[arg(long, value_name = "DIR", default_value = "/sys/fs/cgroup")]
     cgroup_dir: PathBuf,
+    /// The Prometheus JMX exporter agent jar, loaded when `KAFKA_ENTRYPOINT_METRICS_PORT` is set.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/opt/prometheus/jmx_prometheus_javaagent.jar"
+    )]
+    metrics_agent: PathBuf,
     /// How to start Kafka.
     #[arg(
         long,
@@ -238,7 +246,31 @@ fn launch_command(
             Cds::Off
         },
         memory_limit: memory::container_memory_limit(&args.cgroup_dir),
+        metrics: None,
     };
+    let rules;
+    let mut inputs = inputs;
+    if let Some(port) = metrics_port(env).map_err(|error| (error, 2))? {
+        rules = metrics_rules(args, final_dir);
+        for (file, what) in [(&args.metrics_agent, "agent"), (&rules, "rules file")] {
+            if !file.is_file() {
+                return Err((
+                    anyhow::anyhow!(
+                        "`{KAFKA_ENTRYPOINT_METRICS_PORT}` turns on the Prometheus JMX exporter, \
+                         but its {what} `{}` does not exist\nhelp: use an image built with the \
+                         exporter, or unset `{KAFKA_ENTRYPOINT_METRICS_PORT}`",
+                        file.display()
+                    ),
+                    1,
+                ));
+            }
+        }
+        inputs.metrics = Some(MetricsAgent {
+            jar: &args.metrics_agent,
+            port,
+            rules: &rules,
+        });
+    }
     match args.launch {
         LaunchMode::Native => {
             let classpath = distribution::classpath(kafka_home).map_err(|error| (error, 1))?;
@@ -259,6 +291,42 @@ fn launch_command(
     }
     .map_err(|error| (error, 2))
 }
+
+/// The exporter's port from `KAFKA_ENTRYPOINT_METRICS_PORT` (unset or empty: no metrics).
+fn metrics_port(env: &EnvSnapshot) -> anyhow::Result<Option<u16>> {
+    let Some((_, value)) = env
+        .iter()
+        .rev()
+        .find(|(key, _)| key == KAFKA_ENTRYPOINT_METRICS_PORT)
+    else {
+        return Ok(None);
+    };
+    if value.is_empty() {
+        return Ok(None);
+    }
+    match value.to_str().and_then(|v| v.trim().parse::<u16>().ok()) {
+        Some(port) if port > 0 => Ok(Some(port)),
+        _ => anyhow::bail!(
+            "`{KAFKA_ENTRYPOINT_METRICS_PORT}` is `{}`, not a TCP port\nhelp: set it to the port \
+             Prometheus scrapes, e.g. `{KAFKA_ENTRYPOINT_METRICS_PORT}=9404`",
+            value.to_string_lossy()
+        ),
+    }
+}
+
+/// The exporter's rules: `jmx-exporter.yml` mounted by the user (copied to the final configs
+/// directory by setup), else the image's default beside the other defaults.
+fn metrics_rules(args: &RunArgs, final_dir: &Path) -> PathBuf {
+    let mounted = final_dir.join(METRICS_RULES);
+    if mounted.is_file() {
+        mounted
+    } else {
+        args.default_configs_dir.join(METRICS_RULES)
+    }
+}
+
+/// The exporter's rules file name, in the defaults and mounted configs directories.
+const METRICS_RULES: &str = "jmx-exporter.yml";
 
 /// Whether the CDS archive exists and is not empty (an empty file is a failed training).
 fn archive_is_usable(archive: &Path) -> anyhow::Result<bool> {

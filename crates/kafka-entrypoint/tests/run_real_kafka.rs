@@ -221,6 +221,92 @@ fn without_kafka_heap_opts_the_heap_follows_the_container_memory_limit() {
     broker.stop();
 }
 
+/// The Prometheus JMX exporter agent from Maven Central (`KAFKA_IMAGE_TEST_JMX_AGENT`; ci/test
+/// fetches it).
+fn jmx_exporter_agent() -> PathBuf {
+    let Some(agent) = std::env::var_os("KAFKA_IMAGE_TEST_JMX_AGENT") else {
+        panic!(
+            "KAFKA_IMAGE_TEST_JMX_AGENT is not set: run `ci/test`, which fetches \
+             io.prometheus.jmx:jmx_prometheus_javaagent from Maven Central and sets it"
+        );
+    };
+    PathBuf::from(agent)
+}
+
+/// One HTTP GET on loopback; the response body.
+fn http_get(port: u16, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn metrics_port_serves_broker_series_from_the_jmx_exporter_in_the_broker_jvm() {
+    let sandbox = Sandbox::new(primary_version());
+    fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docker/config/jmx-exporter.yml"),
+        sandbox.path("defaults/jmx-exporter.yml"),
+    )
+    .unwrap();
+    let port = free_port();
+    let mut command = sandbox.run_command(&[("KAFKA_ENTRYPOINT_METRICS_PORT", &port.to_string())]);
+    command.arg("--metrics-agent").arg(jmx_exporter_agent());
+    let mut broker = real_kafka::Broker::spawn(command, sandbox.path("metrics.log"));
+    broker.wait_started();
+    sandbox.produce("metrics", &records("metrics", 10));
+
+    let response = http_get(port, "/metrics");
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    let series: Vec<&str> = response
+        .lines()
+        .filter(|line| line.starts_with("kafka_server_"))
+        .collect();
+    assert!(
+        series
+            .iter()
+            .any(|line| line.starts_with("kafka_server_brokertopicmetrics_messagesin_total")),
+        "{series:#?}"
+    );
+    assert!(
+        series
+            .iter()
+            .any(|line| line.starts_with("kafka_server_replicamanager_underreplicatedpartitions")),
+        "{series:#?}"
+    );
+    // One JVM: the exporter runs inside the broker's process.
+    assert!(
+        cmdline(broker.pid)
+            .iter()
+            .any(|arg| arg.starts_with("-javaagent:") && arg.contains(&format!("={port}:")))
+    );
+    broker.stop();
+}
+
+#[test]
+fn a_bad_metrics_port_is_a_configuration_error_naming_the_variable() {
+    let sandbox = Sandbox::new(primary_version());
+    let mut broker = sandbox.start("bad-metrics", &[("KAFKA_ENTRYPOINT_METRICS_PORT", "http")]);
+    assert_eq!(broker.wait_exit(), Some(2));
+    assert!(
+        broker
+            .output()
+            .contains("`KAFKA_ENTRYPOINT_METRICS_PORT` is `http`, not a TCP port"),
+        "{}",
+        broker.output()
+    );
+    assert!(
+        !sandbox.path("data/meta.properties").exists(),
+        "nothing was formatted"
+    );
+}
+
 #[test]
 fn a_broken_cds_archive_does_not_stop_kafka() {
     let sandbox = Sandbox::new(primary_version());

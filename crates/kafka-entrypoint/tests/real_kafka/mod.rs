@@ -281,7 +281,8 @@ pub(crate) struct Broker {
 }
 
 impl Broker {
-    fn spawn(mut command: Command, log: PathBuf) -> Self {
+    /// Spawns `command` (a `kafka-entrypoint run`) with its output in `log`.
+    pub(crate) fn spawn(mut command: Command, log: PathBuf) -> Self {
         let out = File::create(&log).unwrap();
         let child = command
             .stdout(out.try_clone().unwrap())
