@@ -1,5 +1,5 @@
-//! `bootstrap.checkpoint`: the KRaft snapshot file that `kafka-storage.sh format` writes into
-//! every formatted directory (Kafka's `BootstrapDirectory.writeBinaryFile` through
+//! `bootstrap.checkpoint`: the KRaft snapshot file that `kafka-storage.sh format` of 3.7 to 4.3
+//! writes into every formatted directory (Kafka's `BootstrapDirectory.writeBinaryFile` through
 //! `BatchFileWriter`). Three batches, all with partition leader epoch 0:
 //!
 //! 1. a control batch at offset 0 holding one `SnapshotHeaderRecord` (control type 3, version 0,

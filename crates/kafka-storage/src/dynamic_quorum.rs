@@ -1,21 +1,23 @@
 //! The KIP-853 dynamic controller quorum (Kafka 3.9+): the initial voter set of
 //! `kafka-storage.sh format --initial-controllers` / `--standalone`, and the bootstrap snapshot
-//! `__cluster_metadata-0/00000000000000000000-0000000000.checkpoint` that `Formatter
-//! .writeDynamicQuorumSnapshot` writes into the metadata log directory with it.
+//! `__cluster_metadata-0/00000000000000000000-0000000000.checkpoint` that `Formatter` writes into
+//! the metadata log directory (3.9 to 4.3: with an initial voter set only; 4.4 and later: on
+//! every controller, with the feature levels too).
 //!
 //! Layout (Kafka's `RecordsSnapshotWriter.Builder.build` then `freeze`, snapshot id offset 0,
 //! epoch 0, so every batch has partition leader epoch 0):
 //!
-//! 1. one control batch at offset 0 holding three records, all timestamped when the writer was
-//!    built: `SnapshotHeaderRecord` (control type 3, `lastContainedLogTimestamp` = the clock
-//!    when formatting), `KRaftVersionRecord` (type 5, `kraft.version` 1) and `VotersRecord`
-//!    (type 6, the initial voters);
-//! 2. one control batch at offset 3 holding the `SnapshotFooterRecord` (type 4).
+//! 1. one control batch at offset 0: `SnapshotHeaderRecord` (control type 3,
+//!    `lastContainedLogTimestamp` = the clock when formatting), then for a dynamic quorum
+//!    `KRaftVersionRecord` (type 5, `kraft.version` 1) and, with initial voters, `VotersRecord`
+//!    (type 6);
+//! 2. from Kafka 4.4, a data batch of `FeatureLevelRecord`s, as in `bootstrap.checkpoint`;
+//! 3. one control batch holding the `SnapshotFooterRecord` (type 4).
 //!
 //! Each control record's value is the message without a version prefix (`MessageUtil
 //! .toByteBuffer`), all versions 0 and flexible: compact strings and arrays, one empty
-//! tagged-field section per struct. Derived from Kafka's sources; no file written by real
-//! Kafka was found to compare with (see `tests/data/SOURCES.md`).
+//! tagged-field section per struct. Compared byte for byte with the files of Kafka's own tool by
+//! `kafka-entrypoint`'s `tests/storage_vs_kafka.rs` (see `tests/data/SOURCES.md`).
 
 use crate::bootstrap_checkpoint::{feature_records, parse_feature_records};
 use crate::record_batch::{Reader, put_unsigned_varint};

@@ -200,7 +200,7 @@ pub enum StorageError {
 impl StorageError {
     /// How to fix the problem, for a `help:` line.
     pub fn help(&self) -> Option<String> {
-        const FALLBACK: &str = "set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage` to format with the distribution's own `bin/kafka-storage.sh`";
+        const FALLBACK: &str = "set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage` to format with Kafka's own storage tool (`kafka.tools.StorageTool`)";
         match self {
             Self::InvalidClusterId { .. } => Some(
                 "generate one with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and pass it as `CLUSTER_ID`".to_owned(),

@@ -283,7 +283,9 @@ pub fn plan_native_format(
     let features = bootstrap_features(request.release)?;
     let initial = match request.quorum {
         QuorumChoice::Static | QuorumChoice::NoInitialControllers => None,
-        QuorumChoice::Standalone => Some(standalone_controllers(settings, random)?),
+        QuorumChoice::Standalone => {
+            Some(standalone_controllers(settings, request.release, random)?)
+        }
         QuorumChoice::InitialControllers(text) => {
             Some(InitialControllers::parse(text).map_err(|cause| {
                 StorageError::InvalidInitialControllersVariable {
@@ -451,9 +453,11 @@ pub fn parse_listeners(key: &str, value: &str) -> Result<Vec<ListenerEndpoint>, 
 /// What `kafka-storage.sh format --standalone` derives (`StorageTool
 /// .createStandaloneDynamicVoters`): this node as the only voter, at the first controller
 /// listener (from `advertised.listeners` when it lists one, else from `listeners`; no host
-/// means `localhost`), with a fresh `Uuid.randomUuid` directory id.
+/// means `localhost`, and so does `0.0.0.0` from 3.9.1 on, where 3.9.0 refuses it), with a
+/// fresh `Uuid.randomUuid` directory id.
 fn standalone_controllers(
     settings: &StorageSettings,
+    release: KafkaRelease,
     random: &mut dyn Iterator<Item = [u8; 16]>,
 ) -> Result<InitialControllers, StorageError> {
     if !settings.is_controller {
@@ -479,10 +483,10 @@ fn standalone_controllers(
         .ok_or_else(|| StorageError::StandaloneNoControllerListener {
             names: settings.controller_listener_names.join(","),
         })?;
-    if listener.host == "0.0.0.0" {
+    if listener.host == "0.0.0.0" && release == KafkaRelease::new(3, 9, 0) {
         return Err(StorageError::DynamicQuorumUnsupported {
             reason: format!(
-                "the controller listener in `{key}` has host `0.0.0.0`, which Kafka 3.9 refuses and later releases replace by `localhost`"
+                "the controller listener in `{key}` has host `0.0.0.0`, which Kafka 3.9.0 refuses (3.9.1 and later write `localhost`)"
             ),
         });
     }
@@ -494,7 +498,7 @@ fn standalone_controllers(
             port: listener.port,
         });
     }
-    let host = if listener.host.is_empty() {
+    let host = if listener.host.is_empty() || listener.host == "0.0.0.0" {
         "localhost".to_owned()
     } else {
         listener.host
@@ -792,15 +796,22 @@ mod tests {
                 process_roles: "broker".into()
             })
         );
-        let wildcard = plan(
-            "node.id=1\nprocess.roles=controller\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://0.0.0.0:9093\nlog.dirs=/a\n",
-            &QuorumChoice::Standalone,
-            release,
-        );
+        let wildcard = "node.id=1\nprocess.roles=controller\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://0.0.0.0:9093\nlog.dirs=/a\n";
         assert!(matches!(
-            wildcard,
+            plan(
+                wildcard,
+                &QuorumChoice::Standalone,
+                KafkaRelease::new(3, 9, 0)
+            ),
             Err(StorageError::DynamicQuorumUnsupported { .. })
         ));
+        let dirs =
+            plan(wildcard, &QuorumChoice::Standalone, release).expect("3.9.1+ writes localhost");
+        let snapshot = MetadataSnapshot::decode(&dirs[0].files[1].bytes).expect("decodes");
+        assert_eq!(
+            snapshot.voters.expect("voters")[0].endpoints[0].host,
+            "localhost"
+        );
         let ipv6 = plan(
             "node.id=1\nprocess.roles=controller\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://[::1]:9093\nlog.dirs=/a\n",
             &QuorumChoice::Standalone,

@@ -1,5 +1,5 @@
-//! Which Kafka release a distribution is, and which feature levels its `kafka-storage.sh
-//! format` writes into `bootstrap.checkpoint` by default.
+//! Which Kafka release a distribution is, which feature levels its `kafka-storage.sh format`
+//! writes by default, and where it writes them ([`StorageLayout`]).
 //!
 //! The default is `MetadataVersion.LATEST_PRODUCTION` of that release plus, for each feature of
 //! `Feature.PRODUCTION_FEATURES`, `Feature.defaultLevel(LATEST_PRODUCTION)`: the highest level
