@@ -799,15 +799,21 @@ impl Drop for Broker {
     }
 }
 
-/// Formats natively with `run`, starts `kafka.Kafka` on the result, creates a topic, stops the
-/// broker with SIGTERM, and checks that the storage files were not rewritten.
-fn broker_serves_on_native_storage(version: &str) {
+/// Formats natively with `run` (a static quorum, or a KIP-853 `--standalone` one), starts
+/// `kafka.Kafka` on the result, creates a topic, stops the broker with SIGTERM, and checks that
+/// the storage files were not rewritten.
+fn broker_serves_on_native_storage(version: &str, standalone: bool) {
     let dist = distribution(version);
     let area = Area::new(&dist);
     let data = area.path("data");
     let (broker_port, controller_port) = (free_port(), free_port());
+    let quorum = if standalone {
+        format!("controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}")
+    } else {
+        format!("controller.quorum.voters=1@127.0.0.1:{controller_port}")
+    };
     let config = format!(
-        "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@127.0.0.1:{controller_port}\n\
+        "process.roles=broker,controller\nnode.id=1\n{quorum}\n\
          controller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://127.0.0.1:{broker_port},CONTROLLER://127.0.0.1:{controller_port}\n\
          advertised.listeners=PLAINTEXT://127.0.0.1:{broker_port}\ninter.broker.listener.name=PLAINTEXT\n\
          listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n\
@@ -816,7 +822,7 @@ fn broker_serves_on_native_storage(version: &str) {
          transaction.state.log.min.isr=1\ngroup.initial.rebalance.delay.ms=0\n",
         data.display()
     );
-    let formatted = area.run_entrypoint(&config, None);
+    let formatted = area.run_entrypoint(&config, standalone.then_some("standalone"));
     assert!(
         formatted.status.success(),
         "{}",
@@ -950,17 +956,22 @@ fn broker_serves_on_native_storage(version: &str) {
         "{version}: the topic's partition is in a natively formatted log dir"
     );
     say(&format!(
-        "{version} | real broker on natively formatted dirs (2 log dirs + metadata.log.dir) | served: `Kafka Server started` after {:.1} s, topic created, SIGTERM stop clean, storage files unchanged",
+        "{version} | real broker on natively formatted dirs (combined, {}, 2 log dirs + metadata.log.dir) | served: `Kafka Server started` after {:.1} s, topic created, SIGTERM stop clean, storage files unchanged",
+        if standalone {
+            "KIP-853 --standalone"
+        } else {
+            "static quorum"
+        },
         ready_after.as_secs_f64()
     ));
 }
 
 #[test]
-fn kafka_4_4_0_broker_serves_on_native_storage() {
-    broker_serves_on_native_storage("4.4.0");
+fn kafka_4_4_0_broker_serves_on_native_kip_853_storage() {
+    broker_serves_on_native_storage("4.4.0", true);
 }
 
 #[test]
 fn kafka_3_9_2_broker_serves_on_native_storage() {
-    broker_serves_on_native_storage("3.9.2");
+    broker_serves_on_native_storage("3.9.2", false);
 }
