@@ -258,10 +258,10 @@ fn format_storage(
         args.push("--standalone".into());
     }
     progress("formatting scratch storage with Kafka's storage tool");
-    let mut command = kafka.tool(STORAGE_TOOL, args)?;
+    let mut command = kafka.tool(kafka_storage::STORAGE_TOOL_CLASS, args)?;
     run_tool(
         supervisor,
-        STORAGE_TOOL,
+        kafka_storage::STORAGE_TOOL_CLASS,
         &mut command,
         None,
         Duration::from_secs(120),
@@ -382,8 +382,6 @@ fn wait_healthy(
     }
 }
 
-/// Kafka's storage tool (`kafka-storage.sh`), 3.9 and 4.x.
-const STORAGE_TOOL: &str = "kafka.tools.StorageTool";
 /// `kafka-topics.sh`'s class, 3.9 and 4.x.
 const TOPIC_COMMAND: &str = "org.apache.kafka.tools.TopicCommand";
 /// `kafka-console-consumer.sh`'s class, 3.9 and 4.x.

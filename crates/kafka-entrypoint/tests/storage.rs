@@ -9,7 +9,7 @@ use std::process::{Command, Output};
 
 use kafka_storage::{
     BOOTSTRAP_SNAPSHOT_FILE, BootstrapCheckpoint, CLUSTER_METADATA_DIR, IMAGE_DEFAULT_CLUSTER_ID,
-    KafkaRelease, VotersSnapshot, bootstrap_features, parse_meta_properties,
+    KafkaRelease, MetadataSnapshot, bootstrap_features, parse_meta_properties,
 };
 
 const OTHER_ID: &str = "4L6g3nShT-eMCtK--X86sw";
@@ -278,17 +278,18 @@ fn standalone_controller_gets_the_voters_snapshot_and_a_restart_changes_nothing(
         .data("meta")
         .join(CLUSTER_METADATA_DIR)
         .join(BOOTSTRAP_SNAPSHOT_FILE);
-    let snapshot = VotersSnapshot::decode(&fs::read(&snapshot_path).expect("voters snapshot"))
+    let snapshot = MetadataSnapshot::decode(&fs::read(&snapshot_path).expect("voters snapshot"))
         .expect("decodes");
     let meta = parse_meta_properties(
         &fs::read(sandbox.data("meta").join("meta.properties")).expect("meta.properties"),
     )
     .expect("parses");
     assert_eq!(snapshot.kraft_version, 1);
-    assert_eq!(snapshot.voters.len(), 1);
-    assert_eq!(snapshot.voters[0].node_id, 1);
-    assert_eq!(Some(snapshot.voters[0].directory_id), meta.directory_id);
-    let endpoint = &snapshot.voters[0].endpoints[0];
+    let voters = snapshot.voters.as_deref().expect("a voter set");
+    assert_eq!(voters.len(), 1);
+    assert_eq!(voters[0].node_id, 1);
+    assert_eq!(Some(voters[0].directory_id), meta.directory_id);
+    let endpoint = &voters[0].endpoints[0];
     assert_eq!(
         (
             endpoint.listener_name.as_str(),

@@ -1,5 +1,5 @@
-//! `bootstrap.checkpoint`: the KRaft snapshot file that `kafka-storage.sh format` writes into
-//! every formatted directory (Kafka's `BootstrapDirectory.writeBinaryFile` through
+//! `bootstrap.checkpoint`: the KRaft snapshot file that `kafka-storage.sh format` of 3.7 to 4.3
+//! writes into every formatted directory (Kafka's `BootstrapDirectory.writeBinaryFile` through
 //! `BatchFileWriter`). Three batches, all with partition leader epoch 0:
 //!
 //! 1. a control batch at offset 0 holding one `SnapshotHeaderRecord` (control type 3, version 0,
@@ -83,17 +83,7 @@ impl BootstrapCheckpoint {
             SNAPSHOT_HEADER_TYPE,
             snapshot_header_value(),
         );
-        let records = self
-            .features
-            .iter()
-            .enumerate()
-            .map(|(index, feature)| Record {
-                timestamp_delta: 0,
-                offset_delta: i32::try_from(index).unwrap_or(i32::MAX),
-                key: None,
-                value: Some(feature_level_record(feature)),
-            })
-            .collect::<Vec<_>>();
+        let records = feature_records(&self.features);
         let footer_offset = 1 + records.len() as i64;
         let data = RecordBatch {
             base_offset: 1,
@@ -133,16 +123,7 @@ impl BootstrapCheckpoint {
                 reason: "the second batch is not a data batch at offset 1",
             });
         }
-        let features = data
-            .records
-            .iter()
-            .map(|record| match (&record.key, &record.value) {
-                (None, Some(value)) => parse_feature_level_record(value),
-                _ => Err(CheckpointError::NotABootstrapSnapshot {
-                    reason: "a data record has a key or no value",
-                }),
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let features = parse_feature_records(&data.records)?;
         Ok(Self {
             timestamps: SnapshotTimestamps {
                 header_ms: header.base_timestamp,
@@ -222,6 +203,35 @@ fn check_control(
         });
     }
     Ok(())
+}
+
+/// One `FeatureLevelRecord` per feature, offsets counted from the batch's base offset.
+pub(crate) fn feature_records(features: &[FeatureLevel]) -> Vec<Record> {
+    features
+        .iter()
+        .enumerate()
+        .map(|(index, feature)| Record {
+            timestamp_delta: 0,
+            offset_delta: i32::try_from(index).unwrap_or(i32::MAX),
+            key: None,
+            value: Some(feature_level_record(feature)),
+        })
+        .collect()
+}
+
+/// The features of a batch of `FeatureLevelRecord`s.
+pub(crate) fn parse_feature_records(
+    records: &[Record],
+) -> Result<Vec<FeatureLevel>, CheckpointError> {
+    records
+        .iter()
+        .map(|record| match (&record.key, &record.value) {
+            (None, Some(value)) => parse_feature_level_record(value),
+            _ => Err(CheckpointError::NotABootstrapSnapshot {
+                reason: "a data record has a key or no value",
+            }),
+        })
+        .collect()
 }
 
 /// A `FeatureLevelRecord` version 0 framed by `MetadataRecordSerde`: frame version, API key and

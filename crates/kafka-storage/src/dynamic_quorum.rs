@@ -1,24 +1,29 @@
 //! The KIP-853 dynamic controller quorum (Kafka 3.9+): the initial voter set of
 //! `kafka-storage.sh format --initial-controllers` / `--standalone`, and the bootstrap snapshot
-//! `__cluster_metadata-0/00000000000000000000-0000000000.checkpoint` that `Formatter
-//! .writeDynamicQuorumSnapshot` writes into the metadata log directory with it.
+//! `__cluster_metadata-0/00000000000000000000-0000000000.checkpoint` that `Formatter` writes into
+//! the metadata log directory (3.9 to 4.3: with an initial voter set only; 4.4 and later: on
+//! every controller, with the feature levels too).
 //!
 //! Layout (Kafka's `RecordsSnapshotWriter.Builder.build` then `freeze`, snapshot id offset 0,
 //! epoch 0, so every batch has partition leader epoch 0):
 //!
-//! 1. one control batch at offset 0 holding three records, all timestamped when the writer was
-//!    built: `SnapshotHeaderRecord` (control type 3, `lastContainedLogTimestamp` = the clock
-//!    when formatting), `KRaftVersionRecord` (type 5, `kraft.version` 1) and `VotersRecord`
-//!    (type 6, the initial voters);
-//! 2. one control batch at offset 3 holding the `SnapshotFooterRecord` (type 4).
+//! 1. one control batch at offset 0: `SnapshotHeaderRecord` (control type 3,
+//!    `lastContainedLogTimestamp` = the clock when formatting), then for a dynamic quorum
+//!    `KRaftVersionRecord` (type 5, `kraft.version` 1) and, with initial voters, `VotersRecord`
+//!    (type 6);
+//! 2. from Kafka 4.4, a data batch of `FeatureLevelRecord`s, as in `bootstrap.checkpoint`;
+//! 3. one control batch holding the `SnapshotFooterRecord` (type 4).
 //!
 //! Each control record's value is the message without a version prefix (`MessageUtil
 //! .toByteBuffer`), all versions 0 and flexible: compact strings and arrays, one empty
-//! tagged-field section per struct. Derived from Kafka's sources; no file written by real
-//! Kafka was found to compare with (see `tests/data/SOURCES.md`).
+//! tagged-field section per struct. Compared byte for byte with the files of Kafka's own tool by
+//! `kafka-entrypoint`'s `tests/storage_vs_kafka.rs` (see `tests/data/SOURCES.md`).
 
+use crate::bootstrap_checkpoint::{feature_records, parse_feature_records};
 use crate::record_batch::{Reader, put_unsigned_varint};
-use crate::{CheckpointError, Record, RecordBatch, StorageError, Uuid, decode_batches};
+use crate::{
+    CheckpointError, FeatureLevel, Record, RecordBatch, StorageError, Uuid, decode_batches,
+};
 
 /// The directory under the metadata log dir that holds the snapshot
 /// (`__cluster_metadata` partition 0).
@@ -198,91 +203,94 @@ pub struct SnapshotVoter {
 
 /// The clock readings (milliseconds since the Unix epoch) that end up in the snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VotersSnapshotTimestamps {
+pub struct MetadataSnapshotTimestamps {
     /// `SnapshotHeaderRecord.lastContainedLogTimestamp` (`Formatter` passes the clock).
     pub last_contained_log_ms: i64,
-    /// The control batch with header, `kraft.version` and voters.
+    /// The control batch with the header (and `kraft.version` and voters).
     pub control_ms: i64,
+    /// The batch of feature levels (Kafka 4.4 and later).
+    pub records_ms: i64,
     /// The footer batch.
     pub footer_ms: i64,
 }
 
-impl VotersSnapshotTimestamps {
-    /// All three readings at the same instant.
+impl MetadataSnapshotTimestamps {
+    /// All readings at the same instant.
     pub fn all_at(ms: i64) -> Self {
         Self {
             last_contained_log_ms: ms,
             control_ms: ms,
+            records_ms: ms,
             footer_ms: ms,
         }
     }
 }
 
-/// The content of the KIP-853 bootstrap snapshot.
+/// The content of the bootstrap snapshot in `__cluster_metadata-0`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VotersSnapshot {
+pub struct MetadataSnapshot {
     /// The clock readings.
-    pub timestamps: VotersSnapshotTimestamps,
-    /// `KRaftVersionRecord.KRaftVersion`.
+    pub timestamps: MetadataSnapshotTimestamps,
+    /// `KRaftVersionRecord.KRaftVersion`; level 0 (a static quorum) writes no such record.
     pub kraft_version: i16,
-    /// The voters, in file order.
-    pub voters: Vec<SnapshotVoter>,
+    /// The initial voters (`VotersRecord`), in file order; `None` writes no such record
+    /// (a static quorum, or `--no-initial-controllers`).
+    pub voters: Option<Vec<SnapshotVoter>>,
+    /// The bootstrap feature levels, in file order: empty before Kafka 4.4, which writes them
+    /// here instead of into `bootstrap.checkpoint`.
+    pub features: Vec<FeatureLevel>,
 }
 
-impl VotersSnapshot {
-    /// The snapshot `Formatter` writes for `initial` with the first of
-    /// `controller.listener.names`: `kraft.version` 1 and each voter with that one listener,
-    /// supported `kraft.version` 0 to 1, in the iteration order of the Java 19+ `HashMap` that
-    /// `VoterSet` keeps (refused for more than [`MAX_INITIAL_CONTROLLERS`] voters).
-    pub fn for_initial_controllers(
-        initial: &InitialControllers,
-        controller_listener_name: &str,
-        timestamps: VotersSnapshotTimestamps,
-    ) -> Result<Self, StorageError> {
-        let count = initial.voters.len();
-        if count > MAX_INITIAL_CONTROLLERS {
-            return Err(StorageError::DynamicQuorumUnsupported {
-                reason: format!(
-                    "{count} initial controllers; the native writer reproduces the voter order of at most {MAX_INITIAL_CONTROLLERS}"
-                ),
-            });
-        }
-        let listener_name = controller_listener_name.to_uppercase();
-        let ids: Vec<i32> = initial.voters.iter().map(|v| v.node_id).collect();
-        let voters = java_hash_map_order(&ids)
-            .into_iter()
-            .filter_map(|id| initial.get(id))
-            .map(|voter| SnapshotVoter {
-                node_id: voter.node_id,
-                directory_id: voter.directory_id,
-                endpoints: vec![VoterEndpoint {
-                    listener_name: listener_name.clone(),
-                    host: voter.host.clone(),
-                    port: voter.port,
-                }],
-                min_kraft_version: VOTER_KRAFT_VERSIONS.0,
-                max_kraft_version: VOTER_KRAFT_VERSIONS.1,
-            })
-            .collect();
-        Ok(Self {
-            timestamps,
-            kraft_version: DYNAMIC_QUORUM_KRAFT_VERSION,
-            voters,
-        })
+/// The voters `Formatter` writes for `initial` with the first of `controller.listener.names`:
+/// each voter with that one listener, supported `kraft.version` 0 to 1, in the iteration order
+/// of the Java 19+ `HashMap` that `VoterSet` keeps (refused for more than
+/// [`MAX_INITIAL_CONTROLLERS`] voters).
+pub fn snapshot_voters(
+    initial: &InitialControllers,
+    controller_listener_name: &str,
+) -> Result<Vec<SnapshotVoter>, StorageError> {
+    let count = initial.voters.len();
+    if count > MAX_INITIAL_CONTROLLERS {
+        return Err(StorageError::DynamicQuorumUnsupported {
+            reason: format!(
+                "{count} initial controllers; the native writer reproduces the voter order of at most {MAX_INITIAL_CONTROLLERS}"
+            ),
+        });
     }
+    let listener_name = controller_listener_name.to_uppercase();
+    let ids: Vec<i32> = initial.voters.iter().map(|v| v.node_id).collect();
+    Ok(java_hash_map_order(&ids)
+        .into_iter()
+        .filter_map(|id| initial.get(id))
+        .map(|voter| SnapshotVoter {
+            node_id: voter.node_id,
+            directory_id: voter.directory_id,
+            endpoints: vec![VoterEndpoint {
+                listener_name: listener_name.clone(),
+                host: voter.host.clone(),
+                port: voter.port,
+            }],
+            min_kraft_version: VOTER_KRAFT_VERSIONS.0,
+            max_kraft_version: VOTER_KRAFT_VERSIONS.1,
+        })
+        .collect())
+}
 
+impl MetadataSnapshot {
     /// The file's bytes.
     pub fn encode(&self) -> Vec<u8> {
         let t = &self.timestamps;
-        let control_values = [
-            (
-                SNAPSHOT_HEADER_TYPE,
-                snapshot_header_value(t.last_contained_log_ms),
-            ),
-            (KRAFT_VERSION_TYPE, kraft_version_value(self.kraft_version)),
-            (KRAFT_VOTERS_TYPE, voters_value(&self.voters)),
-        ];
-        let records = control_values
+        let mut control_values = vec![(
+            SNAPSHOT_HEADER_TYPE,
+            snapshot_header_value(t.last_contained_log_ms),
+        )];
+        if self.kraft_version > 0 {
+            control_values.push((KRAFT_VERSION_TYPE, kraft_version_value(self.kraft_version)));
+        }
+        if let Some(voters) = &self.voters {
+            control_values.push((KRAFT_VOTERS_TYPE, voters_value(voters)));
+        }
+        let control_records: Vec<Record> = control_values
             .into_iter()
             .enumerate()
             .map(|(index, (control_type, value))| Record {
@@ -292,17 +300,29 @@ impl VotersSnapshot {
                 value: Some(value),
             })
             .collect();
-        let control = RecordBatch {
+        let mut next_offset = control_records.len() as i64;
+        let mut batches = vec![RecordBatch {
             base_offset: 0,
             partition_leader_epoch: 0,
             is_control: true,
             base_timestamp: t.control_ms,
             max_timestamp: t.control_ms,
-            records,
-        };
+            records: control_records,
+        }];
+        if !self.features.is_empty() {
+            batches.push(RecordBatch {
+                base_offset: next_offset,
+                partition_leader_epoch: 0,
+                is_control: false,
+                base_timestamp: t.records_ms,
+                max_timestamp: t.records_ms,
+                records: feature_records(&self.features),
+            });
+            next_offset += self.features.len() as i64;
+        }
         // SnapshotFooterRecord: version 0, no tagged fields.
-        let footer = RecordBatch {
-            base_offset: 3,
+        batches.push(RecordBatch {
+            base_offset: next_offset,
             partition_leader_epoch: 0,
             is_control: true,
             base_timestamp: t.footer_ms,
@@ -313,54 +333,78 @@ impl VotersSnapshot {
                 key: Some(control_key(SNAPSHOT_FOOTER_TYPE)),
                 value: Some(vec![0, 0, 0]),
             }],
-        };
-        crate::encode_batches(&[control, footer])
+        });
+        crate::encode_batches(&batches)
     }
 
-    /// Reads a snapshot of the layout [`VotersSnapshot::encode`] writes.
+    /// Reads a snapshot of the layout [`MetadataSnapshot::encode`] writes.
     pub fn decode(bytes: &[u8]) -> Result<Self, CheckpointError> {
-        const NOT_VOTERS: CheckpointError = CheckpointError::NotABootstrapSnapshot {
-            reason: "expected a control batch (header, kraft.version, voters) at offset 0 and a footer batch at offset 3",
+        const NOT_SNAPSHOT: CheckpointError = CheckpointError::NotABootstrapSnapshot {
+            reason: "expected a control batch (header, optional kraft.version and voters) at offset 0, optional feature levels, and a footer batch",
         };
         let batches = decode_batches(bytes)?;
-        let [control, footer] = batches.as_slice() else {
-            return Err(NOT_VOTERS);
+        let (control, data, footer) = match batches.as_slice() {
+            [control, footer] => (control, None, footer),
+            [control, data, footer] => (control, Some(data), footer),
+            _ => return Err(NOT_SNAPSHOT),
         };
+        let records_in_order =
+            control.records.len() as i64 + data.map_or(0, |d| d.records.len() as i64);
         if !control.is_control
             || control.base_offset != 0
             || !footer.is_control
-            || footer.base_offset != 3
+            || footer.base_offset != records_in_order
+            || data.is_some_and(|d| d.is_control || d.base_offset != control.records.len() as i64)
         {
-            return Err(NOT_VOTERS);
+            return Err(NOT_SNAPSHOT);
         }
-        let [header, kraft, voters] = control.records.as_slice() else {
-            return Err(NOT_VOTERS);
-        };
-        let [footer_record] = footer.records.as_slice() else {
-            return Err(NOT_VOTERS);
-        };
-        let value = |record: &Record, control_type: i16| -> Result<Vec<u8>, CheckpointError> {
+        let value = |record: &Record, control_type: i16| -> Option<Vec<u8>> {
             match (&record.key, &record.value) {
-                (Some(key), Some(value)) if *key == control_key(control_type) => Ok(value.clone()),
-                _ => Err(NOT_VOTERS),
+                (Some(key), Some(value)) if *key == control_key(control_type) => {
+                    Some(value.clone())
+                }
+                _ => None,
             }
         };
-        if value(footer_record, SNAPSHOT_FOOTER_TYPE)? != [0, 0, 0] {
+        let [footer_record] = footer.records.as_slice() else {
+            return Err(NOT_SNAPSHOT);
+        };
+        if value(footer_record, SNAPSHOT_FOOTER_TYPE).as_deref() != Some(&[0, 0, 0][..]) {
             return Err(CheckpointError::NotABootstrapSnapshot {
                 reason: "the last record is not a version-0 SnapshotFooterRecord",
             });
         }
+        let mut control_records = control.records.iter();
+        let header = control_records
+            .next()
+            .and_then(|r| value(r, SNAPSHOT_HEADER_TYPE))
+            .ok_or(NOT_SNAPSHOT)?;
+        let mut kraft_version = 0;
+        let mut voters = None;
+        for record in control_records {
+            if let Some(kraft) = value(record, KRAFT_VERSION_TYPE).filter(|_| voters.is_none()) {
+                kraft_version = parse_kraft_version(&kraft)?;
+            } else if let Some(list) = value(record, KRAFT_VOTERS_TYPE).filter(|_| voters.is_none())
+            {
+                voters = Some(parse_voters(&list)?);
+            } else {
+                return Err(NOT_SNAPSHOT);
+            }
+        }
+        let features = match data {
+            Some(batch) => parse_feature_records(&batch.records)?,
+            None => Vec::new(),
+        };
         Ok(Self {
-            timestamps: VotersSnapshotTimestamps {
-                last_contained_log_ms: parse_snapshot_header(&value(
-                    header,
-                    SNAPSHOT_HEADER_TYPE,
-                )?)?,
+            timestamps: MetadataSnapshotTimestamps {
+                last_contained_log_ms: parse_snapshot_header(&header)?,
                 control_ms: control.base_timestamp,
+                records_ms: data.map_or(control.base_timestamp, |d| d.base_timestamp),
                 footer_ms: footer.base_timestamp,
             },
-            kraft_version: parse_kraft_version(&value(kraft, KRAFT_VERSION_TYPE)?)?,
-            voters: parse_voters(&value(voters, KRAFT_VOTERS_TYPE)?)?,
+            kraft_version,
+            voters,
+            features,
         })
     }
 }
@@ -654,16 +698,17 @@ mod tests {
     #[test]
     fn standalone_snapshot_has_kafkas_exact_layout() {
         let initial = InitialControllers::parse(&format!("1@kafka:9093:{DIR_A}")).expect("ok");
-        let snapshot = VotersSnapshot::for_initial_controllers(
-            &initial,
-            "controller",
-            VotersSnapshotTimestamps {
+        let snapshot = MetadataSnapshot {
+            timestamps: MetadataSnapshotTimestamps {
                 last_contained_log_ms: 0x0102,
                 control_ms: 0x0304,
+                records_ms: 0x0304,
                 footer_ms: 0x0506,
             },
-        )
-        .expect("one voter");
+            kraft_version: DYNAMIC_QUORUM_KRAFT_VERSION,
+            voters: Some(snapshot_voters(&initial, "controller").expect("one voter")),
+            features: Vec::new(),
+        };
         let bytes = snapshot.encode();
         let batches = decode_batches(&bytes).expect("valid batches");
         assert_eq!(batches.len(), 2);
@@ -709,19 +754,33 @@ mod tests {
         assert_eq!((footer.base_offset, footer.base_timestamp), (3, 0x0506));
         assert_eq!(footer.records[0].key.as_deref(), Some(&[0, 0, 0, 4][..]));
         assert_eq!(footer.records[0].value.as_deref(), Some(&[0, 0, 0][..]));
-        assert_eq!(VotersSnapshot::decode(&bytes), Ok(snapshot));
+        assert_eq!(MetadataSnapshot::decode(&bytes), Ok(snapshot));
+    }
+
+    #[test]
+    fn kafka_4_4_static_snapshot_holds_the_features_between_header_and_footer() {
+        let snapshot = MetadataSnapshot {
+            timestamps: MetadataSnapshotTimestamps::all_at(7),
+            kraft_version: 0,
+            voters: None,
+            features: vec![
+                FeatureLevel::new("metadata.version", 33),
+                FeatureLevel::new("group.version", 1),
+            ],
+        };
+        let batches = decode_batches(&snapshot.encode()).expect("valid batches");
+        let layout: Vec<(i64, bool, usize)> = batches
+            .iter()
+            .map(|b| (b.base_offset, b.is_control, b.records.len()))
+            .collect();
+        assert_eq!(layout, [(0, true, 1), (1, false, 2), (3, true, 1)]);
     }
 
     #[test]
     fn more_voters_than_the_exact_order_covers_are_refused() {
         let text: Vec<String> = (0..8).map(|id| format!("{id}@h:1:{DIR_A}")).collect();
         let initial = InitialControllers::parse(&text.join(",")).expect("valid");
-        let error = VotersSnapshot::for_initial_controllers(
-            &initial,
-            "CONTROLLER",
-            VotersSnapshotTimestamps::all_at(1),
-        )
-        .expect_err("8 voters");
+        let error = snapshot_voters(&initial, "CONTROLLER").expect_err("8 voters");
         assert!(matches!(
             error,
             StorageError::DynamicQuorumUnsupported { .. }
@@ -730,13 +789,32 @@ mod tests {
     }
 
     #[test]
-    fn a_bootstrap_checkpoint_is_not_a_voters_snapshot() {
+    fn a_bootstrap_checkpoint_has_the_layout_of_a_static_kafka_4_4_snapshot() {
+        let features = vec![crate::FeatureLevel::new("metadata.version", 21)];
         let checkpoint = crate::BootstrapCheckpoint {
             timestamps: crate::SnapshotTimestamps::all_at(1),
-            features: vec![crate::FeatureLevel::new("metadata.version", 21)],
+            features: features.clone(),
         };
+        let snapshot = MetadataSnapshot {
+            timestamps: MetadataSnapshotTimestamps {
+                last_contained_log_ms: 0,
+                ..MetadataSnapshotTimestamps::all_at(1)
+            },
+            kraft_version: 0,
+            voters: None,
+            features,
+        };
+        assert_eq!(snapshot.encode(), checkpoint.encode());
+        let lone_header = crate::encode_batches(&[RecordBatch {
+            base_offset: 0,
+            partition_leader_epoch: 0,
+            is_control: true,
+            base_timestamp: 0,
+            max_timestamp: 0,
+            records: Vec::new(),
+        }]);
         assert!(matches!(
-            VotersSnapshot::decode(&checkpoint.encode()),
+            MetadataSnapshot::decode(&lone_header),
             Err(CheckpointError::NotABootstrapSnapshot { .. })
         ));
     }
@@ -769,19 +847,26 @@ mod tests {
         #[test]
         fn decode_inverts_encode(
             times in any::<(i64, i64, i64)>(),
-            kraft_version in any::<i16>(),
-            voters in proptest::collection::vec(arb_voter(), 0..5),
+            records_ms in any::<i64>(),
+            kraft_version in 0..i16::MAX,
+            voters in proptest::option::of(proptest::collection::vec(arb_voter(), 0..5)),
+            features in proptest::collection::vec(("[a-z.]{1,40}", any::<i16>()), 0..8),
         ) {
-            let snapshot = VotersSnapshot {
-                timestamps: VotersSnapshotTimestamps {
+            let snapshot = MetadataSnapshot {
+                timestamps: MetadataSnapshotTimestamps {
                     last_contained_log_ms: times.0,
                     control_ms: times.1,
+                    records_ms: if features.is_empty() { times.1 } else { records_ms },
                     footer_ms: times.2,
                 },
                 kraft_version,
                 voters,
+                features: features
+                    .iter()
+                    .map(|(name, level)| FeatureLevel::new(name, *level))
+                    .collect(),
             };
-            prop_assert_eq!(VotersSnapshot::decode(&snapshot.encode()), Ok(snapshot));
+            prop_assert_eq!(MetadataSnapshot::decode(&snapshot.encode()), Ok(snapshot));
         }
 
         #[test]

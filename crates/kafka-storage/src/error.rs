@@ -108,12 +108,99 @@ pub enum StorageError {
         /// The repeated node id.
         node_id: i32,
     },
+    /// The initial controller list of a variable is invalid.
+    #[error("`{variable}`: {cause}")]
+    InvalidInitialControllersVariable {
+        /// The variable that holds the list.
+        variable: &'static str,
+        /// What is wrong with the list.
+        cause: Box<StorageError>,
+    },
+    /// The final config has no `node.id`.
+    #[error("`node.id` is not set in the final config")]
+    NodeIdMissing,
+    /// `node.id` is not an integer.
+    #[error("`node.id` is `{value}`, not an integer")]
+    NodeIdNotAnInteger {
+        /// The value found.
+        value: String,
+    },
+    /// `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` is set next to a static quorum.
+    #[error(
+        "`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` is set, but `controller.quorum.voters` lists a static quorum"
+    )]
+    InitialControllersWithStaticVoters,
+    /// A controller of a dynamic quorum without an initial voter choice.
+    #[error(
+        "`controller.quorum.voters` is empty, so this controller needs a KIP-853 initial quorum"
+    )]
+    InitialControllersNeeded,
+    /// A dynamic quorum asked of a release before KIP-853.
+    #[error(
+        "Kafka {release} has no KIP-853 dynamic quorum (it came in 3.9), but `controller.quorum.voters` is empty"
+    )]
+    DynamicQuorumTooOld {
+        /// The release, as `X.Y.Z`.
+        release: String,
+    },
+    /// `inter.broker.protocol.version` changes the `metadata.version` 3.x formats with.
+    #[error(
+        "`inter.broker.protocol.version` is set (`{value}`), which changes the `metadata.version` Kafka formats with; the native storage writer only writes each release's default"
+    )]
+    InterBrokerProtocolVersionSet {
+        /// The value found.
+        value: String,
+    },
+    /// A KIP-853 voter set needs a controller listener name.
+    #[error("`controller.listener.names` is not set, so the KIP-853 voters have no listener name")]
+    NoControllerListenerName,
+    /// A listener list entry that is not `NAME://host:port`.
+    #[error("`{key}` entry `{entry}` is not `NAME://host:port`")]
+    ListenerSyntax {
+        /// `listeners` or `advertised.listeners`.
+        key: String,
+        /// The entry.
+        entry: String,
+    },
+    /// `standalone` on a node that is not a controller.
+    #[error(
+        "`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS=standalone` needs a controller, but `process.roles` is `{process_roles}`"
+    )]
+    StandaloneNotAController {
+        /// `process.roles` as written.
+        process_roles: String,
+    },
+    /// `standalone` without a controller listener to advertise.
+    #[error(
+        "`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS=standalone`: no listener of `controller.listener.names` (`{names}`) is in `listeners` or `advertised.listeners`"
+    )]
+    StandaloneNoControllerListener {
+        /// `controller.listener.names`.
+        names: String,
+    },
+    /// `standalone` on an IPv6 controller listener.
+    #[error(
+        "`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS=standalone`: the controller listener in `{key}` has the IPv6 host `{host}`, which Kafka's `--standalone` cannot write"
+    )]
+    StandaloneIpv6Host {
+        /// `listeners` or `advertised.listeners`.
+        key: &'static str,
+        /// The host.
+        host: String,
+        /// This node's id.
+        node_id: i32,
+        /// The port.
+        port: u16,
+    },
+    /// The caller gave fewer random draws than the directories needed.
+    #[error("ran out of random bytes while drawing directory ids")]
+    RandomBytesExhausted,
 }
 
 impl StorageError {
     /// How to fix the problem, for a `help:` line.
     pub fn help(&self) -> Option<String> {
-        const FALLBACK: &str = "set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage` to format with the distribution's own `bin/kafka-storage.sh`";
+        const FALLBACK: &str = "set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage` to format with Kafka's own storage tool (`kafka.tools.StorageTool`)";
         match self {
             Self::InvalidClusterId { .. } => Some(
                 "generate one with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and pass it as `CLUSTER_ID`".to_owned(),
@@ -138,6 +225,46 @@ impl StorageError {
             | Self::DuplicateInitialController { .. } => Some(
                 "list every initial controller once as `id@host:port:directory-id`, comma-separated, e.g. `1@kafka-1:9093:JEXY6aqzQY-32P5TStzaFg`; the same list on every node (directory ids from `kafka-storage.sh random-uuid`)".to_owned(),
             ),
+            Self::InvalidInitialControllersVariable { cause, .. } => cause.help(),
+            Self::NodeIdMissing => Some(
+                "set `KAFKA_NODE_ID` (or `node.id` in a mounted `server.properties`); every KRaft node needs one".to_owned(),
+            ),
+            Self::NodeIdNotAnInteger { .. } => {
+                Some("set `KAFKA_NODE_ID` to the node's number, e.g. `1`".to_owned())
+            }
+            Self::InitialControllersWithStaticVoters => Some(
+                "unset one of them: a KIP-853 dynamic quorum uses `controller.quorum.bootstrap.servers` instead of `controller.quorum.voters`".to_owned(),
+            ),
+            Self::InitialControllersNeeded => Some(
+                "set `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` to `standalone`, `none` or `id@host:port:directory,...`, or set `KAFKA_CONTROLLER_QUORUM_VOTERS` for a static quorum".to_owned(),
+            ),
+            Self::DynamicQuorumTooOld { .. } => Some(
+                "set `KAFKA_CONTROLLER_QUORUM_VOTERS`, e.g. `1@localhost:9093`".to_owned(),
+            ),
+            Self::InterBrokerProtocolVersionSet { .. } => Some(
+                "remove `inter.broker.protocol.version` (KRaft uses `metadata.version`), or set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage`".to_owned(),
+            ),
+            Self::NoControllerListenerName => Some(
+                "set `KAFKA_CONTROLLER_LISTENER_NAMES`, e.g. `CONTROLLER`".to_owned(),
+            ),
+            Self::ListenerSyntax { key, .. } => Some(format!(
+                "fix `{key}`, e.g. `CONTROLLER://kafka-1:9093`"
+            )),
+            Self::StandaloneNotAController { .. } => Some(
+                "use `standalone` only on a controller; a broker joining a dynamic quorum needs `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` unset or `none`".to_owned(),
+            ),
+            Self::StandaloneNoControllerListener { .. } => Some(
+                "add the controller listener, e.g. `KAFKA_LISTENERS=CONTROLLER://:9093` with `KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER`".to_owned(),
+            ),
+            Self::StandaloneIpv6Host {
+                host,
+                node_id,
+                port,
+                ..
+            } => Some(format!(
+                "advertise the controller listener with a host name, or set `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` to `{node_id}@[{host}]:{port}:<directory id>`"
+            )),
+            Self::RandomBytesExhausted => None,
             Self::MetaPropertiesMissingKey { .. }
             | Self::MetaPropertiesInvalidValue { .. }
             | Self::MetaPropertiesSyntax { .. } => Some(

@@ -18,17 +18,21 @@
 //!   Kafka release writes when formatting.
 //! - [`decide_format`] and [`FormatDecision`]: format, skip, or refuse (never reformat).
 //!
-//! - [`InitialControllers`], [`VotersSnapshot`]: the KIP-853 dynamic quorum (`--standalone`,
-//!   `--initial-controllers`) and its bootstrap snapshot in `__cluster_metadata-0/`. What the
-//!   native writer cannot reproduce exactly is refused with
-//!   [`StorageError::DynamicQuorumUnsupported`], so the caller falls back to Kafka's own
-//!   `kafka-storage.sh`.
+//! - [`InitialControllers`], [`MetadataSnapshot`]: the KIP-853 dynamic quorum (`--standalone`,
+//!   `--initial-controllers`) and the bootstrap snapshot in `__cluster_metadata-0/` (which also
+//!   holds the feature levels from Kafka 4.4 on, see [`StorageLayout`]).
+//! - [`StorageSettings`], [`choose_quorum`], [`storage_tool_args`], [`plan_native_format`]: the
+//!   decisions of a format (which directories, which quorum flag, the fallback's arguments,
+//!   every file's bytes). What the native writer cannot reproduce exactly is refused (e.g.
+//!   [`StorageError::DynamicQuorumUnsupported`], [`StorageError::UnsupportedRelease`]), so the
+//!   caller falls back to Kafka's own storage tool.
 #![deny(missing_docs)]
 
 mod bootstrap_checkpoint;
 mod decision;
 mod dynamic_quorum;
 mod error;
+mod format_plan;
 mod meta_properties;
 mod record_batch;
 mod release;
@@ -38,17 +42,23 @@ pub use bootstrap_checkpoint::{BootstrapCheckpoint, FeatureLevel, SnapshotTimest
 pub use decision::{FormatDecision, LogDirState, PlannedDir, decide_format};
 pub use dynamic_quorum::{
     BOOTSTRAP_SNAPSHOT_FILE, CLUSTER_METADATA_DIR, DYNAMIC_QUORUM_KRAFT_VERSION, InitialController,
-    InitialControllers, MAX_INITIAL_CONTROLLERS, SnapshotVoter, VoterEndpoint, VotersSnapshot,
-    VotersSnapshotTimestamps,
+    InitialControllers, MAX_INITIAL_CONTROLLERS, MetadataSnapshot, MetadataSnapshotTimestamps,
+    SnapshotVoter, VoterEndpoint, snapshot_voters,
 };
 pub use error::{CheckpointError, StorageError};
+pub use format_plan::{
+    BOOTSTRAP_CHECKPOINT_FILE, DirectoryFormat, ListenerEndpoint, META_PROPERTIES_FILE,
+    NativeFormatRequest, QuorumChoice, STORAGE_TOOL_CLASS, StorageFile, StorageSettings,
+    choose_quorum, parse_listeners, plan_native_format, storage_tool_args,
+};
 pub use meta_properties::{
     MetaProperties, StoredClusterId, java_date_comment, parse_meta_properties,
     render_meta_properties,
 };
 pub use record_batch::{Record, RecordBatch, crc32c, decode_batches, encode_batches};
 pub use release::{
-    KafkaRelease, SUPPORTED_RELEASES, bootstrap_features, detect_release, release_from_jar_name,
+    KafkaRelease, SUPPORTED_RELEASES, StorageLayout, bootstrap_features, detect_release,
+    release_from_jar_name, storage_layout,
 };
 pub use uuid::{
     ClusterId, IMAGE_DEFAULT_CLUSTER_ID, Uuid, directory_id_from_random, random_uuid_from_random,

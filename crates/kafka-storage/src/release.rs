@@ -1,5 +1,5 @@
-//! Which Kafka release a distribution is, and which feature levels its `kafka-storage.sh
-//! format` writes into `bootstrap.checkpoint` by default.
+//! Which Kafka release a distribution is, which feature levels its `kafka-storage.sh format`
+//! writes by default, and where it writes them ([`StorageLayout`]).
 //!
 //! The default is `MetadataVersion.LATEST_PRODUCTION` of that release plus, for each feature of
 //! `Feature.PRODUCTION_FEATURES`, `Feature.defaultLevel(LATEST_PRODUCTION)`: the highest level
@@ -124,7 +124,12 @@ struct ReleaseFormat {
 /// - 4.1: 4.1-IV1 = 27; adds `eligible.leader.replicas.version` 1 (4.1-IV0); `share.version`
 ///   (preview in 4.1) and `streams.version` bootstrap at 4.2. From sources.
 /// - 4.2: 4.2-IV1 = 29; adds `share.version` 1 (4.2-IV0) and `streams.version` 1 (4.2-IV1).
-///   Byte-verified against `apache/kafka:latest` of April 2026 (metadata.version 29).
+///   Byte-verified against `apache/kafka:latest` of April 2026 (metadata.version 29), and the
+///   levels against 4.2.0's `StorageTool` run from Maven Central's jars.
+/// - 4.3: 4.3-IV0 = 30; the same feature levels as 4.2. Read from 4.3.0's `StorageTool` (jars
+///   from Maven Central), which prints its bootstrap metadata.
+/// - 4.4: 4.4-IV2 = 33; `share.version` 2. Read from 4.4.0's `StorageTool` and compared byte
+///   for byte by `kafka-entrypoint`'s `tests/storage_vs_kafka.rs`.
 const RELEASE_FORMATS: &[ReleaseFormat] = &[
     ReleaseFormat {
         major: 3,
@@ -172,21 +177,73 @@ const RELEASE_FORMATS: &[ReleaseFormat] = &[
             ("transaction.version", 2),
         ],
     },
+    ReleaseFormat {
+        major: 4,
+        minor: 3,
+        metadata_version: 30,
+        features: &[
+            ("eligible.leader.replicas.version", 1),
+            ("group.version", 1),
+            ("share.version", 1),
+            ("streams.version", 1),
+            ("transaction.version", 2),
+        ],
+    },
+    ReleaseFormat {
+        major: 4,
+        minor: 4,
+        metadata_version: 33,
+        features: &[
+            ("eligible.leader.replicas.version", 1),
+            ("group.version", 1),
+            ("share.version", 2),
+            ("streams.version", 1),
+            ("transaction.version", 2),
+        ],
+    },
 ];
 
 /// The release lines the native writer formats, as `X.Y`.
-pub const SUPPORTED_RELEASES: &[&str] = &["3.7", "3.8", "3.9", "4.0", "4.1", "4.2"];
+pub const SUPPORTED_RELEASES: &[&str] = &["3.7", "3.8", "3.9", "4.0", "4.1", "4.2", "4.3", "4.4"];
 
-/// The feature levels `kafka-storage.sh format` of `release` writes by default, in file order.
-/// Releases before 3.7 (no `directory.id`) and after 4.2 (KIP-1170 moved the bootstrap records
-/// into `__cluster_metadata-0`) are refused.
-pub fn bootstrap_features(release: KafkaRelease) -> Result<Vec<FeatureLevel>, StorageError> {
-    let format = RELEASE_FORMATS
+/// Where a release's `kafka-storage.sh format` puts the bootstrap feature levels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StorageLayout {
+    /// 3.7 to 4.3: `bootstrap.checkpoint` in every formatted directory; a KIP-853 voter set
+    /// (header, `kraft.version`, voters) in `__cluster_metadata-0` of the metadata directory.
+    CheckpointInEveryDirectory,
+    /// 4.4 and later: no `bootstrap.checkpoint`. A controller writes one snapshot into
+    /// `__cluster_metadata-0` of its metadata directory holding the header, `kraft.version`
+    /// and voters of a dynamic quorum, and the feature levels (`Formatter
+    /// .writeBootstrapSnapshot`, set by `StorageTool` to `process.roles` containing
+    /// `controller`); a broker-only node writes `meta.properties` only.
+    SnapshotOnControllers,
+}
+
+/// The layout `kafka-storage.sh format` of `release` writes; unknown releases are refused.
+pub fn storage_layout(release: KafkaRelease) -> Result<StorageLayout, StorageError> {
+    release_format(release)?;
+    Ok(if (release.major, release.minor) >= (4, 4) {
+        StorageLayout::SnapshotOnControllers
+    } else {
+        StorageLayout::CheckpointInEveryDirectory
+    })
+}
+
+fn release_format(release: KafkaRelease) -> Result<&'static ReleaseFormat, StorageError> {
+    RELEASE_FORMATS
         .iter()
         .find(|f| (f.major, f.minor) == (release.major, release.minor))
         .ok_or_else(|| StorageError::UnsupportedRelease {
             release: release.to_string(),
-        })?;
+        })
+}
+
+/// The feature levels `kafka-storage.sh format` of `release` writes by default, in file order.
+/// Releases before 3.7 (no `directory.id`) and after 4.4 (not read yet: a new release may
+/// change levels or layout, as 4.4 did) are refused.
+pub fn bootstrap_features(release: KafkaRelease) -> Result<Vec<FeatureLevel>, StorageError> {
+    let format = release_format(release)?;
     let mut others: Vec<FeatureLevel> = format
         .features
         .iter()
@@ -293,7 +350,7 @@ mod tests {
 
     #[test]
     fn unknown_release_is_refused_with_the_fallback_in_help() {
-        for release in [KafkaRelease::new(3, 6, 2), KafkaRelease::new(4, 3, 0)] {
+        for release in [KafkaRelease::new(3, 6, 2), KafkaRelease::new(4, 5, 0)] {
             let err = bootstrap_features(release).expect_err("unknown");
             assert_eq!(
                 err,
@@ -307,6 +364,14 @@ mod tests {
                     .contains("KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage")
             );
         }
+    }
+
+    #[test]
+    fn kafka_4_4_moved_the_features_into_the_controller_snapshot() {
+        let layout = |minor| storage_layout(KafkaRelease::new(4, minor, 0));
+        assert_eq!(layout(3), Ok(StorageLayout::CheckpointInEveryDirectory));
+        assert_eq!(layout(4), Ok(StorageLayout::SnapshotOnControllers));
+        assert!(layout(5).is_err());
     }
 
     #[test]
