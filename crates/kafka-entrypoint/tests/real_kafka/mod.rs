@@ -32,7 +32,7 @@ pub(crate) fn supported_versions() -> Vec<&'static str> {
 
 /// How long a broker may take to start, a tool to finish, a broker to stop: generous, as the
 /// test machines have two cores shared by parallel tests.
-pub(crate) const DEADLINE: Duration = Duration::from_secs(120);
+pub(crate) const DEADLINE: Duration = Duration::from_secs(300);
 
 /// The real Kafka distribution `kafka_2.13-VERSION/` under `KAFKA_DISTS_DIR`.
 pub(crate) fn kafka_home(version: &str) -> PathBuf {
