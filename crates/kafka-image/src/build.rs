@@ -20,7 +20,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, bail};
 
 use crate::engine::{ContainerEngine, DockerCli, EngineError, ImageLayer};
-use crate::shell::{Shell, UserError};
+use crate::maven_dist::{self, MavenOptions};
+use crate::shell::{Shell, UserError, strip_ansi};
 
 /// The default base of the final stage: a maintained JRE 21 image, as the official image uses.
 pub(crate) const DEFAULT_BASE_IMAGE: &str = "eclipse-temurin:21-jre";
@@ -29,8 +30,8 @@ pub(crate) const APACHE_KEYS_URL: &str = "https://downloads.apache.org/kafka/KEY
 
 const DOCKERFILE: &str = include_str!("../../../docker/Dockerfile");
 const FETCH_KAFKA_SCRIPT: &str = include_str!("../../../docker/fetch-kafka.sh");
-/// The image's default configs, by path under the context's `config/`.
-const DEFAULT_CONFIGS: [(&str, &str); 5] = [
+/// The image's default configs (`docker/config/`), by path under the context's `config/`.
+pub(crate) const DEFAULT_CONFIGS: [(&str, &str); 5] = [
     (
         "server.properties",
         include_str!("../../../docker/config/server.properties"),
@@ -65,7 +66,7 @@ const NEWEST_KNOWN: (u32, u32) = (4, 1);
 
 /// Arguments of `kafka-image build`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["kafka_url", "kafka_tarball"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["kafka_url", "kafka_tarball", "kafka_maven"])))]
 pub(crate) struct BuildArgs {
     /// URL of an official Kafka binary release (`…/kafka_2.13-4.1.0.tgz`); `URL.sha512` and
     /// `URL.asc` are fetched beside it.
@@ -74,6 +75,23 @@ pub(crate) struct BuildArgs {
     /// A local Kafka binary release; `FILE.sha512` and `FILE.asc` must lie beside it.
     #[arg(long, value_name = "FILE")]
     pub(crate) kafka_tarball: Option<PathBuf>,
+    /// Assemble Kafka VERSION from Maven Central (as `kafka-image dist` does, cached) and build
+    /// from that, for sites that reach only a Maven mirror. Checked by its SHA-512; Apache signs
+    /// no such tarball, and it has no `bin/` scripts: the image says so in its labels
+    /// (`io.kafka-image.kafka.source=maven-central`, `io.kafka-image.kafka.cli-scripts=absent`).
+    #[arg(long, value_name = "VERSION", value_parser = maven_dist::parse_kafka_version)]
+    pub(crate) kafka_maven: Option<KafkaVersion>,
+    /// With `--kafka-maven`: the Maven repository to resolve from instead of Maven Central.
+    #[arg(long, value_name = "URL", requires = "kafka_maven")]
+    pub(crate) maven_repo: Option<String>,
+    /// With `--kafka-maven`: where the assembled distribution is kept between builds.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "KAFKA_DISTS_DIR",
+        default_value = "target/kafka-dist"
+    )]
+    pub(crate) dist_dir: PathBuf,
     /// Name of the image to make, e.g. `kafka:4.1.0`.
     #[arg(long, value_name = "TAG")]
     pub(crate) tag: String,
@@ -265,6 +283,19 @@ enum KafkaSource {
     Url(String),
     /// A local file, with `FILE.sha512` and `FILE.asc` beside it.
     Tarball(PathBuf),
+    /// Assembled from Maven Central by `kafka-image dist`: this tarball with its `.sha512`, no
+    /// signature and no `bin/`.
+    Maven(PathBuf),
+}
+
+impl KafkaSource {
+    /// The value of the `kafka_source` build argument and the `io.kafka-image.kafka.source` label.
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Url(_) | Self::Tarball(_) => "apache-release",
+            Self::Maven(_) => "maven-central",
+        }
+    }
 }
 
 /// How the image is built on this engine.
@@ -324,6 +355,9 @@ pub(crate) fn build_image(
     shell: &Shell,
 ) -> anyhow::Result<BuiltImage> {
     let source = kafka_source(args)?;
+    if let Some(version) = args.kafka_maven {
+        maven_dist::assemble(version, &maven_options(args), shell)?;
+    }
     let release = detect_release(&source)?;
     match &release {
         Some(release) => {
@@ -391,7 +425,18 @@ pub(crate) fn build_image(
     })
 }
 
+fn maven_options(args: &BuildArgs) -> MavenOptions {
+    MavenOptions {
+        maven_repo: args.maven_repo.clone(),
+        out: args.dist_dir.clone(),
+    }
+}
+
 fn kafka_source(args: &BuildArgs) -> anyhow::Result<KafkaSource> {
+    if let Some(version) = args.kafka_maven {
+        let tarball = maven_dist::tarball_path(&maven_options(args), version)?;
+        return Ok(KafkaSource::Maven(tarball));
+    }
     if let Some(url) = &args.kafka_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             bail!(UserError {
@@ -447,7 +492,7 @@ fn with_extension_suffix(path: &Path, ext: &str) -> PathBuf {
 fn detect_release(source: &KafkaSource) -> anyhow::Result<Option<KafkaRelease>> {
     let name = match source {
         KafkaSource::Url(url) => url.rsplit('/').next().unwrap_or_default().to_owned(),
-        KafkaSource::Tarball(path) => path
+        KafkaSource::Tarball(path) | KafkaSource::Maven(path) => path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
@@ -455,7 +500,7 @@ fn detect_release(source: &KafkaSource) -> anyhow::Result<Option<KafkaRelease>> 
     if let Some(release) = KafkaRelease::from_tarball_name(&name) {
         return Ok(Some(release));
     }
-    let KafkaSource::Tarball(path) = source else {
+    let (KafkaSource::Tarball(path) | KafkaSource::Maven(path)) = source else {
         return Ok(None);
     };
     let listing = Command::new("tar")
@@ -635,16 +680,18 @@ fn assemble_context(
     }
     let dist = context.join("dist");
     create_dir(&dist)?;
-    if let KafkaSource::Tarball(tarball) = source {
+    if let KafkaSource::Tarball(tarball) | KafkaSource::Maven(tarball) = source {
         link_or_copy(tarball, &dist.join("kafka.tgz"))?;
         link_or_copy(
             &with_extension_suffix(tarball, "sha512"),
             &dist.join("kafka.tgz.sha512"),
         )?;
-        link_or_copy(
-            &with_extension_suffix(tarball, "asc"),
-            &dist.join("kafka.tgz.asc"),
-        )?;
+        if let KafkaSource::Tarball(_) = source {
+            link_or_copy(
+                &with_extension_suffix(tarball, "asc"),
+                &dist.join("kafka.tgz.asc"),
+            )?;
+        }
         let name = tarball
             .file_name()
             .map(|n| n.to_string_lossy())
@@ -747,7 +794,11 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     }
     let kafka_url = match plan.source {
         KafkaSource::Url(url) => url.as_str(),
-        KafkaSource::Tarball(_) => "",
+        KafkaSource::Tarball(_) | KafkaSource::Maven(_) => "",
+    };
+    let cli_scripts = match plan.source {
+        KafkaSource::Url(_) | KafkaSource::Tarball(_) => "present",
+        KafkaSource::Maven(_) => "absent",
     };
     let keys_url = if is_url(&args.kafka_keys) {
         args.kafka_keys.as_str()
@@ -757,6 +808,8 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     let mut build_args = vec![
         format!("BASE_IMAGE={}", args.base_image),
         format!("kafka_url={kafka_url}"),
+        format!("kafka_source={}", plan.source.label()),
+        format!("kafka_cli_scripts={cli_scripts}"),
         format!("keys_url={keys_url}"),
         format!("skip_cds={}", args.skip_cds),
         format!(
@@ -879,25 +932,6 @@ fn script_problem(line: &str) -> Option<&str> {
     (line.starts_with("error: ") || line.starts_with("help: ")).then_some(line)
 }
 
-/// Removes terminal colour sequences (`ESC [ … m`), which the classic builder puts around the
-/// stderr of RUN steps.
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The time for the `created` label (RFC 3339, as `org.opencontainers.image.created` wants):
 /// `SOURCE_DATE_EPOCH` for reproducible builds, else now.
 fn build_time() -> SystemTime {
@@ -969,6 +1003,9 @@ mod tests {
         BuildArgs {
             kafka_url: None,
             kafka_tarball: None,
+            kafka_maven: None,
+            maven_repo: None,
+            dist_dir: PathBuf::from("target/kafka-dist"),
             tag: tag.to_owned(),
             platform: Vec::new(),
             base_image: DEFAULT_BASE_IMAGE.to_owned(),
@@ -1168,6 +1205,10 @@ mod tests {
             "BASE_IMAGE=eclipse-temurin:21-jre",
             "--build-arg",
             "kafka_url=http://127.0.0.1:8000/kafka_2.13-4.1.0.tgz",
+            "--build-arg",
+            "kafka_source=apache-release",
+            "--build-arg",
+            "kafka_cli_scripts=present",
             "--build-arg",
             "keys_url=https://downloads.apache.org/kafka/KEYS",
             "--build-arg",
