@@ -612,11 +612,17 @@ fn compile_entrypoint(platform: Platform, shell: &Shell) -> anyhow::Result<PathB
         "-p",
         "kafka-entrypoint",
         "--message-format=json-render-diagnostics",
+        "--color",
+        "never",
     ];
-    let output = Command::new(&cargo)
-        .args(args)
-        .stdin(Stdio::null())
-        .output();
+    let mut command = Command::new(&cargo);
+    command.args(args).stdin(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_cargo_run_variable) {
+            command.env_remove(name);
+        }
+    }
+    let output = command.output();
     progress.finish();
     let output = output.with_context(|| format!("failed to run `{}`", cargo.to_string_lossy()))?;
     let failure = || EngineError::CommandFailed {
@@ -641,6 +647,24 @@ fn compile_entrypoint(platform: Platform, shell: &Shell) -> anyhow::Result<PathB
             help,
         })),
     }
+}
+
+/// Whether a variable is one that `cargo run` / `cargo test` set for the program they start, which
+/// must not reach the nested `cargo build`: build scripts that watch them (ring's watches
+/// `CARGO_MANIFEST_DIR`) would otherwise see a change against a plain `cargo build` of the same
+/// target, and the two would rebuild the musl entrypoint (about a minute) each time they alternate.
+fn is_cargo_run_variable(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "OUT_DIR"
+        )
 }
 
 /// Finds the `kafka-entrypoint` executable in cargo's `--message-format=json` output.
@@ -1300,6 +1324,28 @@ mod tests {
     fn sizes_in_decimal_units() {
         assert_eq!(human_size(999), "999 B");
         assert_eq!(human_size(301_606_350), "301.6 MB");
+    }
+
+    #[test]
+    fn variables_of_cargo_run_are_not_passed_to_the_nested_build() {
+        for name in [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_CRATE_NAME",
+        ] {
+            assert!(is_cargo_run_variable(name), "{name}");
+        }
+        // The user's own cargo configuration stays.
+        for name in [
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_JOBS",
+            "RUSTFLAGS",
+            "PATH",
+        ] {
+            assert!(!is_cargo_run_variable(name), "{name}");
+        }
     }
 
     #[test]

@@ -158,7 +158,11 @@ pub(crate) fn assemble(
     shell: &Shell,
 ) -> anyhow::Result<AssembledDist> {
     let started = Instant::now();
-    let repo = maven.maven_repo.as_deref().map(check_repo_url).transpose()?;
+    let repo = maven
+        .maven_repo
+        .as_deref()
+        .map(check_repo_url)
+        .transpose()?;
     let name = format!("kafka_{SCALA}-{version}");
     let out = &maven.out;
     create_dir(out)?;
@@ -184,12 +188,19 @@ pub(crate) fn assemble(
     let staging = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .tempdir_in(out)
-        .with_context(|| format!("failed to create a staging directory in `{}`", out.display()))?;
+        .with_context(|| {
+            format!(
+                "failed to create a staging directory in `{}`",
+                out.display()
+            )
+        })?;
     let maven_run = MavenRun::prepare(staging.path(), repo.as_deref(), version)?;
 
     let kafka_tree = maven_run.resolve(shell, &[], "Kafka's own dependency tree")?;
     let extra = ReleaseLibs::for_tree(&kafka_tree).map_err(|message| UserError {
-        message: format!("the dependency tree of Kafka {version} is not one kafka-image knows: {message}"),
+        message: format!(
+            "the dependency tree of Kafka {version} is not one kafka-image knows: {message}"
+        ),
         help: "assemble a version listed in dist/kafka-versions.txt".to_owned(),
     })?;
     let jars = match &extra {
@@ -211,7 +222,10 @@ pub(crate) fn assemble(
         format!("{name}/ ({} jars, {log4j} config)", jars.len()),
     );
     let licence_files = lay_out_tree(&staged_tree, &jars, log4j, version)?;
-    shell.status("Licences", format!("{licence_files} files from the jars' META-INF"));
+    shell.status(
+        "Licences",
+        format!("{licence_files} files from the jars' META-INF"),
+    );
 
     let staged_tarball = staging.path().join(format!("{name}.tgz"));
     let progress = shell.progress("Packing", &format!("{name}.tgz"), None);
@@ -220,7 +234,10 @@ pub(crate) fn assemble(
     packed?;
     let sha512 = sha512_hex(&staged_tarball)?;
     let staged_sha512 = staging.path().join(format!("{name}.tgz.sha512"));
-    write_file(&staged_sha512, sha512_line(&sha512, &format!("{name}.tgz")).as_bytes())?;
+    write_file(
+        &staged_sha512,
+        sha512_line(&sha512, &format!("{name}.tgz")).as_bytes(),
+    )?;
 
     // Into place: the tree first, then the tarball, its checksum last; a run stopped in between
     // leaves a checksum that does not match, which the next run rebuilds.
@@ -260,9 +277,10 @@ fn check_repo_url(url: &str) -> anyhow::Result<String> {
     if !ok {
         bail!(UserError {
             message: format!("`--maven-repo` `{url}` is not an http(s) or file URL"),
-            help: "give the mirror's base URL, e.g. https://repo.example.com/maven2 (the directory \
+            help:
+                "give the mirror's base URL, e.g. https://repo.example.com/maven2 (the directory \
                    that holds org/apache/kafka/)"
-                .to_owned(),
+                    .to_owned(),
         });
     }
     Ok(url.trim_end_matches('/').to_owned())
@@ -352,9 +370,11 @@ fn parse_dependency_list(text: &str) -> Vec<ResolvedJar> {
                 (None, parts[3], parts[5..].join(":"))
             } else {
                 let rest = parts.get(6)?;
-                SCOPES
-                    .contains(&parts[5])
-                    .then_some((Some(parts[3].to_owned()), parts[4], (*rest).to_owned()))?
+                SCOPES.contains(&parts[5]).then_some((
+                    Some(parts[3].to_owned()),
+                    parts[4],
+                    (*rest).to_owned(),
+                ))?
             };
             Some(ResolvedJar {
                 group: parts[0].to_owned(),
@@ -661,7 +681,11 @@ fn lay_out_tree(
     for jar in jars {
         let name = jar.file_name();
         std::fs::copy(&jar.path, libs.join(&name)).with_context(|| {
-            format!("failed to copy `{}` into `{}`", jar.path.display(), libs.display())
+            format!(
+                "failed to copy `{}` into `{}`",
+                jar.path.display(),
+                libs.display()
+            )
         })?;
         for (path, bytes) in licence_entries(&jar.path, &name)? {
             write_file(&tree.join(path), &bytes)?;
@@ -682,7 +706,9 @@ fn config_files(log4j: LogFlavour) -> Vec<(&'static str, &'static str)> {
         .iter()
         .filter_map(|(path, text)| match path.split_once('/') {
             None => Some((*path, *text)),
-            Some((_, name)) => path.starts_with(log4j.config_dir()).then_some((name, *text)),
+            Some((_, name)) => path
+                .starts_with(log4j.config_dir())
+                .then_some((name, *text)),
         })
         .collect()
 }
@@ -721,7 +747,10 @@ fn licence_entries(jar: &Path, jar_name: &str) -> anyhow::Result<Vec<(PathBuf, V
 /// `META-INF`, other files, and paths that would leave the directory give `None`.
 fn licence_path(jar_name: &str, entry: &str) -> Option<PathBuf> {
     let inside = entry.strip_prefix("META-INF/")?;
-    let file = Path::new(inside).file_name()?.to_str()?.to_ascii_uppercase();
+    let file = Path::new(inside)
+        .file_name()?
+        .to_str()?
+        .to_ascii_uppercase();
     let is_licence = ["LICENSE", "LICENCE", "NOTICE"]
         .iter()
         .any(|p| file.starts_with(p));
@@ -735,7 +764,12 @@ fn licence_path(jar_name: &str, entry: &str) -> Option<PathBuf> {
 /// The last line of the marker: what made the tree, so a changed recipe is not served from cache.
 fn recipe_line(version: KafkaVersion) -> String {
     let mut hash = Sha256::new();
-    for part in [LAYOUT_REVISION, POM, &version.to_string(), LOG4J2_WHEN_UNDECLARED] {
+    for part in [
+        LAYOUT_REVISION,
+        POM,
+        &version.to_string(),
+        LOG4J2_WHEN_UNDECLARED,
+    ] {
         hash.update(part.as_bytes());
         hash.update([0]);
     }
@@ -815,8 +849,8 @@ fn pack(dir: &Path, name: &str, tarball: &Path) -> anyhow::Result<()> {
 
 /// The SHA-512 of a file, hex.
 fn sha512_hex(path: &Path) -> anyhow::Result<String> {
-    let mut file =
-        std::fs::File::open(path).with_context(|| format!("failed to open `{}`", path.display()))?;
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("failed to open `{}`", path.display()))?;
     let mut hash = Sha512::new();
     std::io::copy(&mut file, &mut hash)
         .with_context(|| format!("failed to read `{}`", path.display()))?;
@@ -1018,7 +1052,10 @@ mod tests {
             Some(hex.clone())
         );
         assert_eq!(parse_sha512_line(&line, "kafka_2.13-4.1.2.tgz"), None);
-        assert_eq!(parse_sha512_line("abc  kafka_2.13-4.4.0.tgz", "kafka_2.13-4.4.0.tgz"), None);
+        assert_eq!(
+            parse_sha512_line("abc  kafka_2.13-4.4.0.tgz", "kafka_2.13-4.4.0.tgz"),
+            None
+        );
     }
 
     #[test]
@@ -1040,7 +1077,10 @@ mod tests {
             ),
             MavenFailure::Unreachable
         );
-        assert_eq!(MavenFailure::of("[ERROR] something else"), MavenFailure::Other);
+        assert_eq!(
+            MavenFailure::of("[ERROR] something else"),
+            MavenFailure::Other
+        );
     }
 
     #[test]
@@ -1052,7 +1092,10 @@ mod tests {
         );
         assert!(xml.contains("<mirrorOf>*</mirrorOf>"), "{xml}");
         // `--` is not allowed inside an XML comment; Maven refuses such settings.
-        let comments = xml.split("<!--").skip(1).map(|c| c.split("-->").next().unwrap_or(""));
+        let comments = xml
+            .split("<!--")
+            .skip(1)
+            .map(|c| c.split("-->").next().unwrap_or(""));
         assert!(comments.into_iter().all(|c| !c.contains("--")), "{xml}");
     }
 
@@ -1071,10 +1114,15 @@ mod tests {
     fn marker_says_where_it_came_from_and_ends_with_the_recipe() {
         let v: KafkaVersion = "4.4.0".parse().expect("version");
         let text = marker(v, LogFlavour::Log4j2);
-        assert!(text.starts_with("Apache Kafka 4.4.0 (Scala 2.13), assembled by kafka-image from Maven Central."));
+        assert!(text.starts_with(
+            "Apache Kafka 4.4.0 (Scala 2.13), assembled by kafka-image from Maven Central."
+        ));
         assert!(text.contains("There is no bin/"), "{text}");
         assert!(text.ends_with(&recipe_line(v)), "{text}");
-        assert_ne!(recipe_line(v), recipe_line("3.9.2".parse().expect("version")));
+        assert_ne!(
+            recipe_line(v),
+            recipe_line("3.9.2".parse().expect("version"))
+        );
     }
 
     #[test]

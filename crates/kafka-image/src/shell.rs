@@ -272,7 +272,10 @@ mod tests {
         };
         let text = render_error(&anyhow::Error::new(engine));
         assert!(!text.contains('\u{1b}'), "{text:?}");
-        assert!(text.contains("--- output of `docker` ---\nerror: boom\n---"), "{text:?}");
+        assert!(
+            text.contains("--- output of `docker` ---\nerror: boom\n---"),
+            "{text:?}"
+        );
     }
 
     #[test]

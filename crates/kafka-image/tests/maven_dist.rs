@@ -68,7 +68,11 @@ fn maven_resolution(version: &str, properties: &[(&str, &str)]) -> BTreeSet<Stri
     let out = cmd.output().unwrap_or_else(|e| {
         panic!("this test needs Maven (`mvn`) to check the resolution independently: {e}")
     });
-    assert!(out.status.success(), "mvn dependency:list failed: {}", text(&out));
+    assert!(
+        out.status.success(),
+        "mvn dependency:list failed: {}",
+        text(&out)
+    );
     std::fs::read_to_string(&list)
         .expect("mvn wrote the list")
         .lines()
@@ -89,7 +93,9 @@ fn maven_resolution(version: &str, properties: &[(&str, &str)]) -> BTreeSet<Stri
 /// The version of `artifact` among `libs/` file names.
 fn version_of(jars: &BTreeSet<String>, artifact: &str) -> Option<String> {
     jars.iter().find_map(|j| {
-        let rest = j.strip_prefix(&format!("{artifact}-"))?.strip_suffix(".jar")?;
+        let rest = j
+            .strip_prefix(&format!("{artifact}-"))?
+            .strip_suffix(".jar")?;
         rest.starts_with(|c: char| c.is_ascii_digit())
             .then(|| rest.to_owned())
     })
@@ -133,7 +139,11 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
         .current_dir(out_dir.path())
         .output()
         .expect("run sha512sum");
-    assert!(check.status.success(), "sha512sum --check: {}", text(&check));
+    assert!(
+        check.status.success(),
+        "sha512sum --check: {}",
+        text(&check)
+    );
 
     // The tarball holds exactly the tree beside it, under one top directory, without bin/.
     let listing = Command::new("tar")
@@ -153,8 +163,9 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
         "entries outside {name}/: {entries:?}"
     );
     assert!(
-        !entries.iter().any(|e| e == &format!("{name}/bin")
-            || e.starts_with(&format!("{name}/bin/"))),
+        !entries
+            .iter()
+            .any(|e| e == &format!("{name}/bin") || e.starts_with(&format!("{name}/bin/"))),
         "the tarball has bin/"
     );
     assert!(!tree.join("bin").exists());
@@ -178,7 +189,10 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
         .filter(|e| !e.is_empty())
         .map(String::from)
         .collect();
-    assert_eq!(in_tarball, libs, "tarball libs/ and the tree's libs/ differ");
+    assert_eq!(
+        in_tarball, libs,
+        "tarball libs/ and the tree's libs/ differ"
+    );
     let kafka_tree = maven_resolution(&version, &[]);
     let log4j2 = version_of(&kafka_tree, "log4j-core")
         .expect("Kafka's own tree of the primary version names log4j-core");
@@ -220,7 +234,10 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
     for (file, source) in [
         ("server.properties", "docker/config/server.properties"),
         ("log4j2.yaml", "docker/config/log4j2/log4j2.yaml"),
-        ("tools-log4j2.yaml", "docker/config/log4j2/tools-log4j2.yaml"),
+        (
+            "tools-log4j2.yaml",
+            "docker/config/log4j2/tools-log4j2.yaml",
+        ),
     ] {
         assert_eq!(
             std::fs::read(config.join(file)).expect("config file"),
@@ -233,11 +250,16 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
     let licences = file_names(&tree.join("licenses"));
     assert!(licences.len() > 10, "{licences:?}");
     for dir in &licences {
-        assert!(libs.contains(&format!("{dir}.jar")), "licenses/{dir} has no jar");
+        assert!(
+            libs.contains(&format!("{dir}.jar")),
+            "licenses/{dir} has no jar"
+        );
     }
     let clients = tree.join(format!("licenses/kafka-clients-{version}"));
     assert!(
-        file_names(&clients).iter().any(|f| f.starts_with("LICENSE")),
+        file_names(&clients)
+            .iter()
+            .any(|f| f.starts_with("LICENSE")),
         "no LICENSE from kafka-clients in {}",
         clients.display()
     );
@@ -260,7 +282,10 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
     );
     assert!(again.status.success(), "{}", text(&again));
     let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(stderr.contains("Fresh") && stderr.contains("cached"), "{stderr}");
+    assert!(
+        stderr.contains("Fresh") && stderr.contains("cached"),
+        "{stderr}"
+    );
     let result: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
     assert_eq!(result["cached"], true, "{result}");
     assert!(
@@ -278,7 +303,12 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
     // Nothing is left over from staging.
     assert_eq!(
         file_names(out_dir.path()),
-        [name.clone(), format!("{name}.tgz"), format!("{name}.tgz.sha512")].into()
+        [
+            name.clone(),
+            format!("{name}.tgz"),
+            format!("{name}.tgz.sha512")
+        ]
+        .into()
     );
 }
 
@@ -286,7 +316,13 @@ fn primary_version_is_assembled_as_maven_resolves_it_and_then_cached() {
 fn a_kafka_that_is_not_on_maven_central_is_named_and_leaves_nothing() {
     let out_dir = tempfile::tempdir().expect("tempdir");
     let out = kafka_image(
-        &["dist", "--kafka-version", "3.9.99", "--out", arg(out_dir.path())],
+        &[
+            "dist",
+            "--kafka-version",
+            "3.9.99",
+            "--out",
+            arg(out_dir.path()),
+        ],
         None,
     );
     assert!(!out.status.success(), "{}", text(&out));
@@ -295,7 +331,10 @@ fn a_kafka_that_is_not_on_maven_central_is_named_and_leaves_nothing() {
         stderr.contains("error: Kafka 3.9.99 is not on Maven Central"),
         "{stderr}"
     );
-    assert!(stderr.contains("help: check the version (supported: 4.4.0"), "{stderr}");
+    assert!(
+        stderr.contains("help: check the version (supported: 4.4.0"),
+        "{stderr}"
+    );
     assert!(stderr.contains("--- output of `mvn` ---"), "{stderr}");
     assert!(!stderr.contains('\u{1b}'), "raw colour codes: {stderr:?}");
     assert!(file_names(out_dir.path()).is_empty(), "left behind");
