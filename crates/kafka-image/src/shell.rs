@@ -210,7 +210,7 @@ pub(crate) fn render_error(err: &anyhow::Error) -> String {
         let _ = writeln!(
             out,
             "--- output of `{program}` ---\n{}\n---",
-            strip_ansi(stderr.trim_end())
+            strip_ansi(stderr).trim_end()
         );
     }
     out
