@@ -2,6 +2,9 @@
 //!
 //! 1. Work out the Kafka release from the tarball's name (`kafka_2.13-4.1.0.tgz`), or from the
 //!    `libs/kafka_<scala>-<version>.jar` inside a local tarball, and refuse versions before 3.7.
+//!    With `--kafka-maven VERSION` the tarball is first assembled from Maven Central
+//!    ([`maven_dist::assemble`], cached) and goes in with `kafka_source=maven-central`: checked by
+//!    its SHA-512 only, and labelled as having no CLI scripts.
 //! 2. Build `kafka-entrypoint` on the host, statically (musl), once per platform, because no Rust
 //!    image can be assumed on the build machine; or take `--entrypoint-binary`.
 //! 3. Lay out a build context in a temporary directory: the `docker/` files embedded in this binary
@@ -1281,6 +1284,66 @@ mod tests {
         assert!(
             !argv.iter().any(|a| a.starts_with("TARGETARCH=")),
             "buildx sets TARGETARCH itself"
+        );
+    }
+
+    #[test]
+    fn maven_source_is_said_in_build_args_and_has_no_signature_in_the_context() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tarball = dir.path().join("kafka_2.13-4.4.0.tgz");
+        std::fs::write(&tarball, b"tgz").expect("write");
+        std::fs::write(dir.path().join("kafka_2.13-4.4.0.tgz.sha512"), b"sha").expect("write");
+        let source = KafkaSource::Maven(tarball);
+        let a = args("k:maven");
+        let argv = docker_build_args(&BuildPlan {
+            args: &a,
+            builder: Builder::Local,
+            platforms: &[Platform::LinuxAmd64],
+            source: &source,
+            kafka_version: Some(v("4.4.0")),
+            build_date: "d",
+            context: Path::new("/ctx"),
+            iid_file: Path::new("/iid"),
+        });
+        for expected in [
+            "kafka_url=",
+            "kafka_source=maven-central",
+            "kafka_cli_scripts=absent",
+        ] {
+            assert!(argv.contains(&expected.to_owned()), "{expected}: {argv:?}");
+        }
+        let bin = dir.path().join("kafka-entrypoint");
+        std::fs::write(&bin, b"\x7fELF").expect("write");
+        let context = dir.path().join("ctx");
+        assemble_context(
+            &context,
+            &source,
+            APACHE_KEYS_URL,
+            &[(Platform::LinuxAmd64, bin)],
+        )
+        .expect("assembled");
+        assert!(context.join("dist/kafka.tgz").is_file());
+        assert!(context.join("dist/kafka.tgz.sha512").is_file());
+        assert!(!context.join("dist/kafka.tgz.asc").exists());
+        assert_eq!(
+            detect_release(&source).expect("release").map(|r| r.version),
+            Some(v("4.4.0"))
+        );
+    }
+
+    #[test]
+    fn maven_repo_needs_a_url_before_anything_runs() {
+        let mut a = args("k:maven");
+        a.kafka_maven = Some(v("4.4.0"));
+        a.maven_repo = Some("repo.example.com".into());
+        let err = kafka_source(&a).expect_err("bad url");
+        assert!(err.to_string().contains("`--maven-repo`"), "{err}");
+        a.maven_repo = None;
+        assert_eq!(
+            kafka_source(&a).ok(),
+            Some(KafkaSource::Maven(PathBuf::from(
+                "target/kafka-dist/kafka_2.13-4.4.0.tgz"
+            )))
         );
     }
 

@@ -32,7 +32,7 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Build the image from an official Kafka release (URL or local tarball).
+    /// Build the image from an official Kafka release (URL or local tarball) or from Maven Central.
     Build(build::BuildArgs),
     /// Assemble a Kafka distribution (`kafka_2.13-VERSION.tgz`, no `bin/`) from Maven Central.
     Dist(maven_dist::DistArgs),
