@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # Fetches, verifies and unpacks the Kafka distribution inside the `kafka` stage of docker/Dockerfile.
 #
-# Source: KAFKA_URL (then `$KAFKA_URL.sha512` and `$KAFKA_URL.asc` are fetched beside it), or, when
-# KAFKA_URL is empty, the tarball that `kafka-image build --kafka-tarball` put in /tmp/dist
-# (kafka.tgz, kafka.tgz.sha512, kafka.tgz.asc).
-# Verification: the SHA-512 file (Apache's `gpg --print-md` format or `sha512sum` format) and the
-# detached OpenPGP signature against the KEYS file (/tmp/keys/KEYS if given, else KEYS_URL).
+# KAFKA_SOURCE says what kind of distribution it is, and so what is checked:
+# - `apache-release` (default): Apache's binary release. Source: KAFKA_URL (then `$KAFKA_URL.sha512`
+#   and `$KAFKA_URL.asc` are fetched beside it), or, when KAFKA_URL is empty, the tarball that
+#   `kafka-image build --kafka-tarball` put in /tmp/dist (kafka.tgz, kafka.tgz.sha512, kafka.tgz.asc).
+#   Verification: the SHA-512 file (Apache's `gpg --print-md` format or `sha512sum` format) and the
+#   detached OpenPGP signature against the KEYS file (/tmp/keys/KEYS if given, else KEYS_URL); the
+#   distribution must have bin/kafka-server-start.sh.
+# - `maven-central`: a distribution assembled from Maven Central by `kafka-image dist`, put in
+#   /tmp/dist by `kafka-image build --kafka-maven` (kafka.tgz, kafka.tgz.sha512). Apache signs no such
+#   tarball, so only the SHA-512 is checked; it must have the dist marker file and no bin/.
+#   Only the build argument `kafka_source=maven-central` selects this; an Apache release is never
+#   taken without its signature.
 # Result: the distribution in /opt/kafka, the image's default configs in /etc/kafka/docker, with the
 # log4j defaults chosen by what the distribution ships (log4j2.yaml: Kafka 4.x; log4j.properties: 3.x).
 set -euo pipefail
 
 KAFKA_URL="${KAFKA_URL:-}"
+KAFKA_SOURCE="${KAFKA_SOURCE:-apache-release}"
+MAVEN_MARKER=ASSEMBLED-FROM-MAVEN.txt
 KEYS_URL="${KEYS_URL:-https://downloads.apache.org/kafka/KEYS}"
 DEFAULTS=/tmp/default-config
 work="$(mktemp -d /tmp/kafka-fetch.XXXXXX)"
@@ -36,6 +45,17 @@ fetch() {
     fi
 }
 
+case "$KAFKA_SOURCE" in
+    apache-release) files="kafka.tgz kafka.tgz.sha512 kafka.tgz.asc" ;;
+    maven-central)
+        files="kafka.tgz kafka.tgz.sha512"
+        [ -z "$KAFKA_URL" ] ||
+            fail "kafka_source=maven-central takes the tarball from the build context, not \`$KAFKA_URL\`" \
+                "build with \`kafka-image build --kafka-maven VERSION\`, or drop kafka_source for an Apache release URL"
+        ;;
+    *) fail "unknown kafka_source \`$KAFKA_SOURCE\`" "use apache-release (Apache's signed release) or maven-central (\`kafka-image build --kafka-maven\`)" ;;
+esac
+
 if [ -n "$KAFKA_URL" ]; then
     source_name="$KAFKA_URL"
     fetch "$KAFKA_URL" kafka.tgz
@@ -43,8 +63,8 @@ if [ -n "$KAFKA_URL" ]; then
     fetch "$KAFKA_URL.asc" kafka.tgz.asc
 else
     source_name="$(cat /tmp/dist/source-name)"
-    for f in kafka.tgz kafka.tgz.sha512 kafka.tgz.asc; do
-        [ -f "/tmp/dist/$f" ] || fail "the build context has no \`dist/$f\`" "build with \`kafka-image build --kafka-tarball FILE\`, which puts it there"
+    for f in $files; do
+        [ -f "/tmp/dist/$f" ] || fail "the build context has no \`dist/$f\`" "build with \`kafka-image build --kafka-tarball FILE\` or \`--kafka-maven VERSION\`, which put it there"
         mv "/tmp/dist/$f" .
     done
 fi
@@ -61,29 +81,40 @@ if [ "$actual" != "$expected" ]; then
 fi
 echo "SHA-512 verified: $actual"
 
-# OpenPGP signature against the release managers' KEYS.
+# OpenPGP signature against the release managers' KEYS (Apache releases only).
 GNUPGHOME="$(mktemp -d)"
 export GNUPGHOME
-if [ -f /tmp/keys/KEYS ]; then
-    cp /tmp/keys/KEYS KEYS
+if [ "$KAFKA_SOURCE" = apache-release ]; then
+    if [ -f /tmp/keys/KEYS ]; then
+        cp /tmp/keys/KEYS KEYS
+    else
+        fetch "$KEYS_URL" KEYS
+    fi
+    command -v gpg >/dev/null || fail "gpg is not in the base image" "use a base image with gpg (Debian/Ubuntu: gnupg)"
+    gpg --batch --no-autostart --quiet --import KEYS 2>gpg-import.log ||
+        { cat gpg-import.log >&2; fail "could not import the keys of \`KEYS\`" "pass Apache Kafka's KEYS file (https://downloads.apache.org/kafka/KEYS)"; }
+    if ! gpg --batch --no-autostart --verify kafka.tgz.asc kafka.tgz 2>gpg-verify.log; then
+        cat gpg-verify.log >&2
+        fail "the signature \`$source_name.asc\` does not verify \`$source_name\` against KEYS" \
+            "the tarball was not signed by a key in KEYS; download the tarball, .asc and KEYS from Apache again"
+    fi
+    grep -E 'Good signature' gpg-verify.log >&2 || true
 else
-    fetch "$KEYS_URL" KEYS
+    echo "kafka_source=maven-central: assembled from Maven Central, no Apache signature to check"
 fi
-command -v gpg >/dev/null || fail "gpg is not in the base image" "use a base image with gpg (Debian/Ubuntu: gnupg)"
-gpg --batch --no-autostart --quiet --import KEYS 2>gpg-import.log ||
-    { cat gpg-import.log >&2; fail "could not import the keys of \`KEYS\`" "pass Apache Kafka's KEYS file (https://downloads.apache.org/kafka/KEYS)"; }
-if ! gpg --batch --no-autostart --verify kafka.tgz.asc kafka.tgz 2>gpg-verify.log; then
-    cat gpg-verify.log >&2
-    fail "the signature \`$source_name.asc\` does not verify \`$source_name\` against KEYS" \
-        "the tarball was not signed by a key in KEYS; download the tarball, .asc and KEYS from Apache again"
-fi
-grep -E 'Good signature' gpg-verify.log >&2 || true
 
 # Unpack.
 mkdir -p /opt/kafka
 tar -xzf kafka.tgz -C /opt/kafka --strip-components=1 --no-same-owner
-[ -x /opt/kafka/bin/kafka-server-start.sh ] ||
-    fail "\`$source_name\` is not a Kafka distribution (no bin/kafka-server-start.sh)" "use a binary release (kafka_2.13-VERSION.tgz), not the source release"
+if [ "$KAFKA_SOURCE" = apache-release ]; then
+    [ -x /opt/kafka/bin/kafka-server-start.sh ] ||
+        fail "\`$source_name\` is not a Kafka distribution (no bin/kafka-server-start.sh)" "use a binary release (kafka_2.13-VERSION.tgz), not the source release"
+else
+    [ -f "/opt/kafka/$MAVEN_MARKER" ] ||
+        fail "\`$source_name\` was not assembled by \`kafka-image dist\` (no $MAVEN_MARKER)" "build with \`kafka-image build --kafka-maven VERSION\`"
+    [ ! -e /opt/kafka/bin ] ||
+        fail "\`$source_name\` has a bin/ directory, which a Maven-assembled distribution never has" "an Apache release must be built as one (--kafka-tarball with its .asc), so its signature is checked"
+fi
 jar="$(find /opt/kafka/libs -maxdepth 1 -name 'kafka_2.1[23]-*.jar' ! -name '*-test*' | head -n 1)"
 echo "unpacked Kafka ${jar:+from $(basename "$jar")} into /opt/kafka"
 

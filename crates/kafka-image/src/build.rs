@@ -2,6 +2,9 @@
 //!
 //! 1. Work out the Kafka release from the tarball's name (`kafka_2.13-4.1.0.tgz`), or from the
 //!    `libs/kafka_<scala>-<version>.jar` inside a local tarball, and refuse versions before 3.7.
+//!    With `--kafka-maven VERSION` the tarball is first assembled from Maven Central
+//!    ([`maven_dist::assemble`], cached) and goes in with `kafka_source=maven-central`: checked by
+//!    its SHA-512 only, and labelled as having no CLI scripts.
 //! 2. Build `kafka-entrypoint` on the host, statically (musl), once per platform, because no Rust
 //!    image can be assumed on the build machine; or take `--entrypoint-binary`.
 //! 3. Lay out a build context in a temporary directory: the `docker/` files embedded in this binary
@@ -20,7 +23,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context as _, bail};
 
 use crate::engine::{ContainerEngine, DockerCli, EngineError, ImageLayer};
-use crate::shell::{Shell, UserError};
+use crate::maven_dist::{self, MavenOptions};
+use crate::shell::{Shell, UserError, strip_ansi};
 
 /// The default base of the final stage: a maintained JRE 21 image, as the official image uses.
 pub(crate) const DEFAULT_BASE_IMAGE: &str = "eclipse-temurin:21-jre";
@@ -29,8 +33,8 @@ pub(crate) const APACHE_KEYS_URL: &str = "https://downloads.apache.org/kafka/KEY
 
 const DOCKERFILE: &str = include_str!("../../../docker/Dockerfile");
 const FETCH_KAFKA_SCRIPT: &str = include_str!("../../../docker/fetch-kafka.sh");
-/// The image's default configs, by path under the context's `config/`.
-const DEFAULT_CONFIGS: [(&str, &str); 5] = [
+/// The image's default configs (`docker/config/`), by path under the context's `config/`.
+pub(crate) const DEFAULT_CONFIGS: [(&str, &str); 5] = [
     (
         "server.properties",
         include_str!("../../../docker/config/server.properties"),
@@ -65,7 +69,7 @@ const NEWEST_KNOWN: (u32, u32) = (4, 1);
 
 /// Arguments of `kafka-image build`.
 #[derive(Debug, Clone, clap::Args)]
-#[command(group(clap::ArgGroup::new("source").required(true).args(["kafka_url", "kafka_tarball"])))]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["kafka_url", "kafka_tarball", "kafka_maven"])))]
 pub(crate) struct BuildArgs {
     /// URL of an official Kafka binary release (`…/kafka_2.13-4.1.0.tgz`); `URL.sha512` and
     /// `URL.asc` are fetched beside it.
@@ -74,6 +78,23 @@ pub(crate) struct BuildArgs {
     /// A local Kafka binary release; `FILE.sha512` and `FILE.asc` must lie beside it.
     #[arg(long, value_name = "FILE")]
     pub(crate) kafka_tarball: Option<PathBuf>,
+    /// Assemble Kafka VERSION from Maven Central (as `kafka-image dist` does, cached) and build
+    /// from that, for sites that reach only a Maven mirror. Checked by its SHA-512; Apache signs
+    /// no such tarball, and it has no `bin/` scripts: the image says so in its labels
+    /// (`io.kafka-image.kafka.source=maven-central`, `io.kafka-image.kafka.cli-scripts=absent`).
+    #[arg(long, value_name = "VERSION", value_parser = maven_dist::parse_kafka_version)]
+    pub(crate) kafka_maven: Option<KafkaVersion>,
+    /// With `--kafka-maven`: the Maven repository to resolve from instead of Maven Central.
+    #[arg(long, value_name = "URL", requires = "kafka_maven")]
+    pub(crate) maven_repo: Option<String>,
+    /// With `--kafka-maven`: where the assembled distribution is kept between builds.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "KAFKA_DISTS_DIR",
+        default_value = "target/kafka-dist"
+    )]
+    pub(crate) dist_dir: PathBuf,
     /// Name of the image to make, e.g. `kafka:4.1.0`.
     #[arg(long, value_name = "TAG")]
     pub(crate) tag: String,
@@ -265,6 +286,19 @@ enum KafkaSource {
     Url(String),
     /// A local file, with `FILE.sha512` and `FILE.asc` beside it.
     Tarball(PathBuf),
+    /// Assembled from Maven Central by `kafka-image dist`: this tarball with its `.sha512`, no
+    /// signature and no `bin/`.
+    Maven(PathBuf),
+}
+
+impl KafkaSource {
+    /// The value of the `kafka_source` build argument and the `io.kafka-image.kafka.source` label.
+    fn label(&self) -> &'static str {
+        match self {
+            Self::Url(_) | Self::Tarball(_) => "apache-release",
+            Self::Maven(_) => "maven-central",
+        }
+    }
 }
 
 /// How the image is built on this engine.
@@ -324,6 +358,9 @@ pub(crate) fn build_image(
     shell: &Shell,
 ) -> anyhow::Result<BuiltImage> {
     let source = kafka_source(args)?;
+    if let Some(version) = args.kafka_maven {
+        maven_dist::assemble(version, &maven_options(args), shell)?;
+    }
     let release = detect_release(&source)?;
     match &release {
         Some(release) => {
@@ -391,7 +428,18 @@ pub(crate) fn build_image(
     })
 }
 
+fn maven_options(args: &BuildArgs) -> MavenOptions {
+    MavenOptions {
+        maven_repo: args.maven_repo.clone(),
+        out: args.dist_dir.clone(),
+    }
+}
+
 fn kafka_source(args: &BuildArgs) -> anyhow::Result<KafkaSource> {
+    if let Some(version) = args.kafka_maven {
+        let tarball = maven_dist::tarball_path(&maven_options(args), version)?;
+        return Ok(KafkaSource::Maven(tarball));
+    }
     if let Some(url) = &args.kafka_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             bail!(UserError {
@@ -447,7 +495,7 @@ fn with_extension_suffix(path: &Path, ext: &str) -> PathBuf {
 fn detect_release(source: &KafkaSource) -> anyhow::Result<Option<KafkaRelease>> {
     let name = match source {
         KafkaSource::Url(url) => url.rsplit('/').next().unwrap_or_default().to_owned(),
-        KafkaSource::Tarball(path) => path
+        KafkaSource::Tarball(path) | KafkaSource::Maven(path) => path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default(),
@@ -455,7 +503,7 @@ fn detect_release(source: &KafkaSource) -> anyhow::Result<Option<KafkaRelease>> 
     if let Some(release) = KafkaRelease::from_tarball_name(&name) {
         return Ok(Some(release));
     }
-    let KafkaSource::Tarball(path) = source else {
+    let (KafkaSource::Tarball(path) | KafkaSource::Maven(path)) = source else {
         return Ok(None);
     };
     let listing = Command::new("tar")
@@ -567,11 +615,17 @@ fn compile_entrypoint(platform: Platform, shell: &Shell) -> anyhow::Result<PathB
         "-p",
         "kafka-entrypoint",
         "--message-format=json-render-diagnostics",
+        "--color",
+        "never",
     ];
-    let output = Command::new(&cargo)
-        .args(args)
-        .stdin(Stdio::null())
-        .output();
+    let mut command = Command::new(&cargo);
+    command.args(args).stdin(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(is_cargo_run_variable) {
+            command.env_remove(name);
+        }
+    }
+    let output = command.output();
     progress.finish();
     let output = output.with_context(|| format!("failed to run `{}`", cargo.to_string_lossy()))?;
     let failure = || EngineError::CommandFailed {
@@ -596,6 +650,24 @@ fn compile_entrypoint(platform: Platform, shell: &Shell) -> anyhow::Result<PathB
             help,
         })),
     }
+}
+
+/// Whether a variable is one that `cargo run` / `cargo test` set for the program they start, which
+/// must not reach the nested `cargo build`: build scripts that watch them (ring's watches
+/// `CARGO_MANIFEST_DIR`) would otherwise see a change against a plain `cargo build` of the same
+/// target, and the two would rebuild the musl entrypoint (about a minute) each time they alternate.
+fn is_cargo_run_variable(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "OUT_DIR"
+        )
 }
 
 /// Finds the `kafka-entrypoint` executable in cargo's `--message-format=json` output.
@@ -635,16 +707,18 @@ fn assemble_context(
     }
     let dist = context.join("dist");
     create_dir(&dist)?;
-    if let KafkaSource::Tarball(tarball) = source {
+    if let KafkaSource::Tarball(tarball) | KafkaSource::Maven(tarball) = source {
         link_or_copy(tarball, &dist.join("kafka.tgz"))?;
         link_or_copy(
             &with_extension_suffix(tarball, "sha512"),
             &dist.join("kafka.tgz.sha512"),
         )?;
-        link_or_copy(
-            &with_extension_suffix(tarball, "asc"),
-            &dist.join("kafka.tgz.asc"),
-        )?;
+        if let KafkaSource::Tarball(_) = source {
+            link_or_copy(
+                &with_extension_suffix(tarball, "asc"),
+                &dist.join("kafka.tgz.asc"),
+            )?;
+        }
         let name = tarball
             .file_name()
             .map(|n| n.to_string_lossy())
@@ -747,7 +821,11 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     }
     let kafka_url = match plan.source {
         KafkaSource::Url(url) => url.as_str(),
-        KafkaSource::Tarball(_) => "",
+        KafkaSource::Tarball(_) | KafkaSource::Maven(_) => "",
+    };
+    let cli_scripts = match plan.source {
+        KafkaSource::Url(_) | KafkaSource::Tarball(_) => "present",
+        KafkaSource::Maven(_) => "absent",
     };
     let keys_url = if is_url(&args.kafka_keys) {
         args.kafka_keys.as_str()
@@ -757,6 +835,8 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     let mut build_args = vec![
         format!("BASE_IMAGE={}", args.base_image),
         format!("kafka_url={kafka_url}"),
+        format!("kafka_source={}", plan.source.label()),
+        format!("kafka_cli_scripts={cli_scripts}"),
         format!("keys_url={keys_url}"),
         format!("skip_cds={}", args.skip_cds),
         format!(
@@ -879,25 +959,6 @@ fn script_problem(line: &str) -> Option<&str> {
     (line.starts_with("error: ") || line.starts_with("help: ")).then_some(line)
 }
 
-/// Removes terminal colour sequences (`ESC [ … m`), which the classic builder puts around the
-/// stderr of RUN steps.
-fn strip_ansi(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// The time for the `created` label (RFC 3339, as `org.opencontainers.image.created` wants):
 /// `SOURCE_DATE_EPOCH` for reproducible builds, else now.
 fn build_time() -> SystemTime {
@@ -969,6 +1030,9 @@ mod tests {
         BuildArgs {
             kafka_url: None,
             kafka_tarball: None,
+            kafka_maven: None,
+            maven_repo: None,
+            dist_dir: PathBuf::from("target/kafka-dist"),
             tag: tag.to_owned(),
             platform: Vec::new(),
             base_image: DEFAULT_BASE_IMAGE.to_owned(),
@@ -1169,6 +1233,10 @@ mod tests {
             "--build-arg",
             "kafka_url=http://127.0.0.1:8000/kafka_2.13-4.1.0.tgz",
             "--build-arg",
+            "kafka_source=apache-release",
+            "--build-arg",
+            "kafka_cli_scripts=present",
+            "--build-arg",
             "keys_url=https://downloads.apache.org/kafka/KEYS",
             "--build-arg",
             "skip_cds=false",
@@ -1220,6 +1288,66 @@ mod tests {
     }
 
     #[test]
+    fn maven_source_is_said_in_build_args_and_has_no_signature_in_the_context() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tarball = dir.path().join("kafka_2.13-4.4.0.tgz");
+        std::fs::write(&tarball, b"tgz").expect("write");
+        std::fs::write(dir.path().join("kafka_2.13-4.4.0.tgz.sha512"), b"sha").expect("write");
+        let source = KafkaSource::Maven(tarball);
+        let a = args("k:maven");
+        let argv = docker_build_args(&BuildPlan {
+            args: &a,
+            builder: Builder::Local,
+            platforms: &[Platform::LinuxAmd64],
+            source: &source,
+            kafka_version: Some(v("4.4.0")),
+            build_date: "d",
+            context: Path::new("/ctx"),
+            iid_file: Path::new("/iid"),
+        });
+        for expected in [
+            "kafka_url=",
+            "kafka_source=maven-central",
+            "kafka_cli_scripts=absent",
+        ] {
+            assert!(argv.contains(&expected.to_owned()), "{expected}: {argv:?}");
+        }
+        let bin = dir.path().join("kafka-entrypoint");
+        std::fs::write(&bin, b"\x7fELF").expect("write");
+        let context = dir.path().join("ctx");
+        assemble_context(
+            &context,
+            &source,
+            APACHE_KEYS_URL,
+            &[(Platform::LinuxAmd64, bin)],
+        )
+        .expect("assembled");
+        assert!(context.join("dist/kafka.tgz").is_file());
+        assert!(context.join("dist/kafka.tgz.sha512").is_file());
+        assert!(!context.join("dist/kafka.tgz.asc").exists());
+        assert_eq!(
+            detect_release(&source).expect("release").map(|r| r.version),
+            Some(v("4.4.0"))
+        );
+    }
+
+    #[test]
+    fn maven_repo_needs_a_url_before_anything_runs() {
+        let mut a = args("k:maven");
+        a.kafka_maven = Some(v("4.4.0"));
+        a.maven_repo = Some("repo.example.com".into());
+        let err = kafka_source(&a).expect_err("bad url");
+        assert!(err.to_string().contains("`--maven-repo`"), "{err}");
+        a.maven_repo = None;
+        assert_eq!(
+            kafka_source(&a).ok(),
+            Some(KafkaSource::Maven(PathBuf::from(
+                "target/kafka-dist/kafka_2.13-4.4.0.tgz"
+            )))
+        );
+    }
+
+    #[test]
     fn build_steps_from_both_builders() {
         assert_eq!(
             BuildStep::parse("Step 17/37 : RUN fetch-kafka.sh"),
@@ -1259,6 +1387,28 @@ mod tests {
     fn sizes_in_decimal_units() {
         assert_eq!(human_size(999), "999 B");
         assert_eq!(human_size(301_606_350), "301.6 MB");
+    }
+
+    #[test]
+    fn variables_of_cargo_run_are_not_passed_to_the_nested_build() {
+        for name in [
+            "CARGO_MANIFEST_DIR",
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_CRATE_NAME",
+        ] {
+            assert!(is_cargo_run_variable(name), "{name}");
+        }
+        // The user's own cargo configuration stays.
+        for name in [
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_BUILD_JOBS",
+            "RUSTFLAGS",
+            "PATH",
+        ] {
+            assert!(!is_cargo_run_variable(name), "{name}");
+        }
     }
 
     #[test]

@@ -1,12 +1,14 @@
 //! `kafka-image`: the host tool of the kafka-image pipeline.
 //!
-//! `build` makes the image (multi-arch with buildx where available), `test` runs the sanity suite
+//! `build` makes the image (multi-arch with buildx where available), `dist` assembles a Kafka
+//! distribution from Maven Central, `test` runs the sanity suite
 //! against a built image, `scan` reports vulnerabilities, `release` pushes a release candidate to a
 //! staging repository and `promote` copies it to its final name. This file only parses arguments and
 //! dispatches; each verb lives in its own module.
 
 mod build;
 mod engine;
+mod maven_dist;
 mod promote;
 mod registry;
 mod release;
@@ -30,8 +32,10 @@ struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 enum Command {
-    /// Build the image from an official Kafka release (URL or local tarball).
+    /// Build the image from an official Kafka release (URL or local tarball) or from Maven Central.
     Build(build::BuildArgs),
+    /// Assemble a Kafka distribution (`kafka_2.13-VERSION.tgz`, no `bin/`) from Maven Central.
+    Dist(maven_dist::DistArgs),
     /// Run the sanity suite against a built image and write JUnit XML and HTML reports.
     Test(sanity::TestArgs),
     /// Scan an image for known vulnerabilities (trivy) and write JSON and HTML reports.
@@ -46,6 +50,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Build(args) => build::main(&args),
+        Command::Dist(args) => maven_dist::main(&args),
         Command::Test(args) => sanity::main(&args),
         Command::Scan(args) => scan::main(&args),
         Command::Release(args) => release::main(&args),

@@ -116,8 +116,9 @@ pub(crate) struct Progress {
 impl Progress {
     /// Shows what is happening now (the current build step, the layer being pushed).
     pub(crate) fn message(&self, message: &str) {
+        let message = strip_ansi(message);
         match &self.bar {
-            Some(bar) => bar.set_message(message.to_owned()),
+            Some(bar) => bar.set_message(message),
             None => eprintln!("{:>12} {message}", ""),
         }
     }
@@ -138,6 +139,26 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// Removes terminal colour sequences (`ESC [ … m`) from what other programs print: the classic
+/// builder puts them around the stderr of RUN steps, and Maven prints some even in batch mode.
+/// Everything relayed from `docker`, `cargo` or `mvn` to the user goes through it.
+pub(crate) fn strip_ansi(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn bar_style(template: &str) -> ProgressStyle {
@@ -189,7 +210,7 @@ pub(crate) fn render_error(err: &anyhow::Error) -> String {
         let _ = writeln!(
             out,
             "--- output of `{program}` ---\n{}\n---",
-            stderr.trim_end()
+            strip_ansi(stderr).trim_end()
         );
     }
     out
@@ -238,6 +259,22 @@ mod tests {
         assert!(
             text.contains("Cannot connect to the Docker daemon"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn command_output_is_shown_without_colour_codes() {
+        let engine = EngineError::CommandFailed {
+            program: "docker".into(),
+            args: vec!["build".into()],
+            status: "exit status: 1".into(),
+            stderr: "\u{1b}[91merror: boom\n\u{1b}[0m".into(),
+        };
+        let text = render_error(&anyhow::Error::new(engine));
+        assert!(!text.contains('\u{1b}'), "{text:?}");
+        assert!(
+            text.contains("--- output of `docker` ---\nerror: boom\n---"),
+            "{text:?}"
         );
     }
 

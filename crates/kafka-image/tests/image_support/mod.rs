@@ -200,7 +200,26 @@ pub fn entrypoint_binary() -> PathBuf {
     BINARY
         .get_or_init(|| {
             let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-            let out = Command::new(cargo)
+            let mut command = Command::new(cargo);
+            // Without the variables `cargo test` sets for this test, so the build matches a plain
+            // `cargo build` of the same target and `kafka-image build` (ring's build script watches
+            // CARGO_MANIFEST_DIR; a difference rebuilds the musl binary).
+            for (name, _) in std::env::vars() {
+                if name.starts_with("CARGO_PKG_")
+                    || [
+                        "CARGO_MANIFEST_DIR",
+                        "CARGO_MANIFEST_PATH",
+                        "CARGO_CRATE_NAME",
+                    ]
+                    .contains(&name.as_str())
+                    || name.starts_with("CARGO_BIN_EXE_")
+                    || name == "CARGO_TARGET_TMPDIR"
+                    || name == "CARGO_PRIMARY_PACKAGE"
+                {
+                    command.env_remove(name);
+                }
+            }
+            let out = command
                 .current_dir(workspace())
                 .args([
                     "build",
