@@ -120,7 +120,7 @@ echo "unpacked Kafka ${jar:+from $(basename "$jar")} into /opt/kafka"
 
 # Default configs, log4j flavour by what the distribution ships.
 mkdir -p /etc/kafka/docker
-cp "$DEFAULTS/server.properties" /etc/kafka/docker/server.properties
+cp "$DEFAULTS/server.properties" "$DEFAULTS/jmx-exporter.yml" /etc/kafka/docker/
 if [ -f /opt/kafka/config/log4j2.yaml ]; then
     cp "$DEFAULTS"/log4j2/log4j2.yaml "$DEFAULTS"/log4j2/tools-log4j2.yaml /etc/kafka/docker/
     echo "log4j defaults: log4j2.yaml (Kafka 4.x)"

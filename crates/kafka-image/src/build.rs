@@ -34,10 +34,14 @@ pub(crate) const APACHE_KEYS_URL: &str = "https://downloads.apache.org/kafka/KEY
 const DOCKERFILE: &str = include_str!("../../../docker/Dockerfile");
 const FETCH_KAFKA_SCRIPT: &str = include_str!("../../../docker/fetch-kafka.sh");
 /// The image's default configs (`docker/config/`), by path under the context's `config/`.
-pub(crate) const DEFAULT_CONFIGS: [(&str, &str); 5] = [
+pub(crate) const DEFAULT_CONFIGS: [(&str, &str); 6] = [
     (
         "server.properties",
         include_str!("../../../docker/config/server.properties"),
+    ),
+    (
+        "jmx-exporter.yml",
+        include_str!("../../../docker/config/jmx-exporter.yml"),
     ),
     (
         "log4j1/log4j.properties",
@@ -378,13 +382,20 @@ pub(crate) fn build_image(
     let platforms = target_platforms(&args.platform)?;
     let builder = choose_builder(engine, &platforms, args)?;
     let binaries = entrypoint_binaries(args, &platforms, shell)?;
+    let metrics_agent = maven_dist::fetch_jmx_exporter(&maven_options(args), shell)?;
 
     let workdir = tempfile::Builder::new()
         .prefix("kafka-image-build.")
         .tempdir()
         .context("failed to create a temporary directory for the build context")?;
     let context = workdir.path().join("context");
-    assemble_context(&context, &source, &args.kafka_keys, &binaries)?;
+    assemble_context(
+        &context,
+        &source,
+        &args.kafka_keys,
+        &binaries,
+        &metrics_agent,
+    )?;
 
     let iid_file = workdir.path().join("image-id");
     let argv = docker_build_args(&BuildPlan {
@@ -686,6 +697,7 @@ fn assemble_context(
     source: &KafkaSource,
     keys: &str,
     binaries: &[(Platform, PathBuf)],
+    metrics_agent: &Path,
 ) -> anyhow::Result<()> {
     write_file(&context.join("Dockerfile"), DOCKERFILE.as_bytes(), false)?;
     write_file(
@@ -705,6 +717,9 @@ fn assemble_context(
             .join("kafka-entrypoint");
         write_file(&dest, &bytes, true)?;
     }
+    let metrics = context.join("metrics");
+    create_dir(&metrics)?;
+    link_or_copy(metrics_agent, &metrics.join("jmx_prometheus_javaagent.jar"))?;
     let dist = context.join("dist");
     create_dir(&dist)?;
     if let KafkaSource::Tarball(tarball) | KafkaSource::Maven(tarball) = source {
@@ -1315,16 +1330,20 @@ mod tests {
         let bin = dir.path().join("kafka-entrypoint");
         std::fs::write(&bin, b"\x7fELF").expect("write");
         let context = dir.path().join("ctx");
+        let agent = dir.path().join("agent.jar");
+        std::fs::write(&agent, b"PK").expect("write");
         assemble_context(
             &context,
             &source,
             APACHE_KEYS_URL,
             &[(Platform::LinuxAmd64, bin)],
+            &agent,
         )
         .expect("assembled");
         assert!(context.join("dist/kafka.tgz").is_file());
         assert!(context.join("dist/kafka.tgz.sha512").is_file());
         assert!(!context.join("dist/kafka.tgz.asc").exists());
+        assert!(context.join("metrics/jmx_prometheus_javaagent.jar").is_file());
         assert_eq!(
             detect_release(&source).expect("release").map(|r| r.version),
             Some(v("4.4.0"))
@@ -1448,11 +1467,14 @@ mod tests {
         std::fs::write(&bin, b"\x7fELF").expect("write");
         let context = dir.path().join("ctx");
         let source = KafkaSource::Url("https://example.invalid/kafka_2.13-4.1.0.tgz".into());
+        let agent = dir.path().join("agent.jar");
+        std::fs::write(&agent, b"PK").expect("write");
         assemble_context(
             &context,
             &source,
             APACHE_KEYS_URL,
             &[(Platform::LinuxAmd64, bin)],
+            &agent,
         )
         .expect("assembled");
         for line in DOCKERFILE

@@ -260,6 +260,85 @@ pub(crate) fn assemble(
     })
 }
 
+/// The version of the Prometheus JMX exporter agent the image ships (`dist/jmx-exporter-version.txt`,
+/// also read by `ci/test`).
+const JMX_EXPORTER_VERSION: &str = include_str!("../../../dist/jmx-exporter-version.txt");
+
+/// Fetches the Prometheus JMX exporter Java agent (`io.prometheus.jmx:jmx_prometheus_javaagent`)
+/// from Maven Central (or `--maven-repo`) into `maven.out/jmx-exporter/`, or finds it there.
+pub(crate) fn fetch_jmx_exporter(maven: &MavenOptions, shell: &Shell) -> anyhow::Result<PathBuf> {
+    let version = JMX_EXPORTER_VERSION.trim();
+    let dir = maven.out.join("jmx-exporter");
+    let jar = dir.join(format!("jmx_prometheus_javaagent-{version}.jar"));
+    if std::fs::metadata(&jar).is_ok_and(|m| m.len() > 0) {
+        shell.status("Fresh", format!("{} (cached)", jar.display()));
+        return Ok(jar);
+    }
+    let repo = maven
+        .maven_repo
+        .as_deref()
+        .map(check_repo_url)
+        .transpose()?;
+    create_dir(&dir)?;
+    let staging = tempfile::Builder::new()
+        .prefix(".jmx-exporter.")
+        .tempdir_in(&dir)
+        .with_context(|| format!("failed to create a staging directory in `{}`", dir.display()))?;
+    let mut args: Vec<String> = vec![
+        "--batch-mode".into(),
+        "--no-transfer-progress".into(),
+        "-Dstyle.color=never".into(),
+    ];
+    if let Some(url) = &repo {
+        let settings = staging.path().join("settings.xml");
+        write_file(&settings, mirror_settings(url).as_bytes())?;
+        args.extend(["--settings".into(), settings.display().to_string()]);
+    }
+    args.extend([
+        "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy".into(),
+        format!("-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:{version}"),
+        format!("-DoutputDirectory={}", staging.path().display()),
+    ]);
+    let progress = shell.progress(
+        "Fetching",
+        &format!("the Prometheus JMX exporter agent {version}"),
+        None,
+    );
+    let output = Command::new("mvn")
+        .args(&args)
+        .current_dir(staging.path())
+        .stdin(Stdio::null())
+        .output();
+    progress.finish();
+    let output = output.map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => anyhow::Error::new(UserError {
+            message: "Maven is not installed: `mvn` was not found on PATH".to_owned(),
+            help: "install Maven 3.6 or later (Debian/Ubuntu: `apt-get install maven`)".to_owned(),
+        }),
+        _ => anyhow::Error::new(e).context("failed to run `mvn`"),
+    })?;
+    let fetched = staging
+        .path()
+        .join(format!("jmx_prometheus_javaagent-{version}.jar"));
+    if !output.status.success() || !fetched.is_file() {
+        let text = strip_ansi(&String::from_utf8_lossy(&output.stdout))
+            + &strip_ansi(&String::from_utf8_lossy(&output.stderr));
+        return Err(UserError {
+            message: format!(
+                "could not fetch io.prometheus.jmx:jmx_prometheus_javaagent:{version}: {}",
+                maven_errors(&text)
+            ),
+            help: "check the network or `--maven-repo`: the image ships this agent for \
+                   `KAFKA_ENTRYPOINT_METRICS_PORT`"
+                .to_owned(),
+        }
+        .into());
+    }
+    rename(&fetched, &jar)?;
+    shell.status("Fetched", jar.display().to_string());
+    Ok(jar)
+}
+
 /// Where [`assemble`] puts the tarball of `version`; checks `--maven-repo` on the way, so bad
 /// flags are reported before anything runs.
 pub(crate) fn tarball_path(maven: &MavenOptions, version: KafkaVersion) -> anyhow::Result<PathBuf> {
@@ -705,6 +784,8 @@ fn config_files(log4j: LogFlavour) -> Vec<(&'static str, &'static str)> {
     DEFAULT_CONFIGS
         .iter()
         .filter_map(|(path, text)| match path.split_once('/') {
+            // The exporter's rules are the image's, not a Kafka config file.
+            None if *path == "jmx-exporter.yml" => None,
             None => Some((*path, *text)),
             Some((_, name)) => path
                 .starts_with(log4j.config_dir())
