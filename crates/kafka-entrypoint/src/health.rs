@@ -915,6 +915,29 @@ mod tests {
     }
 
     #[test]
+    fn alerts_about_the_missing_client_certificate_are_recognised() {
+        let alert = |description| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                rustls::Error::AlertReceived(description),
+            )
+        };
+        assert!(wants_a_client_certificate(&alert(
+            AlertDescription::CertificateRequired
+        )));
+        // What the JDK (so Kafka) sends for an empty client certificate chain.
+        assert!(wants_a_client_certificate(&alert(
+            AlertDescription::BadCertificate
+        )));
+        assert!(!wants_a_client_certificate(&alert(
+            AlertDescription::HandshakeFailure
+        )));
+        assert!(!wants_a_client_certificate(&io::Error::other(
+            "BadCertificate"
+        )));
+    }
+
+    #[test]
     fn target_display_brackets_ipv6() {
         assert_eq!(
             target("CONTROLLER", SecurityProtocol::Plaintext, "::1", 9093).to_string(),

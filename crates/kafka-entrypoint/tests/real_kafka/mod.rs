@@ -26,8 +26,8 @@ use nix::unistd::Pid;
 pub(crate) const STARTED_MESSAGE: &str = "Kafka Server started";
 
 /// How long a node may take from `java` to [`STARTED_MESSAGE`] or from SIGTERM to exit on a
-/// busy 2-core machine (a start takes 3-8 s there).
-pub(crate) const NODE_DEADLINE: Duration = Duration::from_secs(90);
+/// busy 2-core machine (a start takes 3-8 s on an idle one, over 90 s when other builds load it).
+pub(crate) const NODE_DEADLINE: Duration = Duration::from_secs(240);
 
 /// The heap of every test node: small nodes, several at once on a shared machine.
 const HEAP: &str = "-Xmx256m";
@@ -232,11 +232,48 @@ impl Node {
         }
     }
 
-    /// Sends `signal` to the JVM (SIGSTOP/SIGCONT to freeze it, SIGTERM to stop it).
-    pub(crate) fn signal(&self, signal: Signal) {
+    fn signal(&self, signal: Signal) {
+        signal::kill(self.pid(), signal).expect("signal the JVM");
+    }
+
+    fn pid(&self) -> Pid {
         let child = self.jvm.as_ref().expect("the node was started");
-        let pid = Pid::from_raw(i32::try_from(child.id()).expect("a pid fits in i32"));
-        signal::kill(pid, signal).expect("signal the JVM");
+        Pid::from_raw(i32::try_from(child.id()).expect("a pid fits in i32"))
+    }
+
+    /// Freezes the JVM (SIGSTOP) and waits until every one of its threads is stopped: the
+    /// kernel stops the other threads only once the one that took the signal runs, which on a
+    /// loaded machine can be long after `kill` returned. Its listening sockets stay open, so
+    /// the kernel still accepts connections that nobody answers.
+    pub(crate) fn freeze(&self) {
+        self.signal(Signal::SIGSTOP);
+        let tasks = PathBuf::from(format!("/proc/{}/task", self.pid()));
+        let freezing = Instant::now();
+        loop {
+            let stopped = fs::read_dir(&tasks)
+                .expect("list the JVM's threads")
+                .filter_map(Result::ok)
+                .all(|task| {
+                    // `pid (comm) S ...`: the state follows the last `)`.
+                    fs::read_to_string(task.path().join("stat")).is_ok_and(|stat| {
+                        stat.rsplit_once(") ")
+                            .is_some_and(|(_, rest)| rest.starts_with('T'))
+                    })
+                });
+            if stopped {
+                return;
+            }
+            assert!(
+                freezing.elapsed() < NODE_DEADLINE,
+                "the JVM's threads did not all stop within {NODE_DEADLINE:?} of SIGSTOP"
+            );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Lets a frozen JVM run again (SIGCONT).
+    pub(crate) fn thaw(&self) {
+        self.signal(Signal::SIGCONT);
     }
 
     /// Stops the node as `docker stop` does (SIGTERM) and waits for the JVM to exit, which
