@@ -38,7 +38,10 @@ use kafka_wire::{
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
+use rustls::{
+    AlertDescription, ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme,
+    StreamOwned,
+};
 
 use crate::EnvSnapshot;
 
@@ -495,7 +498,7 @@ fn describe_io(
         }
         // Only rustls reports InvalidData on our streams.
         io::ErrorKind::InvalidData => {
-            let hint = if error.to_string().contains("CertificateRequired") {
+            let hint = if wants_a_client_certificate(error) {
                 " (the listener requires a client certificate: `ssl.client.auth=required`)"
             } else {
                 ""
@@ -504,6 +507,22 @@ fn describe_io(
         }
         _ => anyhow!("{error} {doing} {target}"),
     }
+}
+
+/// Whether the listener ended the TLS session over the client certificate `health` does not
+/// send: `certificate_required` (RFC 8446, rustls and OpenSSL servers) or `bad_certificate` (the
+/// JDK's answer to an empty chain, which real Kafka sends with `ssl.client.auth=required`). The
+/// server's own certificate is never refused here (see [`OwnListenerVerifier`]), so these alerts
+/// can only be about ours.
+fn wants_a_client_certificate(error: &io::Error) -> bool {
+    matches!(
+        error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        Some(rustls::Error::AlertReceived(
+            AlertDescription::CertificateRequired | AlertDescription::BadCertificate
+        ))
+    )
 }
 
 /// Connects, sends `ApiVersions` and reads the answer; returns the version that was answered.
@@ -893,6 +912,29 @@ mod tests {
             Some("TLS (is this an SSL listener?)")
         );
         assert_eq!(other_protocol([0, 0, 1, 0x1b]), None);
+    }
+
+    #[test]
+    fn alerts_about_the_missing_client_certificate_are_recognised() {
+        let alert = |description| {
+            io::Error::new(
+                io::ErrorKind::InvalidData,
+                rustls::Error::AlertReceived(description),
+            )
+        };
+        assert!(wants_a_client_certificate(&alert(
+            AlertDescription::CertificateRequired
+        )));
+        // What the JDK (so Kafka) sends for an empty client certificate chain.
+        assert!(wants_a_client_certificate(&alert(
+            AlertDescription::BadCertificate
+        )));
+        assert!(!wants_a_client_certificate(&alert(
+            AlertDescription::HandshakeFailure
+        )));
+        assert!(!wants_a_client_certificate(&io::Error::other(
+            "BadCertificate"
+        )));
     }
 
     #[test]

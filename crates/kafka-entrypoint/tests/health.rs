@@ -4,7 +4,8 @@
 //! The peers are fixtures, not Kafka: each decodes the request the binary really sent with
 //! `kafka-wire` and answers with bytes recorded from real peers (`kafka-wire/tests/data/`, see its
 //! `SOURCES.md`), or misbehaves on purpose (silence, garbage, a closed connection). The last test
-//! runs against a real Kafka-compatible broker (Tansu) when one is installed.
+//! runs against a real Kafka-compatible broker (Tansu) when one is installed; real Apache Kafka
+//! is in `health_real_kafka.rs`.
 
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};

@@ -27,10 +27,11 @@
 //! captured by the test harness), so a CI log shows what ran. The last two tests start the real
 //! broker on natively formatted directories and see it serve.
 
+mod real_kafka;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::os::unix::fs::{PermissionsExt, symlink};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -53,18 +54,7 @@ const OTHER_CONTROLLERS: &str = "2@kafka-2:9093:MvDxzVmcRsaTz33bUuRU6A";
 
 /// The distribution of `version` under `KAFKA_DISTS_DIR`; a missing one fails the test.
 fn distribution(version: &str) -> PathBuf {
-    let Some(root) = std::env::var_os("KAFKA_DISTS_DIR") else {
-        panic!(
-            "KAFKA_DISTS_DIR is not set: these tests need the real Kafka distributions (a directory holding kafka_2.13-{version}/libs/), e.g. KAFKA_DISTS_DIR=/work/kafka-dists"
-        );
-    };
-    let home = PathBuf::from(root).join(format!("kafka_2.13-{version}"));
-    assert!(
-        home.join("libs").is_dir(),
-        "`{}` is missing: assemble Kafka {version} there (libs/ from Maven Central)",
-        home.join("libs").display()
-    );
-    home
+    real_kafka::Distribution::get(version).home
 }
 
 /// The `java` that runs Kafka's storage tool: a JDK 18 or later, as in the image (Temurin 21).
@@ -779,14 +769,6 @@ fn check_release_line(dist: &Path, line: &str) {
     }
 }
 
-/// A free TCP port on the loopback interface (closed again at once).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
-
 /// The broker process, killed if the test fails before it stops it.
 struct Broker(Child);
 
@@ -806,7 +788,7 @@ fn broker_serves_on_native_storage(version: &str, standalone: bool) {
     let dist = distribution(version);
     let area = Area::new(&dist);
     let data = area.path("data");
-    let (broker_port, controller_port) = (free_port(), free_port());
+    let (broker_port, controller_port) = (real_kafka::free_port(), real_kafka::free_port());
     let quorum = if standalone {
         format!("controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}")
     } else {

@@ -1343,7 +1343,11 @@ mod tests {
         assert!(context.join("dist/kafka.tgz").is_file());
         assert!(context.join("dist/kafka.tgz.sha512").is_file());
         assert!(!context.join("dist/kafka.tgz.asc").exists());
-        assert!(context.join("metrics/jmx_prometheus_javaagent.jar").is_file());
+        assert!(
+            context
+                .join("metrics/jmx_prometheus_javaagent.jar")
+                .is_file()
+        );
         assert_eq!(
             detect_release(&source).expect("release").map(|r| r.version),
             Some(v("4.4.0"))

@@ -283,7 +283,12 @@ pub(crate) fn fetch_jmx_exporter(maven: &MavenOptions, shell: &Shell) -> anyhow:
     let staging = tempfile::Builder::new()
         .prefix(".jmx-exporter.")
         .tempdir_in(&dir)
-        .with_context(|| format!("failed to create a staging directory in `{}`", dir.display()))?;
+        .with_context(|| {
+            format!(
+                "failed to create a staging directory in `{}`",
+                dir.display()
+            )
+        })?;
     let mut args: Vec<String> = vec![
         "--batch-mode".into(),
         "--no-transfer-progress".into(),

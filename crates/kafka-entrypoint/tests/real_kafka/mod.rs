@@ -1,20 +1,41 @@
-//! Shared by the tests that run REAL Apache Kafka: the distributions assembled from Maven Central
-//! (`kafka-image dist`, found under `KAFKA_DISTS_DIR`; `ci/test` makes them), a sandbox of temp
-//! directories holding a single-node config on free ports, the broker started through
-//! `kafka-entrypoint run` with its output in a file, and Kafka's own tool classes to produce and
-//! consume. A test that needs a distribution and cannot find it fails, naming what to run.
+//! Test harness for the whole-program tests that prove behaviour against REAL Apache Kafka
+//! (issue 8): the distributions assembled from Maven Central by `kafka-image dist` (found under
+//! `KAFKA_DISTS_DIR`, a directory holding `kafka_2.13-<V>/`; `ci/test` makes and sets it; a
+//! missing one fails the test with what to set), and two ways to run a broker:
+//! - [`Node`] (`node.rs`): `kafka.Kafka` started directly on a config the test writes, storage
+//!   formatted by Kafka's own `StorageTool`; for testing clients of Kafka (health);
+//! - [`Sandbox`] (`sandbox.rs`): `kafka-entrypoint run` itself on the image's defaults, with
+//!   Kafka's tool classes to produce and consume; for testing the entrypoint (launch, storage,
+//!   CDS, metrics).
 
-#![allow(dead_code)] // shared by several test binaries, each using a part
+// Shared by several test binaries, each using a part.
+#![allow(dead_code)]
 
-use std::fs::{self, File};
-use std::io::Write;
+mod node;
+mod sandbox;
+
+// Each test binary uses some of these.
+#[allow(unused_imports)]
+pub(crate) use node::Node;
+#[allow(unused_imports)]
+pub(crate) use sandbox::{Broker, Sandbox, cmdline, records, wait_output};
+
+use std::ffi::OsStr;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+/// The line every Kafka version logs when `KafkaRaftServer.startup` returns (`KafkaBroker
+/// .STARTED_MESSAGE`), for combined, broker-only and controller-only nodes alike.
+pub(crate) const STARTED_MESSAGE: &str = "Kafka Server started";
+
+/// How long a broker may take to start, a tool to finish, a broker to stop, on a busy 2-core
+/// machine (a start takes 3-8 s on an idle one, over 90 s when other builds load it).
+pub(crate) const DEADLINE: Duration = Duration::from_secs(300);
+
+/// The heap of every test node: small nodes, several at once on a shared machine.
+const HEAP: &str = "-Xmx256m";
 
 /// The image's default Kafka version, the first line of `dist/kafka-versions.txt`.
 pub(crate) fn primary_version() -> &'static str {
@@ -30,360 +51,94 @@ pub(crate) fn supported_versions() -> Vec<&'static str> {
         .collect()
 }
 
-/// How long a broker may take to start, a tool to finish, a broker to stop: generous, as the
-/// test machines have two cores shared by parallel tests.
-pub(crate) const DEADLINE: Duration = Duration::from_secs(300);
-
-/// The real Kafka distribution `kafka_2.13-VERSION/` under `KAFKA_DISTS_DIR`.
-pub(crate) fn kafka_home(version: &str) -> PathBuf {
-    let Some(dists) = std::env::var_os("KAFKA_DISTS_DIR") else {
-        panic!(
-            "KAFKA_DISTS_DIR is not set: this test runs real Apache Kafka. Run `ci/test`, which \
-             assembles the distributions from Maven Central (`kafka-image dist`) and sets it"
-        );
-    };
-    let home = Path::new(&dists).join(format!("kafka_2.13-{version}"));
-    assert!(
-        home.join("libs").is_dir(),
-        "`{}` is not an assembled Kafka {version} distribution (no libs/): run `kafka-image dist \
-         --kafka-version {version} --out {}`",
-        home.display(),
-        Path::new(&dists).display()
-    );
-    home
-}
-
 /// Whether `version` is Kafka 3.x (log4j 1 files, reload4j).
 pub(crate) fn is_kafka_3(version: &str) -> bool {
     version.starts_with("3.")
 }
 
-/// A free TCP port on loopback (bound, then released).
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// One test's directories (defaults, mounted, final, secrets, data, logs) for a single combined
-/// broker+controller of real Kafka `version` on free ports.
-pub(crate) struct Sandbox {
-    pub(crate) root: tempfile::TempDir,
+/// An unpacked Kafka distribution: `libs/` and `config/`.
+#[derive(Debug, Clone)]
+pub(crate) struct Distribution {
+    /// The Kafka release, e.g. `4.4.0`.
     pub(crate) version: String,
-    pub(crate) kafka_home: PathBuf,
-    pub(crate) broker_port: u16,
-    pub(crate) controller_port: u16,
-    /// What `run` gets as `--cds-archive` (`kafka.jsa` in the sandbox unless a test changes it).
-    pub(crate) cds_archive: PathBuf,
+    /// `KAFKA_DISTS_DIR/kafka_2.13-<version>`.
+    pub(crate) home: PathBuf,
 }
 
-impl Sandbox {
-    /// The image's defaults, with free ports on loopback and the data in `data/`.
-    pub(crate) fn new(version: &str) -> Self {
-        let root = tempfile::tempdir().unwrap();
-        let sandbox = Self {
-            cds_archive: root.path().join("kafka.jsa"),
-            root,
+impl Distribution {
+    /// The distribution of `version` under `KAFKA_DISTS_DIR`; panics saying what to set when the
+    /// variable or the directory is missing (a test that needs Kafka never passes without it).
+    pub(crate) fn get(version: &str) -> Self {
+        let Some(root) = std::env::var_os("KAFKA_DISTS_DIR") else {
+            panic!(
+                "this test runs real Kafka {version}: set KAFKA_DISTS_DIR to a directory holding \
+                 kafka_2.13-{version}/ (libs/ and config/), e.g. KAFKA_DISTS_DIR=/work/kafka-dists"
+            );
+        };
+        let home = PathBuf::from(root).join(format!("kafka_2.13-{version}"));
+        assert!(
+            home.join("libs").is_dir(),
+            "this test runs real Kafka {version}, but `{}` has no libs/: assemble that \
+             distribution or point KAFKA_DISTS_DIR at a directory holding it",
+            home.display()
+        );
+        Self {
             version: version.to_owned(),
-            kafka_home: kafka_home(version),
-            broker_port: free_port(),
-            controller_port: free_port(),
-        };
-        for dir in ["defaults", "mounted", "final", "secrets", "logs", "cgroup"] {
-            fs::create_dir_all(sandbox.path(dir)).unwrap();
+            home,
         }
-        fs::write(
-            sandbox.path("defaults/server.properties"),
-            sandbox.server_properties(),
-        )
-        .unwrap();
-        let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docker/config");
-        let (flavour, files) = if is_kafka_3(version) {
-            ("log4j1", ["log4j.properties", "tools-log4j.properties"])
+    }
+
+    /// `java <jvm_options> -cp <home>/libs/* <main_class>`, with `JAVA_HOME/bin/java` when
+    /// `JAVA_HOME` is set (as `kafka-run-class.sh` picks it); the caller adds the arguments.
+    pub(crate) fn java(
+        &self,
+        jvm_options: impl IntoIterator<Item = impl AsRef<OsStr>>,
+        main_class: &str,
+    ) -> Command {
+        let java = std::env::var_os("JAVA_HOME").map_or_else(
+            || PathBuf::from("java"),
+            |home| Path::new(&home).join("bin/java"),
+        );
+        let mut command = Command::new(java);
+        command
+            .args(jvm_options)
+            .arg("-cp")
+            .arg(self.home.join("libs/*"))
+            .arg(main_class);
+        command
+    }
+
+    /// The JVM options that point the broker's logging at the distribution's own config: log4j2
+    /// (`log4j2.yaml`, Kafka 4.x) or log4j 1 through reload4j (`log4j.properties`, Kafka 3.x), as
+    /// `kafka-server-start.sh` sets `KAFKA_LOG4J_OPTS`.
+    fn logging_options(&self, logs_dir: &Path) -> Vec<String> {
+        let config = self.home.join("config");
+        let log4j2 = config.join("log4j2.yaml");
+        let log4j = if log4j2.is_file() {
+            format!("-Dlog4j2.configurationFile=file:{}", log4j2.display())
         } else {
-            ("log4j2", ["log4j2.yaml", "tools-log4j2.yaml"])
-        };
-        for file in files {
-            fs::copy(
-                config.join(flavour).join(file),
-                sandbox.path("defaults").join(file),
-            )
-            .unwrap();
-        }
-        sandbox
-    }
-
-    /// The image's default `server.properties` (`docker/config/`) with this sandbox's ports and
-    /// data directory.
-    pub(crate) fn server_properties(&self) -> String {
-        let image_defaults = fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docker/config/server.properties"),
-        )
-        .unwrap();
-        // Placeholders first, so a chosen port can never be matched by a later replacement.
-        image_defaults
-            .replace("localhost:9092", "@BROKER@")
-            .replace("localhost:9093", "@CONTROLLER@")
-            .replace("://:9092", "://@BROKER@")
-            .replace("://:9093", "://@CONTROLLER@")
-            .replace("@BROKER@", &format!("127.0.0.1:{}", self.broker_port))
-            .replace(
-                "@CONTROLLER@",
-                &format!("127.0.0.1:{}", self.controller_port),
-            )
-            .replace(
-                "/var/lib/kafka/data",
-                &self.path("data").display().to_string(),
-            )
-    }
-
-    pub(crate) fn path(&self, relative: &str) -> PathBuf {
-        self.root.path().join(relative)
-    }
-
-    /// `host:port` of the broker's PLAINTEXT listener.
-    pub(crate) fn bootstrap(&self) -> String {
-        format!("127.0.0.1:{}", self.broker_port)
-    }
-
-    /// `kafka-entrypoint run` with every path in the sandbox (the cgroup directory too: empty,
-    /// so no memory limit unless a test writes `cgroup/memory.max`) and a clean environment
-    /// (PATH, LOG_DIR, a small heap) plus `env`.
-    pub(crate) fn run_command(&self, env: &[(&str, &str)]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
-        command
-            .arg("run")
-            .arg("--kafka-home")
-            .arg(&self.kafka_home)
-            .arg("--default-configs-dir")
-            .arg(self.path("defaults"))
-            .arg("--mounted-configs-dir")
-            .arg(self.path("mounted"))
-            .arg("--final-configs-dir")
-            .arg(self.path("final"))
-            .arg("--secrets-dir")
-            .arg(self.path("secrets"))
-            .arg("--cds-archive")
-            .arg(&self.cds_archive)
-            .arg("--cgroup-dir")
-            .arg(self.path("cgroup"))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap())
-            .env("LOG_DIR", self.path("logs"))
-            .env("KAFKA_HEAP_OPTS", "-Xmx256m -Xms256m")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null());
-        command
-    }
-
-    /// Starts `kafka-entrypoint run` (output in `NAME.log` of the sandbox).
-    pub(crate) fn start(&self, name: &str, env: &[(&str, &str)]) -> Broker {
-        Broker::spawn(self.run_command(env), self.path(&format!("{name}.log")))
-    }
-
-    /// Runs one of Kafka's tool classes from the distribution (`java -cp libs/*`), feeding
-    /// `stdin`, and returns its output; fails the test when it does not exit 0.
-    pub(crate) fn tool(&self, main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
-        let tools_log4j = if is_kafka_3(&self.version) {
             format!(
                 "-Dlog4j.configuration=file:{}",
-                self.path("defaults/tools-log4j.properties").display()
-            )
-        } else {
-            format!(
-                "-Dlog4j2.configurationFile=file:{}",
-                self.path("defaults/tools-log4j2.yaml").display()
+                config.join("log4j.properties").display()
             )
         };
-        let mut child = Command::new("java")
-            .arg("-Xmx256m")
-            .arg(tools_log4j)
-            .arg("-cp")
-            .arg(format!("{}/libs/*", self.kafka_home.display()))
-            .arg(main_class)
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(stdin).unwrap();
-        let output = wait_output(child);
-        assert!(
-            output.status.success(),
-            "`{main_class} {}` failed ({}):\n{}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output
-    }
-
-    /// Produces `records` with `acks=all` through Kafka's console producer.
-    pub(crate) fn produce(&self, topic: &str, records: &[String]) {
-        let producer = if is_kafka_3(&self.version) {
-            "kafka.tools.ConsoleProducer"
-        } else {
-            "org.apache.kafka.tools.ConsoleProducer"
-        };
-        let input: String = records.iter().map(|r| format!("{r}\n")).collect();
-        self.tool(
-            producer,
-            &[
-                "--bootstrap-server",
-                &self.bootstrap(),
-                "--topic",
-                topic,
-                "--producer-property",
-                "acks=all",
-            ],
-            input.as_bytes(),
-        );
-    }
-
-    /// Consumes `count` records of `topic` from the beginning through Kafka's console consumer.
-    pub(crate) fn consume(&self, topic: &str, count: usize) -> Vec<String> {
-        let output = self.tool(
-            "org.apache.kafka.tools.consumer.ConsoleConsumer",
-            &[
-                "--bootstrap-server",
-                &self.bootstrap(),
-                "--topic",
-                topic,
-                "--from-beginning",
-                "--max-messages",
-                &count.to_string(),
-                "--timeout-ms",
-                "60000",
-            ],
-            b"",
-        );
-        String::from_utf8(output.stdout)
-            .unwrap()
-            .lines()
-            .map(str::to_owned)
-            .collect()
+        vec![log4j, format!("-Dkafka.logs.dir={}", logs_dir.display())]
     }
 }
 
-/// `n` distinct records named after `tag`.
-pub(crate) fn records(tag: &str, n: usize) -> Vec<String> {
-    (0..n).map(|i| format!("{tag}-{i}")).collect()
+/// A free TCP port on 127.0.0.1 (see [`free_ports`]).
+pub(crate) fn free_port() -> u16 {
+    free_ports(1)[0]
 }
 
-/// A running `kafka-entrypoint run` (the broker JVM after its exec), killed when dropped.
-pub(crate) struct Broker {
-    child: Option<Child>,
-    pub(crate) pid: u32,
-    pub(crate) log: PathBuf,
-}
-
-impl Broker {
-    /// Spawns `command` (a `kafka-entrypoint run`) with its output in `log`.
-    pub(crate) fn spawn(mut command: Command, log: PathBuf) -> Self {
-        let out = File::create(&log).unwrap();
-        let child = command
-            .stdout(out.try_clone().unwrap())
-            .stderr(out)
-            .spawn()
-            .unwrap();
-        Self {
-            pid: child.id(),
-            child: Some(child),
-            log,
-        }
-    }
-
-    /// Everything the process wrote so far.
-    pub(crate) fn output(&self) -> String {
-        String::from_utf8_lossy(&fs::read(&self.log).unwrap()).into_owned()
-    }
-
-    /// Waits for Kafka's own "Kafka Server started" line; fails (with the output) if the process
-    /// exits first or the deadline passes.
-    pub(crate) fn wait_started(&mut self) {
-        let start = Instant::now();
-        loop {
-            if self.output().contains("Kafka Server started") {
-                return;
-            }
-            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
-                panic!(
-                    "kafka-entrypoint run exited ({status}) before Kafka started:\n{}",
-                    self.output()
-                );
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "Kafka did not start within {DEADLINE:?}:\n{}",
-                self.output()
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    /// Waits for the process to exit by itself (no signal) and returns its exit code.
-    pub(crate) fn wait_exit(&mut self) -> Option<i32> {
-        let mut child = self.child.take().unwrap();
-        let start = Instant::now();
-        loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                return status.code();
-            }
-            if start.elapsed() > DEADLINE {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!(
-                    "process did not exit within {DEADLINE:?}:\n{}",
-                    self.output()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// Sends SIGTERM (what `docker stop` sends) and returns the exit code and how long the stop
-    /// took.
-    pub(crate) fn stop(&mut self) -> (Option<i32>, Duration) {
-        let start = Instant::now();
-        kill(Pid::from_raw(self.pid as i32), Signal::SIGTERM).unwrap();
-        let code = self.wait_exit();
-        (code, start.elapsed())
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Collects a child's output (drained on a thread, so a chatty child never blocks on a full
-/// pipe) with a deadline, killing it when the deadline passes.
-pub(crate) fn wait_output(child: Child) -> Output {
-    let pid = child.id();
-    let (sender, receiver) = std::sync::mpsc::channel();
-    std::thread::spawn(move || sender.send(child.wait_with_output()));
-    match receiver.recv_timeout(DEADLINE) {
-        Ok(output) => output.unwrap(),
-        Err(_) => {
-            let _ = kill(Pid::from_raw(pid as i32), Signal::SIGKILL);
-            panic!("process {pid} did not exit within {DEADLINE:?} and was killed");
-        }
-    }
-}
-
-/// The command line of a running process (`/proc/PID/cmdline`), one string per argument.
-pub(crate) fn cmdline(pid: u32) -> Vec<String> {
-    fs::read(format!("/proc/{pid}/cmdline"))
-        .unwrap()
-        .split(|b| *b == 0)
-        .filter(|arg| !arg.is_empty())
-        .map(|arg| String::from_utf8_lossy(arg).into_owned())
+/// `count` distinct free TCP ports on 127.0.0.1, all held until every one is picked so none
+/// repeats; free again when this returns (another process could take one, as with any test).
+pub(crate) fn free_ports(count: usize) -> Vec<u16> {
+    let listeners: Vec<TcpListener> = (0..count)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1"))
+        .collect();
+    listeners
+        .iter()
+        .map(|listener| listener.local_addr().expect("a bound address").port())
         .collect()
 }
