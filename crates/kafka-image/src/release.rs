@@ -7,6 +7,8 @@
 //! --push` (buildx) for several. Nothing is pushed unless the suite passed. With a loopback
 //! registry the pushed manifest is read back and its digest printed.
 //!
+//! An image built from the FIXTURE distribution is refused before the suite runs.
+//!
 //! Exit codes: 0 pushed; 1 the sanity suite failed (nothing pushed); 2 anything else.
 
 use std::path::PathBuf;
@@ -139,6 +141,9 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
                 bail!("`kafka-image build` failed for `{image}` ({status})");
             }
         }
+    }
+    if let Some(version) = crate::sanity::fixture_version(&engine, &image)? {
+        return Err(crate::sanity::refuse_fixture(&image, &version));
     }
     let mut test = vec![
         image.clone(),
