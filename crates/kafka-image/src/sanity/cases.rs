@@ -16,6 +16,8 @@ use super::tls;
 const START: Duration = Duration::from_secs(120);
 /// The `docker stop` timeout the clean-shutdown case allows.
 const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long `docker stop` may take in the clean-shutdown case (SPEC: within 10 s).
+const CLEAN_STOP: Duration = Duration::from_secs(10);
 /// How long bad configuration may take to stop the container.
 const FAIL_FAST: Duration = Duration::from_secs(30);
 
@@ -112,8 +114,13 @@ pub(crate) const CASES: &[Case] = &[
         run: bad_config_fails_fast,
     },
     Case {
+        name: "unwritable_data_volume_fails_clearly",
+        description: "a data volume the container's user cannot write (another uid's, mode 0555) stops the container at once with an error naming the directory, not a crash loop",
+        run: unwritable_data_volume_fails_clearly,
+    },
+    Case {
         name: "docker_stop_is_clean",
-        description: "`docker stop` ends Kafka by SIGTERM within the stop timeout (exit 0 or 143, not killed)",
+        description: "`docker stop -t 10` ends Kafka by SIGTERM within 10 s (exit 0 or 143, not killed)",
         run: docker_stop_is_clean,
     },
 ];
@@ -729,10 +736,35 @@ fn bad_config_fails_fast(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     Ok(())
 }
 
+fn unwritable_data_volume_fails_clearly(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let dir = sandbox.host_dir()?;
+    super::sandbox::set_mode(&dir, 0o555)?;
+    let spec =
+        ContainerSpec::named("kafka").mount(format!("{}:/var/lib/kafka/data", dir.display()));
+    let kafka = sandbox.start(&spec)?;
+    let code = sandbox.wait_exit(&kafka, FAIL_FAST)?;
+    let logs = sandbox.logs(&kafka);
+    ensure!(
+        code != 0,
+        "container exited with 0 although it could not write its data volume"
+    );
+    ensure!(
+        logs.contains("error: ")
+            && logs.contains("/var/lib/kafka/data")
+            && (logs.contains("Permission denied") || logs.contains("not writable")),
+        "the error does not say that `/var/lib/kafka/data` is not writable:\n{logs}"
+    );
+    ensure!(
+        !logs.contains("Kafka Server started"),
+        "Kafka started on an unwritable data volume"
+    );
+    Ok(())
+}
+
 fn docker_stop_is_clean(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
     sandbox.wait_serving(&kafka, START)?;
-    let took = sandbox.stop(&kafka, STOP_TIMEOUT)?;
+    let took = sandbox.stop(&kafka, CLEAN_STOP)?;
     let state = sandbox.state(&kafka)?;
     // 143 = 128 + SIGTERM: a JVM that ran its shutdown hooks after SIGTERM; 137 would be SIGKILL
     // after the timeout.
@@ -742,10 +774,10 @@ fn docker_stop_is_clean(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
         state.exit_code
     );
     ensure!(
-        took < STOP_TIMEOUT,
+        took < CLEAN_STOP,
         "`docker stop` took {}s, the whole {}s timeout",
         took.as_secs(),
-        STOP_TIMEOUT.as_secs()
+        CLEAN_STOP.as_secs()
     );
     Ok(())
 }

@@ -215,7 +215,8 @@ impl<'e> Sandbox<'e> {
             args.push(mount.clone());
         }
         if let Some(entrypoint) = &spec.entrypoint {
-            args.extend(strings(&["--entrypoint", entrypoint]));
+            // A client container: the image's health check is about the broker it does not run.
+            args.extend(strings(&["--entrypoint", entrypoint, "--no-healthcheck"]));
         }
         args.push(self.image.clone());
         args.extend(spec.command.iter().cloned());
@@ -392,7 +393,8 @@ pub(crate) fn write_host_file(
     Ok(path)
 }
 
-fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
+/// Sets the permission bits of a host file or directory.
+pub(crate) fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("failed to set the mode of `{}`", path.display()))
