@@ -2,8 +2,9 @@
 //! candidate to a staging repository.
 //!
 //! The steps are this same program's verbs, run as child processes so each keeps its own output
-//! and exit code: `build` (for the host platform, loaded locally), `test` (the whole sanity suite,
-//! reports in `--report`), then the push: `docker push` for one platform, or `build --platform …
+//! and exit code: `build` (for the host platform, loaded locally), `test` (the whole sanity suite
+//! on that image's id, reports in `--report`), then the push of that same id (the tag is checked
+//! to still name it): `docker push` for one platform, or `build --platform …
 //! --push` (buildx) for several. Nothing is pushed unless the suite passed. With a loopback
 //! registry the pushed manifest is read back and its digest printed.
 //!
@@ -145,8 +146,14 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
     if let Some(version) = crate::sanity::fixture_version(&engine, &image)? {
         return Err(crate::sanity::refuse_fixture(&image, &version));
     }
+    // The suite tests the image by id, and the push checks the tag still names that id: what is
+    // pushed is exactly what was tested.
+    let tested_id = engine
+        .inspect_image(&image)?
+        .with_context(|| format!("`{image}` is not in the local image store"))?
+        .id;
     let mut test = vec![
-        image.clone(),
+        tested_id.clone(),
         "--report".to_owned(),
         args.report.display().to_string(),
     ];
@@ -178,6 +185,13 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
             bail!("`kafka-image build --push` failed for `{image}` ({status})");
         }
     } else {
+        let now = engine.inspect_image(&image)?.map(|summary| summary.id);
+        if now.as_deref() != Some(tested_id.as_str()) {
+            bail!(
+                "`{image}` changed while it was tested (tested {tested_id}, now {}); nothing was pushed",
+                now.as_deref().unwrap_or("missing")
+            );
+        }
         let progress = shell.progress("Pushing", &image, None);
         let pushed = engine.stream(&strings(&["push", &image]), &[], &mut |line| {
             progress.message(line);

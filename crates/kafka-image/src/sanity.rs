@@ -151,8 +151,8 @@ fn named_cases(flag: &str, names: &[String]) -> anyhow::Result<Vec<Case>> {
 }
 
 /// The version the fixture distribution's marker file holds when `image` (pulled if needed) was
-/// built from the fixture, `None` otherwise. The image is created, never started (`docker create`
-/// + `docker cp`), so this works for images without a shell. `release` and `promote` use it to
+/// built from the fixture, `None` otherwise. The image is created, never started (`docker create`,
+/// then `docker cp`), so this works for images without a shell. `release` and `promote` use it to
 /// refuse a fixture.
 pub(crate) fn fixture_version(
     engine: &dyn ContainerEngine,
