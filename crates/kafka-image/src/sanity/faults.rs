@@ -26,7 +26,7 @@ const THROUGHPUT: &str = "40";
 /// How long a fault lasts before the node is brought back.
 const OUTAGE: Duration = Duration::from_secs(8);
 /// How long a node may take to be whole again after a fault.
-const RECOVERY: Duration = Duration::from_secs(180);
+const RECOVERY: Duration = super::cases::CLUSTER_START;
 /// Seconds of timeline drawn before the fault and after the recovery.
 const MARGIN: Duration = Duration::from_secs(5);
 /// `docker stop` timeout for the restarts.
