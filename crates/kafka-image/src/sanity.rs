@@ -167,8 +167,9 @@ pub(crate) fn fixture_version(
         &format!("{container}:{FIXTURE_MARKER}"),
         "-",
     ]));
-    // Best effort: the probe container never ran and holds nothing.
-    let _ = engine.output(&strings(&["rm", container]));
+    // Best effort: the probe container never ran; `-v` removes the anonymous volumes `create`
+    // made for the image's VOLUMEs.
+    let _ = engine.output(&strings(&["rm", "-v", container]));
     match read {
         // A tar stream: a 512-byte header, then the file's bytes padded with NULs.
         Ok(tar) => Ok(Some(
