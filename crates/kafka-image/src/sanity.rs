@@ -150,14 +150,15 @@ fn named_cases(flag: &str, names: &[String]) -> anyhow::Result<Vec<Case>> {
     Ok(selected)
 }
 
-/// The version the fixture distribution's marker file holds when `image` (pulled if needed) was
-/// built from the fixture, `None` otherwise. The image is created, never started (`docker create`,
-/// then `docker cp`), so this works for images without a shell. `release` and `promote` use it to
-/// refuse a fixture.
+/// The version the fixture distribution's marker file holds when `image` (pulled if needed, and
+/// removed again) was built from the fixture, `None` otherwise. The image is created, never
+/// started (`docker create`, then `docker cp`), so this works for images without a shell.
+/// `release` and `promote` use it to refuse a fixture.
 pub(crate) fn fixture_version(
     engine: &dyn ContainerEngine,
     image: &str,
 ) -> anyhow::Result<Option<String>> {
+    let was_local = engine.inspect_image(image)?.is_some();
     let container = engine
         .output(&strings(&["create", image, "kafka-image-fixture-probe"]))
         .with_context(|| format!("failed to look inside `{image}`"))?;
@@ -170,6 +171,10 @@ pub(crate) fn fixture_version(
     // Best effort: the probe container never ran; `-v` removes the anonymous volumes `create`
     // made for the image's VOLUMEs.
     let _ = engine.output(&strings(&["rm", "-v", container]));
+    if !was_local {
+        // Best effort: `create` pulled the image only for this look; leave no copy behind.
+        let _ = engine.output(&strings(&["rmi", image]));
+    }
     match read {
         // A tar stream: a 512-byte header, then the file's bytes padded with NULs.
         Ok(tar) => Ok(Some(
