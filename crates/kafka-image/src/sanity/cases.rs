@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use anyhow::{bail, ensure};
+use anyhow::{Context as _, bail, ensure};
 
 use super::client::{Client, messages};
 use super::sandbox::{ContainerSpec, Sandbox, parse_properties, write_host_file};
@@ -74,6 +74,11 @@ pub(crate) const CASES: &[Case] = &[
         name: "node_id_from_hostname",
         description: "KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true gives host `kafka-2` node.id 2 (Kubernetes StatefulSets)",
         run: node_id_from_hostname,
+    },
+    Case {
+        name: "jmx_metrics_from_another_host",
+        description: "KAFKA_JMX_PORT + KAFKA_JMX_HOSTNAME expose the broker's metrics over JMX to another container: MessagesInPerSec counts the records produced (upstream's sanity flow)",
+        run: jmx_metrics_from_another_host,
     },
     Case {
         name: "ssl_produce_consume",
@@ -317,6 +322,44 @@ fn node_id_from_hostname(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
         "the control variable leaked into server.properties"
     );
     serves_records(sandbox, &kafka, "node-id-from-hostname")
+}
+
+/// `kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec` `Count` of the broker `host`,
+/// read over remote JMX by Kafka's `JmxTool` running in `client`.
+fn messages_in(sandbox: &Sandbox<'_>, client: &str, host: &str) -> anyhow::Result<u64> {
+    let out = sandbox.bash(
+        client,
+        &format!(
+            "java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*' \
+             org.apache.kafka.tools.JmxTool \
+             --jmx-url service:jmx:rmi:///jndi/rmi://{host}:9101/jmxrmi \
+             --object-name kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec \
+             --attributes Count --one-time true"
+        ),
+    )?;
+    out.lines()
+        .rev()
+        .find_map(|line| line.rsplit(',').next()?.trim().parse().ok())
+        .with_context(|| format!("no MessagesInPerSec count in JmxTool's output:\n{out}"))
+}
+
+fn jmx_metrics_from_another_host(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let env = single_node_env_with(&[("KAFKA_JMX_PORT", "9101"), ("KAFKA_JMX_HOSTNAME", "kafka")]);
+    let kafka = sandbox.start(&ContainerSpec::named("kafka").networked().env(&env))?;
+    let client = sandbox.start(
+        &ContainerSpec::named("client")
+            .networked()
+            .run("sleep", &["infinity"]),
+    )?;
+    sandbox.wait_serving(&kafka, START)?;
+    let before = messages_in(sandbox, &client, "kafka")?;
+    serves_records(sandbox, &kafka, "jmx")?;
+    let after = messages_in(sandbox, &client, "kafka")?;
+    ensure!(
+        after >= before + 5,
+        "MessagesInPerSec counted {before} before and {after} after producing 5 records"
+    );
+    Ok(())
 }
 
 /// Single node with PLAINTEXT (9092, for the health check and tools), SSL (9093) and
