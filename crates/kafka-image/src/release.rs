@@ -20,7 +20,7 @@ use anyhow::{Context as _, bail};
 use crate::engine::{ContainerEngine, DockerCli, strings};
 use crate::registry::ImageRef;
 use crate::registry::http::RegistryHttp;
-use crate::shell::Shell;
+use crate::shell::{Shell, UserError};
 
 /// `--help` text after the options: examples and exit codes.
 const AFTER_HELP: &str = r#"Examples:
@@ -52,6 +52,10 @@ pub(crate) struct ReleaseArgs {
     /// Platforms to push (several need `docker buildx`).
     #[arg(long, value_name = "PLATFORMS", default_value = "linux/amd64")]
     platform: String,
+    /// Push this platform although the suite did not run on it (repeatable); the result lists
+    /// it as untested. Every platform of `--platform` other than the host's needs it.
+    #[arg(long, value_name = "PLATFORM")]
+    push_untested_platform: Vec<String>,
     /// Directory for the sanity suite's reports.
     #[arg(long, value_name = "DIR", default_value = "reports/release")]
     report: PathBuf,
@@ -68,6 +72,7 @@ pub(crate) struct ReleaseArgs {
 struct ReleaseSummary {
     image: String,
     platforms: Vec<String>,
+    untested_platforms: Vec<String>,
     digest: Option<String>,
     report: PathBuf,
 }
@@ -119,6 +124,7 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
         .split(',')
         .map(|p| p.trim().to_owned())
         .collect();
+    let untested = untested_platforms(&platforms, host_platform(), &args.push_untested_platform)?;
     let engine = DockerCli::connect().context("cannot release")?;
     let source_flags = |mut build: Vec<String>| {
         match (&args.kafka_url, &args.kafka_tarball) {
@@ -211,13 +217,89 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
     let summary = ReleaseSummary {
         image: image.clone(),
         platforms,
+        untested_platforms: untested.clone(),
         digest,
         report: args.report.clone(),
     };
-    let human = match &summary.digest {
+    let mut human = match &summary.digest {
         Some(digest) => format!("released {image} ({digest})"),
         None => format!("released {image}"),
     };
+    if !untested.is_empty() {
+        human.push_str(&format!("; UNTESTED platforms: {}", untested.join(", ")));
+    }
     shell.print_result(&human, &summary);
     Ok(())
+}
+
+/// The platform the suite runs on: this machine's (`linux/amd64`, `linux/arm64`).
+fn host_platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("linux/{arch}")
+}
+
+/// The platforms of `platforms` the suite will not run on; each must be named by
+/// `--push-untested-platform`, else nothing is released.
+fn untested_platforms(
+    platforms: &[String],
+    host: String,
+    allowed: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let untested: Vec<String> = platforms.iter().filter(|p| **p != host).cloned().collect();
+    let refused: Vec<&String> = untested.iter().filter(|p| !allowed.contains(p)).collect();
+    if !refused.is_empty() {
+        let names: Vec<&str> = refused.iter().map(|p| p.as_str()).collect();
+        return Err(UserError {
+            message: format!(
+                "the sanity suite runs on {host} only; {} would be pushed untested",
+                names.join(", ")
+            ),
+            help: format!(
+                "release {host} alone, or accept the risk explicitly: {}",
+                names
+                    .iter()
+                    .map(|p| format!("--push-untested-platform {p}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+        .into());
+    }
+    Ok(untested)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_other_than_the_host_need_an_explicit_flag() {
+        let host = "linux/amd64".to_owned();
+        let both = strings(&["linux/amd64", "linux/arm64"]);
+        let err = untested_platforms(&both, host.clone(), &[]).unwrap_err();
+        let text = crate::shell::render_error(&err);
+        assert!(
+            text.starts_with(
+                "error: the sanity suite runs on linux/amd64 only; linux/arm64 would be pushed untested\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("--push-untested-platform linux/arm64"),
+            "{text}"
+        );
+        assert_eq!(
+            untested_platforms(&both, host.clone(), &strings(&["linux/arm64"])).unwrap(),
+            ["linux/arm64"]
+        );
+        assert!(
+            untested_platforms(&strings(&["linux/amd64"]), host, &[])
+                .unwrap()
+                .is_empty()
+        );
+    }
 }
