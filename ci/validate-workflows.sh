@@ -4,8 +4,8 @@
 #     (`--builtin-schema vendor.github-workflows`; no network needed);
 #  2. the project's own rules (STYLE-ANCHORS B6, SPEC §1): top-level `permissions` is
 #     `contents: read`, every `uses:` is pinned to a full commit SHA, and every `run:` step calls
-#     `kafka-image`, `cargo`, `rustup`, installs a package or sets a step output (no inline
-#     pipeline logic).
+#     `kafka-image`, `cargo`, `rustup`, the project's CI entry point `.ci/run`, installs a package
+#     or sets a step output (no inline pipeline logic).
 # Usage: ci/validate-workflows.sh [WORKFLOW.yml...]   (default: every file in .github/workflows)
 # actionlint is not used: its PyPI wrapper downloads the binary from GitHub when installed, which
 # this project's machines cannot reach.
@@ -38,7 +38,7 @@ import sys
 import yaml
 
 ALLOWED_RUN = re.compile(
-    r"^\s*(target/release/kafka-image |cargo |rustup |sudo apt-get install |echo \"[a-z_]+=.*\" >> \"\$GITHUB_OUTPUT\")"
+    r"^\s*(target/release/kafka-image |cargo |rustup |sudo apt-get install |\.ci/run$|echo \"[a-z_]+=.*\" >> \"\$GITHUB_OUTPUT\")"
 )
 problems = []
 for path in sys.argv[1:]:

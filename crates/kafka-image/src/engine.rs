@@ -32,7 +32,7 @@ pub(crate) enum EngineError {
     },
     /// The `docker` program exists but cannot reach the daemon.
     #[error("the Docker engine is not running: `{program} version` could not reach the daemon")]
-    DockerNotRunning {
+    DockerSkippedning {
         /// The program that was run.
         program: String,
         /// What the CLI said.
@@ -76,7 +76,7 @@ impl EngineError {
                  `KAFKA_IMAGE_DOCKER` at the docker CLI"
                     .to_owned(),
             ),
-            Self::DockerNotRunning { .. } => Some(
+            Self::DockerSkippedning { .. } => Some(
                 "start the daemon (`sudo systemctl start docker` or `dockerd`), or set \
                  `DOCKER_HOST` to a running engine"
                     .to_owned(),
@@ -93,7 +93,7 @@ impl EngineError {
     /// The command's own error output, to show between rules under the error line.
     pub(crate) fn stderr(&self) -> Option<&str> {
         match self {
-            Self::DockerNotRunning { stderr, .. } | Self::CommandFailed { stderr, .. } => {
+            Self::DockerSkippedning { stderr, .. } | Self::CommandFailed { stderr, .. } => {
                 Some(stderr.as_str()).filter(|s| !s.trim().is_empty())
             }
             _ => None,
@@ -186,7 +186,7 @@ impl DockerCli {
             Ok(_) => Ok(cli),
             Err(EngineError::CommandFailed {
                 program, stderr, ..
-            }) => Err(EngineError::DockerNotRunning { program, stderr }),
+            }) => Err(EngineError::DockerSkippedning { program, stderr }),
             Err(e) => Err(e),
         }
     }

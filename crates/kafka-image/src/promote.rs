@@ -6,6 +6,8 @@
 //! `docker buildx imagetools create` for registries behind TLS and logins (GitHub Actions).
 //! Either way the result is re-read and its digest compared with the source's.
 //!
+//! An image built from the FIXTURE distribution is refused before anything is copied.
+//!
 //! Exit codes: 0 copied and verified; 2 anything else.
 
 use std::process::ExitCode;
@@ -73,9 +75,19 @@ fn run(args: &PromoteArgs, shell: &Shell) -> anyhow::Result<()> {
             RegistryHttp::for_image(&source).is_ok() && source.registry == target.registry
         }
     };
+    let engine = DockerCli::connect().context("cannot check what `promote` would copy")?;
+    let refuse_fixture = || -> anyhow::Result<()> {
+        match crate::sanity::fixture_version(&engine, &args.source)? {
+            Some(version) => Err(crate::sanity::refuse_fixture(&args.source, &version)),
+            None => Ok(()),
+        }
+    };
     let progress = shell.progress("Promoting", &format!("{source} -> {target}"), None);
     let summary = if use_http {
         let registry = RegistryHttp::for_image(&source)?;
+        // The source must exist (a clear error if not) before it is looked into.
+        registry.get_manifest(&source.repository, &source.reference)?;
+        refuse_fixture()?;
         let summary = registry
             .copy(&source, &target)
             .with_context(|| format!("failed to copy `{source}` to `{target}`"))?;
@@ -84,7 +96,7 @@ fn run(args: &PromoteArgs, shell: &Shell) -> anyhow::Result<()> {
             .with_context(|| format!("`{target}` does not match `{source}` after the copy"))?;
         summary
     } else {
-        let engine = DockerCli::connect().context("cannot promote with imagetools")?;
+        refuse_fixture()?;
         copy_with_imagetools(&engine, &source, &target)?
     };
     progress.finish();

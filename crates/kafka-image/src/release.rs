@@ -2,10 +2,13 @@
 //! candidate to a staging repository.
 //!
 //! The steps are this same program's verbs, run as child processes so each keeps its own output
-//! and exit code: `build` (for the host platform, loaded locally), `test` (the whole sanity suite,
-//! reports in `--report`), then the push: `docker push` for one platform, or `build --platform …
+//! and exit code: `build` (for the host platform, loaded locally), `test` (the whole sanity suite
+//! on that image's id, reports in `--report`), then the push of that same id (the tag is checked
+//! to still name it): `docker push` for one platform, or `build --platform …
 //! --push` (buildx) for several. Nothing is pushed unless the suite passed. With a loopback
 //! registry the pushed manifest is read back and its digest printed.
+//!
+//! An image built from the FIXTURE distribution is refused before the suite runs.
 //!
 //! Exit codes: 0 pushed; 1 the sanity suite failed (nothing pushed); 2 anything else.
 
@@ -17,7 +20,7 @@ use anyhow::{Context as _, bail};
 use crate::engine::{ContainerEngine, DockerCli, strings};
 use crate::registry::ImageRef;
 use crate::registry::http::RegistryHttp;
-use crate::shell::Shell;
+use crate::shell::{Shell, UserError};
 
 /// `--help` text after the options: examples and exit codes.
 const AFTER_HELP: &str = r#"Examples:
@@ -49,6 +52,10 @@ pub(crate) struct ReleaseArgs {
     /// Platforms to push (several need `docker buildx`).
     #[arg(long, value_name = "PLATFORMS", default_value = "linux/amd64")]
     platform: String,
+    /// Push this platform although the suite did not run on it (repeatable); the result lists
+    /// it as untested. Every platform of `--platform` other than the host's needs it.
+    #[arg(long, value_name = "PLATFORM")]
+    push_untested_platform: Vec<String>,
     /// Directory for the sanity suite's reports.
     #[arg(long, value_name = "DIR", default_value = "reports/release")]
     report: PathBuf,
@@ -65,6 +72,7 @@ pub(crate) struct ReleaseArgs {
 struct ReleaseSummary {
     image: String,
     platforms: Vec<String>,
+    untested_platforms: Vec<String>,
     digest: Option<String>,
     report: PathBuf,
 }
@@ -116,6 +124,7 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
         .split(',')
         .map(|p| p.trim().to_owned())
         .collect();
+    let untested = untested_platforms(&platforms, host_platform(), &args.push_untested_platform)?;
     let engine = DockerCli::connect().context("cannot release")?;
     let source_flags = |mut build: Vec<String>| {
         match (&args.kafka_url, &args.kafka_tarball) {
@@ -140,8 +149,17 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
             }
         }
     }
+    if let Some(version) = crate::sanity::fixture_version(&engine, &image)? {
+        return Err(crate::sanity::refuse_fixture(&image, &version));
+    }
+    // The suite tests the image by id, and the push checks the tag still names that id: what is
+    // pushed is exactly what was tested.
+    let tested_id = engine
+        .inspect_image(&image)?
+        .with_context(|| format!("`{image}` is not in the local image store"))?
+        .id;
     let mut test = vec![
-        image.clone(),
+        tested_id.clone(),
         "--report".to_owned(),
         args.report.display().to_string(),
     ];
@@ -173,6 +191,13 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
             bail!("`kafka-image build --push` failed for `{image}` ({status})");
         }
     } else {
+        let now = engine.inspect_image(&image)?.map(|summary| summary.id);
+        if now.as_deref() != Some(tested_id.as_str()) {
+            bail!(
+                "`{image}` changed while it was tested (tested {tested_id}, now {}); nothing was pushed",
+                now.as_deref().unwrap_or("missing")
+            );
+        }
         let progress = shell.progress("Pushing", &image, None);
         let pushed = engine.stream(&strings(&["push", &image]), &[], &mut |line| {
             progress.message(line);
@@ -192,13 +217,89 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
     let summary = ReleaseSummary {
         image: image.clone(),
         platforms,
+        untested_platforms: untested.clone(),
         digest,
         report: args.report.clone(),
     };
-    let human = match &summary.digest {
+    let mut human = match &summary.digest {
         Some(digest) => format!("released {image} ({digest})"),
         None => format!("released {image}"),
     };
+    if !untested.is_empty() {
+        human.push_str(&format!("; UNTESTED platforms: {}", untested.join(", ")));
+    }
     shell.print_result(&human, &summary);
     Ok(())
+}
+
+/// The platform the suite runs on: this machine's (`linux/amd64`, `linux/arm64`).
+fn host_platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        other => other,
+    };
+    format!("linux/{arch}")
+}
+
+/// The platforms of `platforms` the suite will not run on; each must be named by
+/// `--push-untested-platform`, else nothing is released.
+fn untested_platforms(
+    platforms: &[String],
+    host: String,
+    allowed: &[String],
+) -> anyhow::Result<Vec<String>> {
+    let untested: Vec<String> = platforms.iter().filter(|p| **p != host).cloned().collect();
+    let refused: Vec<&String> = untested.iter().filter(|p| !allowed.contains(p)).collect();
+    if !refused.is_empty() {
+        let names: Vec<&str> = refused.iter().map(|p| p.as_str()).collect();
+        return Err(UserError {
+            message: format!(
+                "the sanity suite runs on {host} only; {} would be pushed untested",
+                names.join(", ")
+            ),
+            help: format!(
+                "release {host} alone, or accept the risk explicitly: {}",
+                names
+                    .iter()
+                    .map(|p| format!("--push-untested-platform {p}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        }
+        .into());
+    }
+    Ok(untested)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platforms_other_than_the_host_need_an_explicit_flag() {
+        let host = "linux/amd64".to_owned();
+        let both = strings(&["linux/amd64", "linux/arm64"]);
+        let err = untested_platforms(&both, host.clone(), &[]).unwrap_err();
+        let text = crate::shell::render_error(&err);
+        assert!(
+            text.starts_with(
+                "error: the sanity suite runs on linux/amd64 only; linux/arm64 would be pushed untested\n"
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("--push-untested-platform linux/arm64"),
+            "{text}"
+        );
+        assert_eq!(
+            untested_platforms(&both, host.clone(), &strings(&["linux/arm64"])).unwrap(),
+            ["linux/arm64"]
+        );
+        assert!(
+            untested_platforms(&strings(&["linux/amd64"]), host, &[])
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

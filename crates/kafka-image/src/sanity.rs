@@ -1,16 +1,17 @@
 //! `kafka-image test IMAGE [--report DIR] [--only CASE…]`: the sanity suite (SPEC §7) against real
 //! containers, with JUnit XML and HTML reports.
 //!
-//! Before the cases run, the image is asked what Kafka it holds. The fixture distribution (see
-//! `fixtures/fake-kafka/README.md`) labels itself with `/opt/kafka/FIXTURE-VERSION`; with it, the
-//! cases that need a real broker are reported as "not run: needs a real Kafka distribution"
-//! instead of failing, and the others run for real.
+//! Before the cases run, the image is asked what Kafka it holds and which main classes its tools
+//! have. Every selected case runs against it: the fixture distribution (see
+//! `fixtures/fake-kafka/README.md`, labelled by `/opt/kafka/FIXTURE-VERSION`) fails the cases that
+//! move data. A case is left out only when `--skip` names it, and the reports show it as skipped.
 //!
-//! Exit codes: 0 every selected case passed or was not run; 1 a case failed; 2 the suite could not
-//! run (no Docker, unknown image, unknown case name, unwritable report directory).
+//! Exit codes: 0 every selected case passed (or was named by `--skip`); 1 a case failed; 2 the
+//! suite could not run (no Docker, unknown image, unknown case name, unwritable report directory).
 
 mod cases;
 mod client;
+mod faults;
 mod sandbox;
 mod tls;
 
@@ -26,21 +27,24 @@ use crate::report::junit::render_junit;
 use crate::report::{CaseResult, Outcome, SuiteRun, format_seconds, format_utc, write_report_file};
 use crate::shell::{Shell, UserError};
 use cases::{CASES, Case};
+use client::Tools;
 use sandbox::Sandbox;
 
-/// The reason shown for cases the fixture distribution cannot stand in for.
-pub(crate) const NEEDS_REAL_KAFKA: &str = "needs a real Kafka distribution";
+/// The reason the reports give for a case named by `--skip`.
+const SKIPPED: &str = "named by --skip";
 
 /// The file by which the fixture distribution labels itself.
-const FIXTURE_MARKER: &str = "/opt/kafka/FIXTURE-VERSION";
+pub(crate) const FIXTURE_MARKER: &str = "/opt/kafka/FIXTURE-VERSION";
 
 /// `--help` text after the options: examples and exit codes.
 const AFTER_HELP: &str = r#"Examples:
   $ kafka-image test kafka-image/kafka:4.1.0 --report reports/test
   $ kafka-image test kafka:rc --only env_config --only env_over_file
+  $ kafka-image test kafka:rc --skip isolated_cluster_survives_restart
   $ kafka-image test --list
 
-Exit status: 0 all selected cases passed (or were not run), 1 a case failed, 2 the suite could not run."#;
+Exit status: 0 all selected cases passed (cases named by --skip are reported as skipped),
+1 a case failed, 2 the suite could not run."#;
 
 /// Run the sanity suite against a built image; write JUnit XML and HTML reports.
 #[derive(Debug, clap::Args)]
@@ -58,10 +62,10 @@ pub(crate) struct TestArgs {
     /// List the cases and exit.
     #[arg(long)]
     list: bool,
-    /// Run the cases that need a real Kafka broker even when the image holds the fixture
-    /// distribution (they fail there: for checking the suite's own container handling).
-    #[arg(long)]
-    include_real_kafka_cases: bool,
+    /// Leave this case out (repeatable); the reports list it as skipped. Nothing else is ever
+    /// left out.
+    #[arg(long, value_name = "CASE")]
+    skip: Vec<String>,
     /// Print the summary as JSON on stdout.
     #[arg(long)]
     json: bool,
@@ -74,7 +78,7 @@ struct SuiteSummary<'a> {
     distribution: &'a str,
     passed: usize,
     failed: usize,
-    not_run: usize,
+    skipped: usize,
     cases: Vec<CaseSummary<'a>>,
     junit: PathBuf,
     html: PathBuf,
@@ -94,32 +98,21 @@ pub(crate) fn main(args: &TestArgs) -> ExitCode {
     if args.list {
         let listing: Vec<String> = CASES
             .iter()
-            .map(|c| {
-                let real = if c.needs_real_kafka {
-                    " [needs real Kafka]"
-                } else {
-                    ""
-                };
-                format!("{:<36} {}{real}", c.name, c.description)
-            })
+            .map(|c| format!("{:<36} {}", c.name, c.description))
             .collect();
         let names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
         shell.print_result(&listing.join("\n"), &names);
         return ExitCode::SUCCESS;
     }
-    let result = select_cases(&args.only).and_then(|selected| {
-        let engine = DockerCli::connect().context("cannot run the sanity suite")?;
-        // `image` is required unless `--list`, which returned above.
-        let image = args.image.as_deref().unwrap_or_default();
-        run_suite(
-            &engine,
-            &shell,
-            image,
-            &selected,
-            &args.report,
-            args.include_real_kafka_cases,
-        )
-    });
+    let result = select_cases(&args.only)
+        .and_then(|selected| Ok((selected, named_cases("--skip", &args.skip)?)))
+        .and_then(|(selected, skipped)| {
+            let engine = DockerCli::connect().context("cannot run the sanity suite")?;
+            // `image` is required unless `--list`, which returned above.
+            let image = args.image.as_deref().unwrap_or_default();
+            let skipped: Vec<&str> = skipped.iter().map(|c| c.name).collect();
+            run_suite(&engine, &shell, image, &selected, &args.report, &skipped)
+        });
     match result {
         Ok(run) if run.failed() == 0 => ExitCode::SUCCESS,
         Ok(_) => ExitCode::from(1),
@@ -135,13 +128,18 @@ fn select_cases(only: &[String]) -> anyhow::Result<Vec<Case>> {
     if only.is_empty() {
         return Ok(CASES.to_vec());
     }
+    named_cases("--only", only)
+}
+
+/// The cases `names` names, in that order; an unknown name is an error listing the known ones.
+fn named_cases(flag: &str, names: &[String]) -> anyhow::Result<Vec<Case>> {
     let mut selected = Vec::new();
-    for name in only {
+    for name in names {
         let case = CASES
             .iter()
             .find(|c| c.name == name)
             .ok_or_else(|| UserError {
-                message: format!("`--only {name}`: no such case"),
+                message: format!("`{flag} {name}`: no such case"),
                 help: format!(
                     "the cases are: {}",
                     CASES.iter().map(|c| c.name).collect::<Vec<_>>().join(", ")
@@ -152,9 +150,70 @@ fn select_cases(only: &[String]) -> anyhow::Result<Vec<Case>> {
     Ok(selected)
 }
 
+/// The version the fixture distribution's marker file holds when `image` (pulled if needed, and
+/// removed again) was built from the fixture, `None` otherwise. The image is created, never
+/// started (`docker create`, then `docker cp`), so this works for images without a shell.
+/// `release` and `promote` use it to refuse a fixture.
+pub(crate) fn fixture_version(
+    engine: &dyn ContainerEngine,
+    image: &str,
+) -> anyhow::Result<Option<String>> {
+    let was_local = engine.inspect_image(image)?.is_some();
+    let container = engine
+        .output(&strings(&["create", image, "kafka-image-fixture-probe"]))
+        .with_context(|| format!("failed to look inside `{image}`"))?;
+    let container = container.trim();
+    let read = engine.output(&strings(&[
+        "cp",
+        &format!("{container}:{FIXTURE_MARKER}"),
+        "-",
+    ]));
+    // Best effort: the probe container never ran; `-v` removes the anonymous volumes `create`
+    // made for the image's VOLUMEs.
+    let _ = engine.output(&strings(&["rm", "-v", container]));
+    if !was_local {
+        // Best effort: `create` pulled the image only for this look; leave no copy behind.
+        let _ = engine.output(&strings(&["rmi", image]));
+    }
+    match read {
+        // A tar stream: a 512-byte header, then the file's bytes padded with NULs.
+        Ok(tar) => Ok(Some(
+            tar.get(512..)
+                .unwrap_or_default()
+                .trim_end_matches('\0')
+                .trim()
+                .to_owned(),
+        )),
+        Err(err)
+            if err
+                .stderr()
+                .is_some_and(|e| e.contains("Could not find the file")) =>
+        {
+            Ok(None)
+        }
+        Err(err) => Err(anyhow::Error::new(err).context(format!(
+            "failed to look for `{FIXTURE_MARKER}` in `{image}`"
+        ))),
+    }
+}
+
+/// The error `release` and `promote` give for an image built from the fixture distribution.
+pub(crate) fn refuse_fixture(image: &str, version: &str) -> anyhow::Error {
+    UserError {
+        message: format!(
+            "`{image}` holds the FIXTURE distribution (fake-kafka {version}, `{FIXTURE_MARKER}`), \
+             not Apache Kafka"
+        ),
+        help: "build the image from a real Kafka release (`kafka-image build --kafka-url URL` or \
+               `--kafka-tarball FILE`), test it, and release that"
+            .to_owned(),
+    }
+    .into()
+}
+
 /// What the image holds: the fixture (with its version) or a real distribution.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Distribution {
+pub(crate) enum Distribution {
     /// The fake Kafka of `fixtures/fake-kafka`.
     Fixture { version: String },
     /// Anything else, described by the Kafka jar found in `libs/`.
@@ -162,7 +221,8 @@ enum Distribution {
 }
 
 impl Distribution {
-    fn describe(&self) -> String {
+    /// One line for people: `Apache Kafka 4.4.0` or `FIXTURE fake-kafka … (not Apache Kafka)`.
+    pub(crate) fn describe(&self) -> String {
         match self {
             Distribution::Fixture { version } => {
                 format!("FIXTURE fake-kafka {version} (not Apache Kafka)")
@@ -172,10 +232,15 @@ impl Distribution {
     }
 }
 
-fn detect_distribution(engine: &dyn ContainerEngine, image: &str) -> anyhow::Result<Distribution> {
+/// What `image` holds, and the main classes of its tools.
+pub(crate) fn detect_distribution(
+    engine: &dyn ContainerEngine,
+    image: &str,
+) -> anyhow::Result<(Distribution, Tools)> {
     let probe = format!(
         "if [ -f {FIXTURE_MARKER} ]; then echo fixture $(cat {FIXTURE_MARKER}); \
-         else echo real $(ls /opt/kafka/libs 2>/dev/null | grep -E '^kafka_[0-9.]+-.*\\.jar$' | grep -v -E 'test|sources|javadoc' | head -n1); fi"
+         else echo real $(ls /opt/kafka/libs 2>/dev/null | grep -E '^kafka_[0-9.]+-.*\\.jar$' | grep -v -E 'test|sources|javadoc' | head -n1); fi; {}true",
+        Tools::probe_script()
     );
     let out = engine
         .output(&strings(&[
@@ -188,11 +253,11 @@ fn detect_distribution(engine: &dyn ContainerEngine, image: &str) -> anyhow::Res
             &probe,
         ]))
         .with_context(|| format!("failed to inspect the Kafka distribution in `{image}`"))?;
-    Ok(parse_probe(&out))
+    Ok((parse_probe(&out), Tools::from_probe(&out)))
 }
 
 fn parse_probe(out: &str) -> Distribution {
-    let out = out.trim();
+    let out = out.lines().next().unwrap_or_default().trim();
     match out.strip_prefix("fixture") {
         Some(version) => Distribution::Fixture {
             version: version.trim().to_owned(),
@@ -214,7 +279,7 @@ fn run_suite(
     image: &str,
     selected: &[Case],
     report_dir: &std::path::Path,
-    include_real_kafka_cases: bool,
+    skipped: &[&str],
 ) -> anyhow::Result<SuiteRun> {
     let started = format_utc(SystemTime::now());
     if engine.inspect_image(image)?.is_none() {
@@ -224,36 +289,48 @@ fn run_suite(
         }
         .into());
     }
-    let distribution = detect_distribution(engine, image)?;
+    let (distribution, tools) = detect_distribution(engine, image)?;
     shell.status("Testing", format!("{image} ({})", distribution.describe()));
     let mut results = Vec::new();
     for (index, case) in selected.iter().enumerate() {
         let label = format!("[{}/{}] {}", index + 1, selected.len(), case.name);
-        let fixture = matches!(distribution, Distribution::Fixture { .. });
-        let result = if case.needs_real_kafka && fixture && !include_real_kafka_cases {
-            shell.status("Not run", format!("{label}: {NEEDS_REAL_KAFKA}"));
+        let result = if skipped.contains(&case.name) {
+            shell.status("Skipped", format!("{label}: {SKIPPED}"));
             CaseResult {
                 name: case.name.to_owned(),
                 description: case.description.to_owned(),
-                outcome: Outcome::NotRun {
-                    reason: NEEDS_REAL_KAFKA.to_owned(),
+                outcome: Outcome::Skipped {
+                    reason: SKIPPED.to_owned(),
                 },
                 duration: std::time::Duration::ZERO,
                 logs: Vec::new(),
+                faults: Vec::new(),
             }
         } else {
             let progress = shell.progress("Running", &label, None);
-            let result = run_case(engine, image, case);
+            let result = run_case(engine, image, tools, case);
             progress.finish();
             let verb = match &result.outcome {
                 Outcome::Passed => "Passed",
                 Outcome::Failed { .. } => "Failed",
-                Outcome::NotRun { .. } => "Not run",
+                Outcome::Skipped { .. } => "Skipped",
             };
             shell.status(
                 verb,
                 format!("{label} ({} s)", format_seconds(result.duration)),
             );
+            for fault in &result.faults {
+                shell.status(
+                    "Fault",
+                    format!(
+                        "{}: {} acknowledged, {} read back, stalled {} s",
+                        fault.fault,
+                        fault.acknowledged,
+                        fault.read_back,
+                        format_seconds(fault.stall)
+                    ),
+                );
+            }
             if let Outcome::Failed { message } = &result.outcome {
                 shell.warn(format!("{}: {message}", case.name));
             }
@@ -274,7 +351,7 @@ fn run_suite(
         distribution: &run.distribution,
         passed: run.passed(),
         failed: run.failed(),
-        not_run: run.not_run(),
+        skipped: run.skipped(),
         cases: run
             .cases
             .iter()
@@ -282,7 +359,7 @@ fn run_suite(
                 let (outcome, detail) = match &c.outcome {
                     Outcome::Passed => ("passed", None),
                     Outcome::Failed { message } => ("failed", Some(message.as_str())),
-                    Outcome::NotRun { reason } => ("not_run", Some(reason.as_str())),
+                    Outcome::Skipped { reason } => ("skipped", Some(reason.as_str())),
                 };
                 CaseSummary {
                     name: &c.name,
@@ -296,10 +373,10 @@ fn run_suite(
         html: html.clone(),
     };
     let human = format!(
-        "{image}: {} passed, {} failed, {} not run\nreports: {}, {}",
+        "{image}: {} passed, {} failed, {} skipped\nreports: {}, {}",
         run.passed(),
         run.failed(),
-        run.not_run(),
+        run.skipped(),
         junit.display(),
         html.display()
     );
@@ -307,10 +384,11 @@ fn run_suite(
     Ok(run)
 }
 
-fn run_case(engine: &dyn ContainerEngine, image: &str, case: &Case) -> CaseResult {
+fn run_case(engine: &dyn ContainerEngine, image: &str, tools: Tools, case: &Case) -> CaseResult {
     let started = Instant::now();
-    let mut sandbox = Sandbox::new(engine, image, case.name);
+    let mut sandbox = Sandbox::new(engine, image, tools, case.name);
     let outcome = (case.run)(&mut sandbox);
+    let faults = sandbox.take_faults();
     let (outcome, logs) = match outcome {
         Ok(()) => (Outcome::Passed, Vec::new()),
         Err(err) => (
@@ -334,6 +412,7 @@ fn run_case(engine: &dyn ContainerEngine, image: &str, case: &Case) -> CaseResul
         outcome,
         duration: started.elapsed(),
         logs,
+        faults,
     }
 }
 
@@ -412,6 +491,18 @@ mod tests {
         );
         assert!(
             matches!(parse_probe("real\n"), Distribution::Real { description } if description.starts_with("unknown"))
+        );
+    }
+
+    #[test]
+    fn skip_names_known_cases_only() {
+        let err = named_cases("--skip", &["nope".to_owned()]).unwrap_err();
+        assert!(
+            crate::shell::render_error(&err).starts_with("error: `--skip nope`: no such case\n")
+        );
+        assert_eq!(
+            named_cases("--skip", &["sasl_plain".to_owned()]).unwrap()[0].name,
+            "sasl_plain"
         );
     }
 

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde::Serialize;
 
+use crate::engine::{ContainerEngine as _, DockerCli};
 use crate::report::{scan_html::render_scan_html, write_report_file};
 use crate::scanner::trivy::{INSTALL_HELP, Trivy, TrivyError};
 use crate::scanner::{Finding, ScanReport, Scanner, Severity, parse_trivy_json};
@@ -119,6 +120,34 @@ fn run(args: &ScanArgs, shell: &Shell, scanner: &dyn Scanner) -> anyhow::Result<
         }
     };
     let report = parse_trivy_json(&raw).context("failed to read trivy's JSON report")?;
+    if let Some(path) = &args.trivy_json {
+        // The engine's id for the image, when an engine and the image are there.
+        let local_id = DockerCli::connect()
+            .ok()
+            .and_then(|engine| engine.inspect_image(&args.image).ok().flatten())
+            .map(|summary| summary.id);
+        if !report.is_about(&args.image, local_id.as_deref()) {
+            return Err(UserError {
+                message: format!(
+                    "trivy report `{}` is about `{}`{}, not `{}`",
+                    path.display(),
+                    report.artifact,
+                    report
+                        .image_id
+                        .as_deref()
+                        .map(|id| format!(" (image id {id})"))
+                        .unwrap_or_default(),
+                    args.image
+                ),
+                help: format!(
+                    "scan this image: `trivy image --format json --output FILE {}`, or pass \
+                     the image the report names",
+                    args.image
+                ),
+            }
+            .into());
+        }
+    }
     let passed = report.at_or_above(args.fail_on).next().is_none();
     let summary = summarize(&args.image, &report, args.fail_on, passed);
     let summary_json =
@@ -285,8 +314,17 @@ mod tests {
         let mut args = args(dir.path().join("scan"), Severity::Critical);
         args.trivy_json = Some(recorded);
         let never = RecordedTrivy(Err(|| TrivyError::NotInstalled {
-            program: PathBuf::from("must-not-run"),
+            program: PathBuf::from("must-skipped"),
         }));
+        let err = run(&args, &Shell::new(true), &never).unwrap_err();
+        let text = crate::shell::render_error(&err);
+        assert!(
+            text.contains(
+                "is about `testdata/fixtures/images/alpine-39.tar.gz` (image id sha256:0559"
+            ),
+            "a report about another image is refused: {text}"
+        );
+        args.image = "testdata/fixtures/images/alpine-39.tar.gz".to_owned();
         assert!(!run(&args, &Shell::new(true), &never).unwrap());
     }
 

@@ -204,7 +204,7 @@ pub(crate) fn render_error(err: &anyhow::Error) -> String {
     {
         let program = match engine_err {
             EngineError::CommandFailed { program, .. }
-            | EngineError::DockerNotRunning { program, .. } => program.as_str(),
+            | EngineError::DockerSkippedning { program, .. } => program.as_str(),
             _ => "docker",
         };
         let _ = writeln!(
@@ -249,8 +249,8 @@ mod tests {
     }
 
     #[test]
-    fn engine_help_is_shown_for_docker_not_running() {
-        let err = anyhow::Error::new(EngineError::DockerNotRunning {
+    fn engine_help_is_shown_for_docker_skippedning() {
+        let err = anyhow::Error::new(EngineError::DockerSkippedning {
             program: "docker".into(),
             stderr: "Cannot connect to the Docker daemon".into(),
         });

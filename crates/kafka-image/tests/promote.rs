@@ -1,12 +1,13 @@
 //! `kafka-image promote` (and the push step of `release`) against a real registry: Debian's
 //! `docker-registry` started on a free loopback port by each test. Needs a Docker engine (to make
-//! and push small images): run with `KAFKA_IMAGE_DOCKER_TESTS=1`.
+//! and push small images): `#[ignore = "needs Docker"]`, run by `ci/test --include-ignored`.
 
 mod promote_support;
+mod real_image;
 
 use std::process::Command;
 
-use promote_support::{LocalRegistry, docker_tests_enabled, push_scratch_image};
+use promote_support::{LocalRegistry, docker, push_scratch_image};
 
 fn promote(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_kafka-image"))
@@ -17,10 +18,8 @@ fn promote(args: &[&str]) -> std::process::Output {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn promotes_single_platform_image_with_same_digest() {
-    if !docker_tests_enabled() {
-        return;
-    }
     let registry = LocalRegistry::start();
     let source = format!("{}/kafka/staging:rc1", registry.host);
     let digest = push_scratch_image(&source, "single");
@@ -41,10 +40,8 @@ fn promotes_single_platform_image_with_same_digest() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn promotes_every_platform_of_a_manifest_list() {
-    if !docker_tests_enabled() {
-        return;
-    }
     let registry = LocalRegistry::start();
     let amd64 = push_scratch_image(&format!("{}/kafka/staging:amd64", registry.host), "amd64");
     let arm64 = push_scratch_image(&format!("{}/kafka/staging:arm64", registry.host), "arm64");
@@ -79,10 +76,8 @@ fn promotes_every_platform_of_a_manifest_list() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn missing_source_is_an_error_naming_it() {
-    if !docker_tests_enabled() {
-        return;
-    }
     let registry = LocalRegistry::start();
     let source = format!("{}/kafka/staging:nope", registry.host);
     let out = promote(&[&source, &format!("{}/kafka/kafka:x", registry.host)]);
@@ -106,6 +101,7 @@ fn bad_reference_is_a_usage_error() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn unreachable_registry_says_to_start_one() {
     // Port 1 on loopback: nothing listens there.
     let out = promote(&["127.0.0.1:1/kafka/staging:rc1", "127.0.0.1:1/kafka/kafka:1"]);
@@ -116,4 +112,24 @@ fn unreachable_registry_says_to_start_one() {
         "{stderr}"
     );
     assert!(stderr.contains("help: start the registry"), "{stderr}");
+}
+
+#[test]
+#[ignore = "needs Docker"]
+fn fixture_image_is_refused_before_anything_is_copied() {
+    let registry = LocalRegistry::start();
+    let source = format!("{}/kafka/staging:fixture", registry.host);
+    let _local = real_image::fixture_marker_image(&source);
+    docker(&["push", &source]);
+    let target = format!("{}/kafka/kafka:4.1.0", registry.host);
+    let out = promote(&[&source, &target]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: `{source}` holds the FIXTURE distribution (fake-kafka 4.1.0"
+        )),
+        "{stderr}"
+    );
+    assert!(!registry.has_manifest("kafka/kafka", "4.1.0"));
 }

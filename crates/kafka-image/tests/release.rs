@@ -1,13 +1,15 @@
-//! `kafka-image release` as a whole program: refuses to run without a source, and (with
-//! `KAFKA_IMAGE_DOCKER_TESTS=1`) tests and pushes a release candidate of the test image (see
-//! `tests/sanity.rs`) to a local registry on loopback.
+//! `kafka-image release` as a whole program: refuses to run without a source, refuses a fixture
+//! image, and (`#[ignore = "needs Docker"]`) tests and pushes a release candidate of the real test
+//! image (`KAFKA_IMAGE_TEST_IMAGE`, see `tests/real_image`) to a local registry on loopback.
 
 mod image_support;
 mod promote_support;
+mod real_image;
 
 use std::process::Command;
 
-use promote_support::{LocalRegistry, docker_tests_enabled};
+use promote_support::LocalRegistry;
+use real_image::{LocalImage, fixture_marker_image, real_test_image};
 
 fn release(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_kafka-image"))
@@ -26,14 +28,12 @@ fn release_needs_a_kafka_source() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn release_candidate_is_tested_then_pushed_to_loopback_registry() {
-    if !docker_tests_enabled() {
-        return;
-    }
-    let image = test_image();
+    let image = real_test_image();
     let registry = LocalRegistry::start();
     let repo = format!("{}/kafka/staging", registry.host);
-    let _tag = LocalTag(format!("{repo}:rc1"));
+    let _tag = LocalImage(format!("{repo}:rc1"));
     let reports = tempfile::tempdir().unwrap();
     let out = release(&[
         "--from-image",
@@ -64,15 +64,49 @@ fn release_candidate_is_tested_then_pushed_to_loopback_registry() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
+fn fixture_image_is_refused_before_the_suite_runs() {
+    let registry = LocalRegistry::start();
+    let repo = format!("{}/kafka/staging", registry.host);
+    let local = fixture_marker_image(&format!(
+        "kafka-image-release-test-fixture:{}",
+        std::process::id()
+    ));
+    let _tag = LocalImage(format!("{repo}:fixture"));
+    let reports = tempfile::tempdir().unwrap();
+    let out = release(&[
+        "--from-image",
+        &local.0,
+        "--repo",
+        &repo,
+        "--tag",
+        "fixture",
+        "--report",
+        &reports.path().display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "error: `{repo}:fixture` holds the FIXTURE distribution (fake-kafka 4.1.0"
+        )),
+        "{stderr}"
+    );
+    assert!(!registry.has_manifest("kafka/staging", "fixture"));
+    assert!(
+        !reports.path().join("junit.xml").exists(),
+        "the suite did not run"
+    );
+}
+
+#[test]
+#[ignore = "needs Docker"]
 fn failed_sanity_suite_pushes_nothing() {
-    if !docker_tests_enabled() {
-        return;
-    }
     // The base image has no kafka-entrypoint: a container of it cannot start, so the suite fails.
     image_support::ensure_base_image();
     let registry = LocalRegistry::start();
     let repo = format!("{}/kafka/staging", registry.host);
-    let _tag = LocalTag(format!("{repo}:broken"));
+    let _tag = LocalImage(format!("{repo}:broken"));
     let reports = tempfile::tempdir().unwrap();
     let out = release(&[
         "--from-image",
@@ -97,21 +131,4 @@ fn failed_sanity_suite_pushes_nothing() {
     assert!(!registry.has_manifest("kafka/staging", "broken"));
     let junit = std::fs::read_to_string(reports.path().join("junit.xml")).unwrap();
     assert!(junit.contains("<failure"), "{junit}");
-}
-
-/// The local tag `release --from-image` makes, removed (only the tag) when the test ends.
-struct LocalTag(String);
-
-impl Drop for LocalTag {
-    fn drop(&mut self) {
-        // Best effort: the tag may not exist when the release failed early.
-        let _ = Command::new("docker").args(["rmi", &self.0]).output();
-    }
-}
-
-/// The image under test: `KAFKA_IMAGE_TEST_IMAGE` when set (e.g. a real Kafka build), else the
-/// image built from the FIXTURE distribution by the image tests' support module.
-fn test_image() -> String {
-    std::env::var("KAFKA_IMAGE_TEST_IMAGE")
-        .unwrap_or_else(|_| image_support::fixture_image().to_owned())
 }

@@ -1,8 +1,9 @@
 //! The compose files in `docker/examples/` are valid for `docker-compose`, describe the clusters
-//! their comments promise and (with `KAFKA_IMAGE_DOCKER_TESTS=1`) start with every container
-//! healthy; the Kubernetes manifests pass a schema check and derive node ids from pod ordinals.
+//! their comments promise and (`#[ignore = "needs Docker"]`, on the real image) start with every
+//! container healthy and pass a record; the Kubernetes manifests pass a schema check and derive
+//! node ids from pod ordinals.
 
-mod image_support;
+mod real_image;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -239,18 +240,13 @@ fn statefulset_derives_node_ids_from_pod_ordinals_matching_the_voters() {
 }
 
 /// Starts every example with `docker-compose up` (host ports removed, so it cannot clash with
-/// anything on the machine) against the test image and waits until every container is healthy;
-/// then removes it with its volumes. With the FIXTURE image this checks that each example's
-/// configuration is accepted and every node serves; the SSL examples get stores from
-/// `make-secrets.sh`.
+/// anything on the machine) against the real test image (`KAFKA_IMAGE_TEST_IMAGE`), waits until
+/// every container is healthy, sends one record through a broker and reads it back; then removes
+/// the project with its volumes. The SSL examples get stores from `make-secrets.sh`.
 #[test]
-fn every_example_starts_and_turns_healthy() {
-    if std::env::var("KAFKA_IMAGE_DOCKER_TESTS").as_deref() != Ok("1") {
-        eprintln!("skipped: set KAFKA_IMAGE_DOCKER_TESTS=1 to run tests that need a Docker engine");
-        return;
-    }
-    let image = std::env::var("KAFKA_IMAGE_TEST_IMAGE")
-        .unwrap_or_else(|_| image_support::fixture_image().to_owned());
+#[ignore = "needs Docker"]
+fn every_example_starts_turns_healthy_and_serves_a_record() {
+    let image = real_image::real_test_image();
     let work = tempfile::tempdir().unwrap();
     let copy = work.path().join("examples");
     let status = Command::new("cp")
@@ -329,6 +325,7 @@ fn every_example_starts_and_turns_healthy() {
             );
             std::thread::sleep(std::time::Duration::from_secs(1));
         }
+        record_goes_through(&project_guard, &config, &name);
         // The entrypoint warns about unknown property names: an example must have none.
         let logs = project_guard.run(&["logs", "--no-color"]);
         assert!(
@@ -336,6 +333,55 @@ fn every_example_starts_and_turns_healthy() {
             "{name}: setup warned:\n{logs}"
         );
     }
+}
+
+/// The in-network address of the first broker of an example: its advertised listener that is not
+/// on `localhost` (the INTERNAL or PLAINTEXT one), else `localhost:9092` (a single node whose
+/// clients run in its own container).
+fn broker_bootstrap(config: &serde_yaml::Value) -> (String, String) {
+    let services = config["services"].as_mapping().unwrap();
+    for (name, service) in services {
+        let Some(advertised) = env_of(service, "KAFKA_ADVERTISED_LISTENERS") else {
+            continue;
+        };
+        let protocols = env_of(service, "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").unwrap_or_default();
+        let internal = advertised.split(',').find_map(|listener| {
+            let (listener_name, address) = listener.split_once("://")?;
+            let plaintext = protocols
+                .split(',')
+                .any(|p| p == format!("{listener_name}:PLAINTEXT"))
+                || listener_name == "PLAINTEXT";
+            (plaintext && !address.starts_with("localhost")).then(|| address.to_owned())
+        });
+        let address = internal.unwrap_or_else(|| "localhost:9092".to_owned());
+        return (name.as_str().unwrap().to_owned(), address);
+    }
+    let first = services.keys().next().unwrap().as_str().unwrap().to_owned();
+    (first, "localhost:9092".to_owned())
+}
+
+/// Produces one record with `acks=all` through the example's first broker (Kafka's own tool
+/// classes in its container) and consumes it back.
+fn record_goes_through(project: &ComposeProject, config: &serde_yaml::Value, name: &str) {
+    let (service, bootstrap) = broker_bootstrap(config);
+    let java = "java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*'";
+    // The producer class moved in Kafka 4.0; take whichever the image has.
+    let script = format!(
+        "producer=org.apache.kafka.tools.ConsoleProducer; \
+         grep -q -a -F org/apache/kafka/tools/ConsoleProducer.class /opt/kafka/libs/kafka*.jar \
+           || producer=kafka.tools.ConsoleProducer; \
+         {java} org.apache.kafka.tools.TopicCommand --bootstrap-server {bootstrap} --create \
+           --topic example --partitions 1 --replication-factor 1 >/dev/null && \
+         echo example-record | {java} $producer --bootstrap-server {bootstrap} --topic example \
+           --producer-property acks=all && \
+         {java} org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server {bootstrap} \
+           --topic example --from-beginning --max-messages 1 --timeout-ms 60000"
+    );
+    let out = project.run(&["exec", "-T", &service, "bash", "-c", &script]);
+    assert!(
+        out.lines().any(|line| line == "example-record"),
+        "{name}: the record was not read back through `{bootstrap}`:\n{out}"
+    );
 }
 
 /// A started compose project, taken down with its volumes on drop.

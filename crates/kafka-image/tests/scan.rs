@@ -9,10 +9,18 @@ const RECORDED: &str = concat!(
     "/tests/data/trivy-alpine-39-high-critical.json"
 );
 
+/// The image the recorded report names (`ArtifactName`): `--trivy-json` takes only a report about
+/// the image being scanned.
+const ARTIFACT: &str = "testdata/fixtures/images/alpine-39.tar.gz";
+
 fn scan(report: &Path, extra: &[&str]) -> Output {
+    scan_image(ARTIFACT, report, extra)
+}
+
+fn scan_image(image: &str, report: &Path, extra: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_kafka-image"))
         .arg("scan")
-        .arg("alpine:3.9")
+        .arg(image)
         .arg("--report")
         .arg(report)
         .args(extra)
@@ -28,7 +36,7 @@ fn recorded_critical_findings_exit_1_at_fail_on_high() {
     assert_eq!(out.status.code(), Some(1), "{out:?}");
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(
-        stdout.starts_with("alpine:3.9: 2 finding(s) (CRITICAL 2, HIGH 0, MEDIUM 0, LOW 0, UNKNOWN 0); FAILED at --fail-on HIGH\n"),
+        stdout.starts_with("testdata/fixtures/images/alpine-39.tar.gz: 2 finding(s) (CRITICAL 2, HIGH 0, MEDIUM 0, LOW 0, UNKNOWN 0); FAILED at --fail-on HIGH\n"),
         "{stdout}"
     );
     for file in ["trivy.json", "scan.json", "scan.html"] {
@@ -62,9 +70,26 @@ fn bad_severity_is_a_usage_error_naming_the_value() {
 }
 
 #[test]
+fn report_about_another_image_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = scan_image("kafka:4.4.0", dir.path(), &["--trivy-json", RECORDED]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains(&format!("is about `{ARTIFACT}` (image id sha256:055936d3")),
+        "{stderr}"
+    );
+    assert!(stderr.contains("not `kafka:4.4.0`"), "{stderr}");
+    assert!(
+        !dir.path().join("scan.html").exists(),
+        "no report for the wrong image"
+    );
+}
+
+#[test]
 fn missing_trivy_exits_2_with_how_to_install() {
     let dir = tempfile::tempdir().unwrap();
-    let out = scan(dir.path(), &["--trivy", "/nonexistent/trivy"]);
+    let out = scan_image("alpine:3.9", dir.path(), &["--trivy", "/nonexistent/trivy"]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert!(

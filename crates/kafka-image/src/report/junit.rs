@@ -1,6 +1,6 @@
 //! JUnit XML for a [`SuiteRun`], in the shape CI systems read (GitHub test reporters, Jenkins,
 //! GitLab): one `<testsuite>`, one `<testcase>` per case, `<failure>` with the container logs in
-//! `<system-out>`, and `<skipped>` carrying the reason a case was not run.
+//! `<system-out>`, and `<skipped>` carrying the reason a case was left out.
 
 use std::fmt::Write as _;
 
@@ -19,7 +19,7 @@ pub(crate) fn render_junit(run: &SuiteRun) -> String {
         r#"<testsuites name="kafka-image test" tests="{}" failures="{}" skipped="{}" time="{}">"#,
         run.cases.len(),
         run.failed(),
-        run.not_run(),
+        run.skipped(),
         format_seconds(run.duration()),
     );
     let _ = writeln!(
@@ -27,7 +27,7 @@ pub(crate) fn render_junit(run: &SuiteRun) -> String {
         r#"  <testsuite name="sanity" tests="{}" failures="{}" errors="0" skipped="{}" time="{}" timestamp="{}">"#,
         run.cases.len(),
         run.failed(),
-        run.not_run(),
+        run.skipped(),
         format_seconds(run.duration()),
         escape_markup(&run.started),
     );
@@ -53,11 +53,11 @@ pub(crate) fn render_junit(run: &SuiteRun) -> String {
             Outcome::Passed => {
                 let _ = writeln!(xml, "{open}/>");
             }
-            Outcome::NotRun { reason } => {
+            Outcome::Skipped { reason } => {
                 let _ = writeln!(xml, "{open}>");
                 let _ = writeln!(
                     xml,
-                    r#"      <skipped message="not run: {}"/>"#,
+                    r#"      <skipped message="{}"/>"#,
                     escape_markup(reason)
                 );
                 let _ = writeln!(xml, "    </testcase>");

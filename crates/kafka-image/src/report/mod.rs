@@ -7,6 +7,7 @@
 pub(crate) mod html;
 pub(crate) mod junit;
 pub(crate) mod scan_html;
+pub(crate) mod timeline;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -23,9 +24,9 @@ pub(crate) enum Outcome {
         /// The failure, one paragraph.
         message: String,
     },
-    /// The case was not run; `reason` says why (e.g. the image holds the fixture distribution).
-    NotRun {
-        /// Why it was not run.
+    /// The case was left out; `reason` says why (`--skip` named it).
+    Skipped {
+        /// Why it was left out.
         reason: String,
     },
 }
@@ -37,6 +38,26 @@ pub(crate) struct ContainerLog {
     pub(crate) container: String,
     /// Its `docker logs` output (stdout and stderr), possibly truncated to the tail.
     pub(crate) text: String,
+}
+
+/// One fault injected into a running cluster, as the HTML report draws it and the console prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FaultRecord {
+    /// What was done, e.g. "docker kill the active controller (kafka-2)".
+    pub(crate) fault: String,
+    /// Records the producer had acknowledged when the check ran (since it started).
+    pub(crate) acknowledged: usize,
+    /// Of those, how many were read back at their acknowledged offset.
+    pub(crate) read_back: usize,
+    /// The longest time without an acknowledgement between the fault and the recovery.
+    pub(crate) stall: Duration,
+    /// Acknowledged records per second, one entry per second from the start of the window.
+    pub(crate) acks_per_second: Vec<u32>,
+    /// When the fault was injected, from the start of the window.
+    pub(crate) fault_at: Duration,
+    /// When the cluster was whole again (every node serving, the ISR complete), from the start of
+    /// the window.
+    pub(crate) recovered_at: Duration,
 }
 
 /// The result of one named case.
@@ -52,6 +73,8 @@ pub(crate) struct CaseResult {
     pub(crate) duration: Duration,
     /// Logs of the case's containers, kept when it failed.
     pub(crate) logs: Vec<ContainerLog>,
+    /// The faults the case injected, in order (fault cases only).
+    pub(crate) faults: Vec<FaultRecord>,
 }
 
 /// One run of the sanity suite against one image.
@@ -84,11 +107,11 @@ impl SuiteRun {
             .count()
     }
 
-    /// Number of cases not run.
-    pub(crate) fn not_run(&self) -> usize {
+    /// Number of cases left out.
+    pub(crate) fn skipped(&self) -> usize {
         self.cases
             .iter()
-            .filter(|c| matches!(c.outcome, Outcome::NotRun { .. }))
+            .filter(|c| matches!(c.outcome, Outcome::Skipped { .. }))
             .count()
     }
 
@@ -175,7 +198,7 @@ th,td{border:1px solid #ccc;padding:.3em .5em;text-align:left;vertical-align:top
 th{background:#f0f0f0}
 .passed{color:#176f2c;font-weight:bold}
 .failed{color:#b00020;font-weight:bold}
-.not-run{color:#7a5c00;font-weight:bold}
+.skipped{color:#7a5c00;font-weight:bold}
 .CRITICAL{background:#7a0019;color:#fff}
 .HIGH{background:#d9480f;color:#fff}
 .MEDIUM{background:#f59f00}
@@ -190,6 +213,18 @@ pub(crate) mod tests {
     use super::*;
 
     /// A fixed run with one case of each outcome, for the golden files of both renderers.
+    pub(crate) fn sample_fault() -> FaultRecord {
+        FaultRecord {
+            fault: "docker kill the active controller (kafka-2)".to_owned(),
+            acknowledged: 420,
+            read_back: 420,
+            stall: Duration::from_millis(2_750),
+            acks_per_second: vec![20, 20, 20, 4, 0, 0, 11, 20],
+            fault_at: Duration::from_secs(3),
+            recovered_at: Duration::from_millis(6_500),
+        }
+    }
+
     pub(crate) fn sample_run() -> SuiteRun {
         SuiteRun {
             image: "kafka-image/kafka:test".to_owned(),
@@ -204,6 +239,7 @@ pub(crate) mod tests {
                     outcome: Outcome::Passed,
                     duration: Duration::from_millis(4_250),
                     logs: vec![],
+                    faults: vec![],
                 },
                 CaseResult {
                     name: "bad_config_fails_fast".to_owned(),
@@ -213,6 +249,7 @@ pub(crate) mod tests {
                         message: "container exited with 0, expected 2 <bad>".to_owned(),
                     },
                     duration: Duration::from_millis(1_007),
+                    faults: vec![],
                     logs: vec![ContainerLog {
                         container: "kafka-image-test-bad".to_owned(),
                         text: "error: `KAFKA_NODE_ID` = \"x\" & not an integer\n\u{1b}[0m"
@@ -223,11 +260,12 @@ pub(crate) mod tests {
                     name: "sasl_scram".to_owned(),
                     description: "a client authenticates with SCRAM-SHA-512 and produces"
                         .to_owned(),
-                    outcome: Outcome::NotRun {
-                        reason: "needs a real Kafka distribution".to_owned(),
+                    outcome: Outcome::Skipped {
+                        reason: "named by --skip".to_owned(),
                     },
                     duration: Duration::ZERO,
                     logs: vec![],
+                    faults: vec![],
                 },
             ],
         }
@@ -263,7 +301,7 @@ pub(crate) mod tests {
     #[test]
     fn counts_each_outcome() {
         let run = sample_run();
-        assert_eq!((run.passed(), run.failed(), run.not_run()), (1, 1, 1));
+        assert_eq!((run.passed(), run.failed(), run.skipped()), (1, 1, 1));
         assert_eq!(run.duration(), Duration::from_millis(5_257));
     }
 

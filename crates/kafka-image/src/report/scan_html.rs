@@ -87,6 +87,8 @@ mod tests {
     fn clean_report_says_so() {
         let report = ScanReport {
             artifact: "kafka:rc".to_owned(),
+            image_id: None,
+            image_names: vec![],
             findings: vec![],
         };
         let html = render_scan_html("kafka:rc", &report, Severity::Critical);

@@ -1,14 +1,83 @@
-//! A Kafka client for the sanity cases: the distribution's own CLI tools (`kafka-topics.sh`,
-//! `kafka-console-producer.sh`, `kafka-console-consumer.sh`, `kafka-configs.sh`) run inside a
-//! container with `docker exec`, exactly as users run them. Only a real Kafka distribution can
-//! serve these; the fixture's tools talk to no broker.
+//! A Kafka client for the sanity cases: the distribution's own tool classes (`TopicCommand`,
+//! `ConsoleProducer`, `ConsoleConsumer`, `ConfigCommand`) run inside a container with `docker
+//! exec … java -cp '/opt/kafka/libs/*' <main class>`, the command line Kafka's `bin/` scripts
+//! would build. Images assembled from Maven Central have no `bin/`, so the suite never relies on
+//! it. Only a real Kafka distribution can serve these; the fixture's classes talk to no broker.
 
 use anyhow::{Context as _, bail};
 
 use super::sandbox::Sandbox;
 
-/// Where the tools live in the image (SPEC §2).
-const BIN: &str = "/opt/kafka/bin";
+/// The `java` command line that runs a Kafka main class from the image's distribution (SPEC §2).
+const JAVA: &str = "java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*'";
+
+/// The main classes of Kafka's tools, which moved between packages across versions. Chosen by
+/// which class the image's jars hold ([`Tools::probe_script`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Tools {
+    /// `kafka-console-producer.sh`: `org.apache.kafka.tools.ConsoleProducer` from 4.0,
+    /// `kafka.tools.ConsoleProducer` before.
+    pub(crate) producer: &'static str,
+    /// `kafka-configs.sh`: `org.apache.kafka.tools.ConfigCommand` once it moved to the tools
+    /// module, `kafka.admin.ConfigCommand` before.
+    pub(crate) configs: &'static str,
+}
+
+/// `kafka-topics.sh` (the same class in 3.9 and 4.x).
+pub(crate) const TOPIC_COMMAND: &str = "org.apache.kafka.tools.TopicCommand";
+/// `kafka-console-consumer.sh` (the same class in 3.9 and 4.x).
+pub(crate) const CONSOLE_CONSUMER: &str = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+/// `kafka-metadata-quorum.sh` (the same class in 3.9 and 4.x).
+pub(crate) const METADATA_QUORUM: &str = "org.apache.kafka.tools.MetadataQuorumCommand";
+/// The producer that prints one JSON line per acknowledged record (3.9 and 4.x).
+pub(crate) const VERIFIABLE_PRODUCER: &str = "org.apache.kafka.tools.VerifiableProducer";
+
+/// The candidate classes, newest package first.
+const PRODUCERS: [&str; 2] = [
+    "org.apache.kafka.tools.ConsoleProducer",
+    "kafka.tools.ConsoleProducer",
+];
+const CONFIG_COMMANDS: [&str; 2] = [
+    "org.apache.kafka.tools.ConfigCommand",
+    "kafka.admin.ConfigCommand",
+];
+
+impl Tools {
+    /// A bash snippet printing `class NAME` for every candidate class the image's jars hold (a
+    /// jar's central directory stores entry names uncompressed, so `grep -a` finds them).
+    pub(crate) fn probe_script() -> String {
+        PRODUCERS
+            .iter()
+            .chain(&CONFIG_COMMANDS)
+            .map(|class| {
+                let entry = format!("{}.class", class.replace('.', "/"));
+                format!(
+                    "grep -q -a -F '{entry}' /opt/kafka/libs/kafka*.jar 2>/dev/null && echo 'class {class}'; "
+                )
+            })
+            .collect()
+    }
+
+    /// The classes from the probe's `class NAME` lines: the newest package found, else the old
+    /// one (which also matches the new entry name as a substring, so it is never asked for).
+    pub(crate) fn from_probe(out: &str) -> Tools {
+        let found = |class: &str| {
+            out.lines()
+                .any(|line| line.trim() == format!("class {class}"))
+        };
+        let pick = |candidates: [&'static str; 2]| {
+            if found(candidates[0]) {
+                candidates[0]
+            } else {
+                candidates[1]
+            }
+        };
+        Tools {
+            producer: pick(PRODUCERS),
+            configs: pick(CONFIG_COMMANDS),
+        }
+    }
+}
 
 /// How a client connects: bootstrap address plus an optional client properties file.
 #[derive(Debug, Clone)]
@@ -50,7 +119,7 @@ impl Client<'_> {
             .bash(
                 self.container,
                 &format!(
-                    "{BIN}/kafka-topics.sh --bootstrap-server {} {config} --create --topic {topic} \
+                    "{JAVA} {TOPIC_COMMAND} --bootstrap-server {} {config} --create --topic {topic} \
                      --partitions {partitions} --replication-factor {replication} {extra}",
                     self.bootstrap
                 ),
@@ -72,12 +141,18 @@ impl Client<'_> {
             .bash(
                 self.container,
                 &format!(
-                    "printf '%s\\n' '{lines}' | {BIN}/kafka-console-producer.sh --bootstrap-server {} \
+                    "printf '%s\\n' '{lines}' | {JAVA} {producer} --bootstrap-server {} \
                      {config} --topic {topic} --producer-property acks=all",
-                    self.bootstrap
+                    self.bootstrap,
+                    producer = sandbox.tools().producer
                 ),
             )
-            .with_context(|| format!("failed to produce {} message(s) to `{topic}`", messages.len()))?;
+            .with_context(|| {
+                format!(
+                    "failed to produce {} message(s) to `{topic}`",
+                    messages.len()
+                )
+            })?;
         Ok(())
     }
 
@@ -93,13 +168,13 @@ impl Client<'_> {
             .bash(
                 self.container,
                 &format!(
-                    "{BIN}/kafka-console-consumer.sh --bootstrap-server {} {config} --topic {topic} \
+                    "{JAVA} {CONSOLE_CONSUMER} --bootstrap-server {} {config} --topic {topic} \
                      --from-beginning --max-messages {count} --timeout-ms 30000",
                     self.bootstrap
                 ),
             )
             .with_context(|| format!("failed to consume from `{topic}`"))?;
-        Ok(out.lines().map(str::to_owned).collect())
+        Ok(records(&out))
     }
 
     /// Produces `messages` and checks that consuming from the beginning returns them in order.
@@ -113,21 +188,61 @@ impl Client<'_> {
         expect_messages(&self.consume(sandbox, topic, messages.len())?, messages)
     }
 
-    /// The in-sync replicas of partition 0 of `topic`, from `kafka-topics.sh --describe`.
+    /// Adds a SCRAM credential for `user` (`kafka-configs.sh --alter --add-config`).
+    pub(crate) fn add_scram_user(
+        &self,
+        sandbox: &Sandbox<'_>,
+        mechanism: &str,
+        user: &str,
+        password: &str,
+    ) -> anyhow::Result<()> {
+        sandbox
+            .bash(
+                self.container,
+                &format!(
+                    "{JAVA} {configs} --bootstrap-server {} --alter --add-config \
+                     '{mechanism}=[iterations=8192,password={password}]' --entity-type users \
+                     --entity-name {user}",
+                    self.bootstrap,
+                    configs = sandbox.tools().configs
+                ),
+            )
+            .with_context(|| format!("failed to create the SCRAM user `{user}`"))?;
+        Ok(())
+    }
+
+    /// `TopicCommand --describe` of `topic`.
+    pub(crate) fn describe(&self, sandbox: &Sandbox<'_>, topic: &str) -> anyhow::Result<String> {
+        sandbox
+            .bash(
+                self.container,
+                &format!(
+                    "{JAVA} {TOPIC_COMMAND} --bootstrap-server {} --describe --topic {topic}",
+                    self.bootstrap
+                ),
+            )
+            .with_context(|| format!("failed to describe topic `{topic}`"))
+    }
+
+    /// The in-sync replicas of partition 0 of `topic`, from `TopicCommand --describe`.
     pub(crate) fn in_sync_replicas(
         &self,
         sandbox: &Sandbox<'_>,
         topic: &str,
     ) -> anyhow::Result<Vec<u32>> {
-        let out = sandbox.bash(
-            self.container,
-            &format!(
-                "{BIN}/kafka-topics.sh --bootstrap-server {} --describe --topic {topic}",
-                self.bootstrap
-            ),
-        )?;
-        Ok(parse_isr(&out))
+        Ok(parse_isr(&self.describe(sandbox, topic)?))
     }
+}
+
+/// The records in the console consumer's stdout. Kafka 4.2+ also prints the deprecation notice of
+/// an option there (`Option --consumer.config is deprecated …`), which the older versions the
+/// suite supports need; those lines are not records.
+fn records(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .filter(|line| !(line.starts_with("Option --") && line.contains(" is deprecated")))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// Fails unless `got` equals `expected`, showing both.
@@ -166,6 +281,35 @@ mod tests {
                    \tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,3,2\tElr: \tLastKnownElr: \n";
         assert_eq!(parse_isr(out), [1, 3, 2]);
         assert!(parse_isr("no partitions").is_empty());
+    }
+
+    #[test]
+    fn tools_prefer_the_newest_package() {
+        let four_four = "class org.apache.kafka.tools.ConsoleProducer\nclass kafka.tools.ConsoleProducer\n\
+                         class org.apache.kafka.tools.ConfigCommand\nclass kafka.admin.ConfigCommand\n";
+        assert_eq!(
+            Tools::from_probe(four_four),
+            Tools {
+                producer: "org.apache.kafka.tools.ConsoleProducer",
+                configs: "org.apache.kafka.tools.ConfigCommand"
+            }
+        );
+        let three_nine = "class kafka.tools.ConsoleProducer\nclass kafka.admin.ConfigCommand\n";
+        assert_eq!(
+            Tools::from_probe(three_nine),
+            Tools {
+                producer: "kafka.tools.ConsoleProducer",
+                configs: "kafka.admin.ConfigCommand"
+            }
+        );
+        assert!(Tools::probe_script().contains("'org/apache/kafka/tools/ConfigCommand.class'"));
+    }
+
+    #[test]
+    fn deprecation_notices_are_not_records() {
+        let out = "Option --consumer.config is deprecated and will be removed in a future version. \
+                   Use --command-config instead.\nssl-1\nssl-2\n";
+        assert_eq!(records(out), ["ssl-1", "ssl-2"]);
     }
 
     #[test]

@@ -9,11 +9,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
+use super::client::Tools;
 use crate::engine::{ContainerEngine, EngineError, strings};
-use crate::report::ContainerLog;
+use crate::report::{ContainerLog, FaultRecord};
 
 /// How often conditions are polled.
 const POLL: Duration = Duration::from_millis(500);
+
+/// The heap every broker of the suite gets unless its case sets one: six brokers of a cluster
+/// case then fit in about 3 GB.
+const HEAP_OPTS: &str = "-Xmx256m -Xms256m";
 
 /// How many trailing lines of a container's log a failed case keeps.
 const LOG_TAIL_LINES: usize = 200;
@@ -31,6 +36,10 @@ pub(crate) struct ContainerSpec {
     pub(crate) on_network: bool,
     /// The container's host name (`--hostname`), when not the network name.
     pub(crate) hostname: Option<String>,
+    /// Replaces the image's entrypoint (`--entrypoint`), for client containers.
+    pub(crate) entrypoint: Option<String>,
+    /// Arguments after the image.
+    pub(crate) command: Vec<String>,
 }
 
 impl ContainerSpec {
@@ -61,6 +70,13 @@ impl ContainerSpec {
         self
     }
 
+    /// Runs `program` with `args` instead of the image's entrypoint (a Kafka client).
+    pub(crate) fn run(mut self, program: &str, args: &[&str]) -> Self {
+        self.entrypoint = Some(program.to_owned());
+        self.command = strings(args);
+        self
+    }
+
     /// Puts the container on the case's private network.
     pub(crate) fn networked(mut self) -> Self {
         self.on_network = true;
@@ -84,19 +100,27 @@ pub(crate) struct ContainerState {
 pub(crate) struct Sandbox<'e> {
     engine: &'e dyn ContainerEngine,
     image: String,
+    tools: Tools,
     prefix: String,
     containers: Vec<String>,
     network: Option<String>,
     volumes: Vec<String>,
     dirs: Vec<tempfile::TempDir>,
+    faults: Vec<FaultRecord>,
 }
 
 impl<'e> Sandbox<'e> {
-    /// An empty sandbox for the case `case` against `image`.
-    pub(crate) fn new(engine: &'e dyn ContainerEngine, image: &str, case: &str) -> Self {
+    /// An empty sandbox for the case `case` against `image`, whose Kafka tools are `tools`.
+    pub(crate) fn new(
+        engine: &'e dyn ContainerEngine,
+        image: &str,
+        tools: Tools,
+        case: &str,
+    ) -> Self {
         Sandbox {
             engine,
             image: image.to_owned(),
+            tools,
             prefix: format!(
                 "kafka-image-test-{}-{}",
                 std::process::id(),
@@ -106,7 +130,33 @@ impl<'e> Sandbox<'e> {
             network: None,
             volumes: Vec::new(),
             dirs: Vec::new(),
+            faults: Vec::new(),
         }
+    }
+
+    /// Keeps the result of an injected fault for the reports.
+    pub(crate) fn record_fault(&mut self, fault: FaultRecord) {
+        self.faults.push(fault);
+    }
+
+    /// The faults recorded so far, leaving none.
+    pub(crate) fn take_faults(&mut self) -> Vec<FaultRecord> {
+        std::mem::take(&mut self.faults)
+    }
+
+    /// The main classes of the image's Kafka tools.
+    pub(crate) fn tools(&self) -> Tools {
+        self.tools
+    }
+
+    /// The engine the sandbox drives (for the fault cases' own `docker` calls).
+    pub(crate) fn engine(&self) -> &'e dyn ContainerEngine {
+        self.engine
+    }
+
+    /// The case's network, created on first use.
+    pub(crate) fn network_name(&mut self) -> anyhow::Result<String> {
+        self.network()
     }
 
     /// The full Docker name of the case's container `name`.
@@ -153,6 +203,9 @@ impl<'e> Sandbox<'e> {
         if let Some(hostname) = &spec.hostname {
             args.extend(strings(&["--hostname", hostname]));
         }
+        if !spec.env.iter().any(|(key, _)| key == "KAFKA_HEAP_OPTS") {
+            args.extend(strings(&["-e", &format!("KAFKA_HEAP_OPTS={HEAP_OPTS}")]));
+        }
         for (key, value) in &spec.env {
             args.push("-e".to_owned());
             args.push(format!("{key}={value}"));
@@ -161,7 +214,12 @@ impl<'e> Sandbox<'e> {
             args.push("-v".to_owned());
             args.push(mount.clone());
         }
+        if let Some(entrypoint) = &spec.entrypoint {
+            // A client container: the image's health check is about the broker it does not run.
+            args.extend(strings(&["--entrypoint", entrypoint, "--no-healthcheck"]));
+        }
         args.push(self.image.clone());
+        args.extend(spec.command.iter().cloned());
         self.containers.push(full.clone());
         self.engine
             .output(&args)
@@ -335,7 +393,8 @@ pub(crate) fn write_host_file(
     Ok(path)
 }
 
-fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
+/// Sets the permission bits of a host file or directory.
+pub(crate) fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
         .with_context(|| format!("failed to set the mode of `{}`", path.display()))

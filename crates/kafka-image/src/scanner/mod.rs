@@ -103,6 +103,10 @@ pub(crate) struct Finding {
 pub(crate) struct ScanReport {
     /// The image (or archive) trivy scanned, as trivy names it.
     pub(crate) artifact: String,
+    /// The scanned image's id (`Metadata.ImageID`, `sha256:…`), when trivy recorded one.
+    pub(crate) image_id: Option<String>,
+    /// The scanned image's tags and digests (`Metadata.RepoTags`, `Metadata.RepoDigests`).
+    pub(crate) image_names: Vec<String>,
     /// The findings, most severe first, then by id and package.
     pub(crate) findings: Vec<Finding>,
 }
@@ -160,7 +164,20 @@ struct TrivyReport {
     #[serde(default)]
     artifact_name: String,
     #[serde(default)]
+    metadata: TrivyMetadata,
+    #[serde(default)]
     results: Vec<TrivyResult>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+struct TrivyMetadata {
+    #[serde(rename = "ImageID", default)]
+    image_id: Option<String>,
+    #[serde(default)]
+    repo_tags: Vec<String>,
+    #[serde(default)]
+    repo_digests: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -228,10 +245,25 @@ pub(crate) fn parse_trivy_json(json: &str) -> Result<ScanReport, TrivyOutputErro
             .then_with(|| a.id.cmp(&b.id))
             .then_with(|| a.package.cmp(&b.package))
     });
+    let mut image_names = report.metadata.repo_tags;
+    image_names.extend(report.metadata.repo_digests);
     Ok(ScanReport {
         artifact: report.artifact_name,
+        image_id: report.metadata.image_id.filter(|id| !id.is_empty()),
+        image_names,
         findings,
     })
+}
+
+impl ScanReport {
+    /// Whether this report is about `image`: trivy's artifact name, one of the image's recorded
+    /// tags or digests is `image`, or the recorded image id is `local_id` (the id the engine
+    /// gives `image`, when it has it).
+    pub(crate) fn is_about(&self, image: &str, local_id: Option<&str>) -> bool {
+        self.artifact == image
+            || self.image_names.iter().any(|name| name == image)
+            || matches!((&self.image_id, local_id), (Some(recorded), Some(local)) if recorded == local)
+    }
 }
 
 /// Runs a vulnerability scanner on an image and returns its raw JSON report.
@@ -260,6 +292,21 @@ mod tests {
             r#"{{"SchemaVersion":2,"ArtifactName":"img","Results":[{{"Target":"t","Vulnerabilities":[{}]}}]}}"#,
             vulnerabilities.join(",")
         )
+    }
+
+    #[test]
+    fn report_knows_which_image_it_is_about() {
+        let report = parse_trivy_json(include_str!(
+            "../../tests/data/trivy-0.59.1-secret-scan-fixture-image.json"
+        ))
+        .unwrap();
+        assert!(report.is_about("kafka-image-test:fixture-4.1.0", None));
+        assert!(report.is_about(
+            "other:name",
+            Some("sha256:59dd00e3508e140468dc7acdd9c821a4c115b70ee397fad621aa7ac2e783dcba")
+        ));
+        assert!(!report.is_about("kafka:4.4.0", Some("sha256:0000")));
+        assert!(!report.is_about("kafka:4.4.0", None));
     }
 
     #[test]

@@ -8,15 +8,6 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// Whether the Docker-backed tests were asked for (`KAFKA_IMAGE_DOCKER_TESTS=1`).
-pub(crate) fn docker_tests_enabled() -> bool {
-    let enabled = std::env::var("KAFKA_IMAGE_DOCKER_TESTS").is_ok_and(|v| v == "1");
-    if !enabled {
-        eprintln!("skipped: set KAFKA_IMAGE_DOCKER_TESTS=1 to run tests that need a Docker engine");
-    }
-    enabled
-}
-
 /// Runs `docker ARGS`, panicking with its stderr on failure; returns stdout.
 pub(crate) fn docker(args: &[&str]) -> String {
     let out = Command::new("docker")
