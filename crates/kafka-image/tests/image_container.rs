@@ -1,12 +1,14 @@
-//! Real containers of the image (built from the FIXTURE Kafka distribution, not Apache Kafka, on
-//! the test base image): zero-config start turns healthy, configuration from the environment,
-//! mounted files and secrets reaches the final config, the process runs as uid 1000, a restart
-//! keeps the data volume, `docker stop` delivers SIGTERM, and bad configuration fails at once.
+//! Real containers of the image built from REAL Kafka (assembled from Maven Central; `ci/test`
+//! builds it and names it in `KAFKA_IMAGE_TEST_IMAGE`): zero-config start turns healthy with the
+//! JVM as PID 1 and uid 1000, configuration from the environment, mounted files and secrets
+//! reaches the final config, a restart keeps the data volume, and bad configuration fails at
+//! once. `docker stop` is the sanity suite's `docker_stop_is_clean`.
 //!
-//! Runs only with `KAFKA_IMAGE_DOCKER_TESTS=1` (see `image_support`). Each container is removed by
-//! its `Container` guard.
+//! `#[ignore = "needs Docker"]`: `ci/test` runs them with `--include-ignored`. Each container is
+//! removed by its `Container` guard.
 
 mod image_support;
+mod real_image;
 
 use std::time::{Duration, Instant};
 
@@ -18,11 +20,10 @@ const CLUSTER_ID: &str = "5L6g3nShT-eMCtK--X86sw";
 const HEALTHY_TIMEOUT: Duration = Duration::from_secs(120);
 
 #[test]
+#[ignore = "needs Docker"]
 fn zero_config_start_turns_healthy_and_runs_kafka_as_uid_1000() {
-    if !docker_tests_enabled("zero_config_start_turns_healthy_and_runs_kafka_as_uid_1000") {
-        return;
-    }
-    let image = fixture_image();
+    let image = real_image::real_test_image();
+    let image = image.as_str();
     let started = Instant::now();
     let container = Container::start(&[], image, &[]);
     container.wait_healthy(HEALTHY_TIMEOUT);
@@ -46,11 +47,10 @@ fn zero_config_start_turns_healthy_and_runs_kafka_as_uid_1000() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn time_to_healthy_with_a_one_second_probe() {
-    if !docker_tests_enabled("time_to_healthy_with_a_one_second_probe") {
-        return;
-    }
-    let image = fixture_image();
+    let image = real_image::real_test_image();
+    let image = image.as_str();
     let started = Instant::now();
     let container = Container::start(&["--health-interval", "1s"], image, &[]);
     container.wait_healthy(HEALTHY_TIMEOUT);
@@ -63,11 +63,10 @@ fn time_to_healthy_with_a_one_second_probe() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn env_mounted_files_and_secrets_reach_the_final_config() {
-    if !docker_tests_enabled("env_mounted_files_and_secrets_reach_the_final_config") {
-        return;
-    }
-    let image = fixture_image();
+    let image = real_image::real_test_image();
+    let image = image.as_str();
     let mounted = mount_dir(&[
         (
             "server.properties",
@@ -147,11 +146,10 @@ fn env_mounted_files_and_secrets_reach_the_final_config() {
 }
 
 #[test]
+#[ignore = "needs Docker"]
 fn restart_keeps_the_data_volume_and_does_not_reformat() {
-    if !docker_tests_enabled("restart_keeps_the_data_volume_and_does_not_reformat") {
-        return;
-    }
-    let image = fixture_image();
+    let image = real_image::real_test_image();
+    let image = image.as_str();
     let container = Container::start(&[], image, &[]);
     container.wait_healthy(HEALTHY_TIMEOUT);
     let meta_before = container.exec(&["cat", "/var/lib/kafka/data/meta.properties"]);
@@ -171,67 +169,10 @@ fn restart_keeps_the_data_volume_and_does_not_reformat() {
 }
 
 #[test]
-fn docker_stop_delivers_sigterm_and_passes_the_exit_code() {
-    if !docker_tests_enabled("docker_stop_delivers_sigterm_and_passes_the_exit_code") {
-        return;
-    }
-    let image = fixture_image();
-    // The fixture records its shutdown hook, which runs on SIGTERM and not on SIGKILL, into a
-    // directory the image's user can write.
-    let record = tempfile::tempdir().expect("tempdir");
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(record.path(), std::fs::Permissions::from_mode(0o777))
-            .expect("chmod");
-    }
-    let record_mount = format!("{}:/tmp/fixture-record", record.path().display());
-    let container = Container::start(
-        &[
-            "-v",
-            &record_mount,
-            "-e",
-            "FAKE_KAFKA_RECORD_DIR=/tmp/fixture-record",
-        ],
-        image,
-        &[],
-    );
-    container.wait_healthy(HEALTHY_TIMEOUT);
-    let stop_timeout = 30;
-    let started = Instant::now();
-    docker(&["stop", "-t", &stop_timeout.to_string(), &container.id]);
-    let stopped_in = started.elapsed();
-    eprintln!(
-        "figure: `docker stop` took {:.1}s",
-        stopped_in.as_secs_f64()
-    );
-    assert!(
-        stopped_in < Duration::from_secs(stop_timeout),
-        "SIGKILL after the stop timeout?"
-    );
-    assert_eq!(
-        container.inspect("{{.State.ExitCode}}"),
-        "143",
-        "{}",
-        container.logs()
-    );
-    assert_eq!(container.inspect("{{.State.OOMKilled}}"), "false");
-
-    let shutdown_hook_ran = std::fs::read_dir(record.path())
-        .expect("record dir")
-        .filter_map(Result::ok)
-        .any(|e| e.file_name().to_string_lossy().ends_with(".shutdown"));
-    assert!(
-        shutdown_hook_ran,
-        "the Kafka process did not run its shutdown hook (no SIGTERM?)"
-    );
-}
-
-#[test]
+#[ignore = "needs Docker"]
 fn bad_config_exits_at_once_with_the_error_in_the_logs() {
-    if !docker_tests_enabled("bad_config_exits_at_once_with_the_error_in_the_logs") {
-        return;
-    }
-    let image = fixture_image();
+    let image = real_image::real_test_image();
+    let image = image.as_str();
     let started = Instant::now();
     let container = Container::start(
         &[

@@ -2,8 +2,7 @@
 //!
 //! These tests need a Docker engine, a base image made from Debian packages (no image can be
 //! pulled on the test machines) and a FIXTURE Kafka distribution (`fixtures/fake-kafka`, not Apache
-//! Kafka). They are slow, so they run only when `KAFKA_IMAGE_DOCKER_TESTS=1`; otherwise each test
-//! prints that it was skipped and passes.
+//! Kafka). They are `#[ignore = "needs Docker"]`; `ci/test` runs them with `--include-ignored`.
 //!
 //! Every container a test starts is held by a [`Container`] guard that removes it (and its anonymous
 //! volumes) on drop, even when the test panics.
@@ -15,25 +14,8 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The environment variable that turns the Docker tests on.
-pub const GATE: &str = "KAFKA_IMAGE_DOCKER_TESTS";
 /// The base image made by `ci/make-test-base-image.sh`.
 pub const BASE_IMAGE: &str = "kafka-image-test-base:bookworm-jre17";
-
-/// Whether the Docker tests run; prints a skip note for `test` otherwise.
-pub fn docker_tests_enabled(test: &str) -> bool {
-    let on = std::env::var(GATE).is_ok_and(|v| v == "1");
-    if !on {
-        // Written to the real stderr (not `eprintln!`, which the test harness captures), so the
-        // skip shows in a plain `cargo test` run.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "skipped `{test}`: needs a Docker engine; set {GATE}=1 to run it"
-        );
-    }
-    on
-}
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
