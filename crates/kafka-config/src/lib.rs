@@ -29,6 +29,7 @@ pub mod env_vars;
 pub mod error;
 pub mod log4j;
 pub mod merge;
+pub mod node;
 pub mod naming;
 pub mod plan;
 pub mod properties;
