@@ -183,8 +183,7 @@ pub fn closest(key: &str) -> Option<&'static str> {
     for (name, indexed) in names().iter().zip(indexed_names()) {
         // Cheap bounds first: most names differ in length or letters by more than the limit.
         let bound = limit.min(best.map_or(limit, |(distance, _)| distance.saturating_sub(1)));
-        if indexed.lowercase.len().abs_diff(length) > bound
-            || indexed.distance_bound(&key) > bound
+        if indexed.lowercase.len().abs_diff(length) > bound || indexed.distance_bound(&key) > bound
         {
             continue;
         }
@@ -363,9 +362,13 @@ mod tests {
             assert!(is_password(name));
         }
         assert!(is_password("delegation.token.master.key"));
-        assert!(is_password("sasl.oauthbearer.assertion.private.key.passphrase"));
+        assert!(is_password(
+            "sasl.oauthbearer.assertion.private.key.passphrase"
+        ));
         assert!(is_password("listener.name.internal.ssl.keystore.password"));
-        assert!(is_password("listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"));
+        assert!(is_password(
+            "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"
+        ));
         assert!(!is_password("ssl.keystore.location"));
         assert!(!is_password("listener.name.internal.ssl.keystore.location"));
         assert!(!is_password("my.plugin.password"));
@@ -387,7 +390,12 @@ mod tests {
             let limit = (lower.len() / 5).clamp(1, 4);
             let full = names()
                 .iter()
-                .map(|name| (strsim::osa_distance(&lower, &name.to_ascii_lowercase()), *name))
+                .map(|name| {
+                    (
+                        strsim::osa_distance(&lower, &name.to_ascii_lowercase()),
+                        *name,
+                    )
+                })
                 .filter(|(distance, _)| *distance <= limit)
                 .min_by_key(|(distance, _)| *distance)
                 .map(|(_, name)| name);

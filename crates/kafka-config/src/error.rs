@@ -351,12 +351,20 @@ impl Problem {
 /// The one `help:` of [`Problem::KraftKeysMissing`]: a complete minimal single-node set.
 const MINIMAL_KRAFT_HELP: &str = "a complete minimal single-node set is `KAFKA_PROCESS_ROLES=broker,controller KAFKA_NODE_ID=1 KAFKA_CONTROLLER_QUORUM_VOTERS=1@localhost:9093 KAFKA_LISTENERS=PLAINTEXT://:9092,CONTROLLER://:9093 KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://localhost:9092 KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER CLUSTER_ID=<the output of `docker run --rm IMAGE random-uuid`>`; or set `KAFKA_ENTRYPOINT_DEFAULTS=merge` to keep the image's defaults under your variables";
 
-fn kraft_keys_missing(keys: &[String], cluster_id_missing: bool, dropped_by: Option<&str>) -> String {
+fn kraft_keys_missing(
+    keys: &[String],
+    cluster_id_missing: bool,
+    dropped_by: Option<&str>,
+) -> String {
     let mut names: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
     if cluster_id_missing {
         names.push("`CLUSTER_ID`".to_owned());
     }
-    let mut text = format!("this KRaft node needs {}, which {} not set", names.join(", "), if names.len() == 1 { "is" } else { "are" });
+    let mut text = format!(
+        "this KRaft node needs {}, which {} not set",
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" }
+    );
     if let Some(cause) = dropped_by {
         text.push_str(&format!(
             " (the image's default configuration is not used because {cause} is given)"
@@ -483,7 +491,9 @@ pub enum Warning {
     },
     /// A log or metadata directory that is not on a mounted volume: its data is lost with
     /// the container.
-    #[error("`{dir}` (`{key}`) is not on a volume; the data written there is lost with the container")]
+    #[error(
+        "`{dir}` (`{key}`) is not on a volume; the data written there is lost with the container"
+    )]
     DataDirNotOnVolume {
         /// The directory.
         dir: String,
@@ -547,7 +557,11 @@ pub enum Warning {
 }
 
 fn count_keys(count: usize) -> String {
-    if count == 1 { "1 key is".to_owned() } else { format!("{count} keys are") }
+    if count == 1 {
+        "1 key is".to_owned()
+    } else {
+        format!("{count} keys are")
+    }
 }
 
 fn list_keys(keys: &[(String, Source)]) -> String {

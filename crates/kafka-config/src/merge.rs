@@ -444,7 +444,8 @@ pub(crate) fn merge_server_properties(
 /// controller-only node (Kafka refuses `advertised.listeners` there): an empty value from the
 /// environment is dropped the same way.
 pub(crate) fn drop_empty_advertised_listeners(merged: &mut MergedServerProperties) {
-    let controller_only = merged.properties.get("process.roles").map(str::trim) == Some("controller");
+    let controller_only =
+        merged.properties.get("process.roles").map(str::trim) == Some("controller");
     let empty = merged
         .properties
         .get("advertised.listeners")

@@ -39,7 +39,12 @@ pub enum SecurityProtocol {
 
 impl SecurityProtocol {
     /// Every protocol, in preference order.
-    pub const ALL: [Self; 4] = [Self::Plaintext, Self::SaslPlaintext, Self::Ssl, Self::SaslSsl];
+    pub const ALL: [Self; 4] = [
+        Self::Plaintext,
+        Self::SaslPlaintext,
+        Self::Ssl,
+        Self::SaslSsl,
+    ];
 
     /// The protocol named `name` (case-insensitive, surrounding blanks ignored).
     #[must_use]
@@ -196,7 +201,10 @@ pub struct NodeConfig {
 }
 
 fn comma_list(value: &str) -> impl Iterator<Item = &str> {
-    value.split(',').map(str::trim).filter(|item| !item.is_empty())
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
 }
 
 /// Splits `host:port`, `[v6]:port` or `:port` as Kafka's listener syntax allows.
@@ -331,10 +339,13 @@ impl NodeConfig {
             properties.get("advertised.listeners").unwrap_or_default(),
             &mut errors,
         );
-        let controller_listener_names: Vec<String> =
-            comma_list(properties.get("controller.listener.names").unwrap_or_default())
-                .map(str::to_ascii_uppercase)
-                .collect();
+        let controller_listener_names: Vec<String> = comma_list(
+            properties
+                .get("controller.listener.names")
+                .unwrap_or_default(),
+        )
+        .map(str::to_ascii_uppercase)
+        .collect();
         let inter_broker_listener_name = properties
             .get("inter.broker.listener.name")
             .map(str::trim)

@@ -150,7 +150,9 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
     let kraft = validate::KraftContext {
         sources: &merged.sources,
         defaults_dropped_by: merged.defaults_dropped_by.as_deref(),
-        cluster_id_set: env.get(env_vars::CLUSTER_ID).is_some_and(|id| !id.is_empty()),
+        cluster_id_set: env
+            .get(env_vars::CLUSTER_ID)
+            .is_some_and(|id| !id.is_empty()),
     };
     if !merged.properties.is_empty() {
         validate::check_kraft(&merged.properties, &kraft, &mut problems);

@@ -78,9 +78,13 @@ pub(crate) fn check_kraft(
     problems: &mut Vec<Problem>,
 ) {
     let origin = |key: &str| {
-        context.sources.get(key).cloned().unwrap_or(Source::Default {
-            path: String::new(),
-        })
+        context
+            .sources
+            .get(key)
+            .cloned()
+            .unwrap_or(Source::Default {
+                path: String::new(),
+            })
     };
     let (node, errors) = NodeConfig::read(properties);
     for error in errors {

@@ -16,8 +16,8 @@
 use std::collections::{BTreeSet, HashSet};
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::Path;
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,6 +33,7 @@ use kafka_storage::{
 };
 
 use crate::EnvSnapshot;
+use crate::files::write_file;
 use crate::run::StorageFormatter;
 
 use kafka_config::env_vars::{CLUSTER_ID, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS};
@@ -216,17 +217,26 @@ fn format_natively(
         let path = Path::new(&dir.path);
         fs::create_dir_all(path)
             .with_context(|| format!("failed to create `{}`", path.display()))?;
-        write_atomically(&path.join(BOOTSTRAP_CHECKPOINT), &checkpoint)?;
+        write_file(
+            &path.join(BOOTSTRAP_CHECKPOINT),
+            &checkpoint,
+            STORAGE_FILE_MODE,
+        )?;
         let snapshot = voters_snapshot.as_ref().filter(|_| is_metadata_dir);
         if let Some(snapshot) = snapshot {
             let partition = path.join(CLUSTER_METADATA_DIR);
             fs::create_dir_all(&partition)
                 .with_context(|| format!("failed to create `{}`", partition.display()))?;
-            write_atomically(&partition.join(BOOTSTRAP_SNAPSHOT_FILE), snapshot)?;
+            write_file(
+                &partition.join(BOOTSTRAP_SNAPSHOT_FILE),
+                snapshot,
+                STORAGE_FILE_MODE,
+            )?;
         }
-        write_atomically(
+        write_file(
             &path.join(META_PROPERTIES),
             render_meta_properties(&meta, now).as_bytes(),
+            STORAGE_FILE_MODE,
         )?;
         report.lines.push(format!(
             "formatted `{}` for cluster `{cluster_id}`, node {node_id}, Kafka {release}{}",
@@ -594,8 +604,9 @@ fn fresh_directory_id(used: &HashSet<Uuid>) -> anyhow::Result<Uuid> {
     }
 }
 
-/// A random directory id as `Uuid.randomUuid` draws it for `--standalone`.
-fn fresh_standalone_directory_id() -> anyhow::Result<Uuid> {
+/// A random id as Kafka's `Uuid.randomUuid` draws it: the directory id of `--standalone`, and
+/// the cluster id `kafka-entrypoint random-uuid` prints.
+pub(crate) fn fresh_standalone_directory_id() -> anyhow::Result<Uuid> {
     let mut source =
         File::open(RANDOM_SOURCE).with_context(|| format!("failed to open `{RANDOM_SOURCE}`"))?;
     loop {
@@ -616,38 +627,8 @@ fn now_ms() -> anyhow::Result<i64> {
     i64::try_from(since_epoch.as_millis()).context("the system clock is too far in the future")
 }
 
-/// Writes `path` as Kafka does: `<name>.tmp` in the same directory, fsync, rename, fsync the
-/// directory. A crash leaves either the old state or the whole file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let mut temp_name = path.file_name().map(OsString::from).unwrap_or_default();
-    temp_name.push(".tmp");
-    let temp: PathBuf = path.with_file_name(temp_name);
-    let result = (|| {
-        let mut file = File::create(&temp)
-            .with_context(|| format!("failed to create `{}`", temp.display()))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("failed to write `{}`", temp.display()))?;
-        fs::rename(&temp, path).with_context(|| {
-            format!(
-                "failed to rename `{}` to `{}`",
-                temp.display(),
-                path.display()
-            )
-        })
-    })();
-    if result.is_err() {
-        // Best effort: the error above is what the user needs; a leftover temp file is harmless.
-        let _ = fs::remove_file(&temp);
-    }
-    result?;
-    if let Some(parent) = path.parent() {
-        File::open(parent)
-            .and_then(|dir| dir.sync_all())
-            .with_context(|| format!("failed to sync `{}`", parent.display()))?;
-    }
-    Ok(())
-}
+/// The mode of the storage files written natively (Kafka's, under the usual umask).
+const STORAGE_FILE_MODE: u32 = 0o644;
 
 /// The value of `name` in the environment; empty counts as unset, as in upstream's `configure`.
 fn env_value(env: &EnvSnapshot, name: &str) -> Option<String> {
@@ -689,6 +670,7 @@ fn problems(errors: &[StorageError]) -> anyhow::Error {
 mod tests {
     use super::*;
     use kafka_storage::VoterEndpoint;
+    use std::path::PathBuf;
 
     fn config(text: &str) -> Properties {
         Properties::parse(text).expect("valid properties")
@@ -825,16 +807,6 @@ mod tests {
             text.starts_with("2 problems with the KRaft storage directories; nothing was written")
         );
         assert_eq!(text.matches("help: ").count(), 2);
-    }
-
-    #[test]
-    fn atomic_write_replaces_the_whole_file_and_leaves_no_temp() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("meta.properties");
-        fs::write(&path, "old content that is longer").expect("seed");
-        write_atomically(&path, b"new").expect("written");
-        assert_eq!(fs::read(&path).expect("read"), b"new");
-        assert!(!dir.path().join("meta.properties.tmp").exists());
     }
 
     /// A temp dir with a fixture Kafka distribution (not Kafka: an empty jar whose name gives
