@@ -45,6 +45,15 @@ pub(crate) struct KafkaHome {
     pub(crate) kafka_home: PathBuf,
 }
 
+/// What `--help` shows after the subcommands.
+const AFTER_HELP: &str = "\
+Any other COMMAND is executed with its arguments, in place of the entrypoint, as in the official \
+image: `docker run --rm IMAGE /opt/kafka/bin/kafka-topics.sh --version`, `docker run -it IMAGE bash`.
+
+Exit codes: setup 0, 2 bad input (nothing written), 1 I/O failure; run: Kafka's own; health 0 \
+answered, 1 not; 143 or 130 when SIGTERM or SIGINT arrive before Kafka starts; 127 when a \
+command is not found, 126 when it cannot be executed.";
+
 /// The entrypoint of the kafka-image container image.
 ///
 /// Exit codes: `setup` exits 0 on success, 2 on bad input (nothing written) and 1 on I/O failure;
@@ -53,7 +62,7 @@ pub(crate) struct KafkaHome {
 /// command that is not a subcommand is executed (127 when it is not found, 126 when it cannot be
 /// executed).
 #[derive(Debug, Parser)]
-#[command(name = "kafka-entrypoint", version, about, long_about = None)]
+#[command(name = "kafka-entrypoint", version, about, long_about = None, after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
