@@ -28,6 +28,7 @@ pub mod env;
 pub mod env_vars;
 pub mod error;
 pub mod log4j;
+mod log4j2_yaml;
 pub mod merge;
 pub mod naming;
 pub mod node;
