@@ -93,6 +93,8 @@ fn real_log4j2_of_every_kafka_4_release_reads_the_levels() {
             files.push(file);
         }
         let output = Command::new("java")
+            .current_dir(&temp)
+            .arg(format!("-Dkafka.logs.dir={}", temp.display()))
             .arg("-cp")
             .arg(format!("{}/*", libs.display()))
             .arg(&program)
