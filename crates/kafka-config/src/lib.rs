@@ -23,6 +23,7 @@
 //! reads them into a [`SetupInput`], and writes the [`SetupPlan`]'s files. Values are written with
 //! [`properties`] so that Java's `Properties.load` reads back exactly what the user gave.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 pub mod catalog;
 pub mod env;
 pub mod env_vars;
