@@ -481,3 +481,45 @@ pub(crate) fn levels(text: &str, logger: &str) -> (Option<String>, Option<String
     });
     (root_level, level)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("Configuration:".to_owned()),
+            Just("  Loggers:".to_owned()),
+            Just("    Root:".to_owned()),
+            Just("      level: INFO".to_owned()),
+            Just("    Logger:".to_owned()),
+            Just("      - name: kafka".to_owned()),
+            Just("    - name: kafka".to_owned()),
+            Just("        level: INFO # note".to_owned()),
+            Just("  # comment".to_owned()),
+            Just(String::new()),
+            "[ a-zA-Z:#\"'{}\\[\\]-]{0,20}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn editing_never_panics_and_a_second_edit_changes_nothing(
+            lines in proptest::collection::vec(line(), 0..16),
+            root in proptest::option::of(Just("WARN")),
+            add in proptest::bool::ANY,
+        ) {
+            let text = lines.join("\n");
+            let loggers = [LoggerSetting { name: "kafka", level: "DEBUG" }, LoggerSetting { name: "new.one", level: "TRACE" }];
+            let loggers = if add { &loggers[..] } else { &loggers[..0] };
+            if let Ok(first) = edit(&text, root, loggers) {
+                prop_assert_eq!(edit(&first, root, loggers), Ok(first.clone()));
+                if let Some(level) = root {
+                    let (root_level, _) = levels(&first, "kafka");
+                    prop_assert_eq!(root_level.as_deref(), Some(level));
+                }
+            }
+        }
+    }
+}

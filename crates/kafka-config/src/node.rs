@@ -565,3 +565,28 @@ mod tests {
         assert_eq!(node.protocol_of("C"), None);
     }
 }
+
+#[cfg(test)]
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_values_of_the_model_keys_read_without_panic(
+            values in proptest::collection::vec("[ -~]{0,40}", 9),
+        ) {
+            let keys = [
+                "process.roles", "node.id", "listeners", "advertised.listeners",
+                "controller.listener.names", "listener.security.protocol.map", "log.dirs",
+                "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+            ];
+            let mut properties = Properties::new();
+            for (key, value) in keys.iter().zip(&values) {
+                properties.set(key, value);
+            }
+            let (node, _) = NodeConfig::read(&properties);
+            prop_assert!(!node.storage_dirs().is_empty());
+        }
+    }
+}
