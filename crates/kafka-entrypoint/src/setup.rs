@@ -108,12 +108,18 @@ pub(crate) enum SetupFailure {
 }
 
 impl SetupFailure {
-    /// The documented exit code: 2 for bad input, 1 for I/O failures.
-    pub(crate) fn exit_code(&self) -> ExitCode {
+    /// The documented exit code by type, for callers that pass it on (`run`): 2 for bad input,
+    /// 1 for I/O failures.
+    pub(crate) fn code(&self) -> u8 {
         match self {
-            Self::BadInput => ExitCode::from(2),
-            Self::Io => ExitCode::from(1),
+            Self::BadInput => 2,
+            Self::Io => 1,
         }
+    }
+
+    /// [`SetupFailure::code`] as the process's exit code.
+    pub(crate) fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
     }
 }
 

@@ -22,6 +22,7 @@ use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow, bail};
+use kafka_config::node::{Endpoint, NodeConfig, parse_node_id};
 use kafka_config::properties::Properties;
 use kafka_storage::{
     BOOTSTRAP_SNAPSHOT_FILE, BootstrapCheckpoint, CLUSTER_METADATA_DIR, ClusterId, FormatDecision,
@@ -254,22 +255,7 @@ fn format_natively(
 /// `metadata.log.dir`, or else the first of `log.dirs` (or `log.dir`) as written: Kafka's
 /// `KafkaConfig.metadataLogDir`, which `Formatter` compares with each directory.
 fn metadata_log_dir(config: &Properties) -> String {
-    if let Some(dir) = config
-        .get("metadata.log.dir")
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        return dir.to_owned();
-    }
-    config
-        .get("log.dirs")
-        .or_else(|| config.get("log.dir"))
-        .unwrap_or("/tmp/kafka-logs")
-        .split(',')
-        .map(str::trim)
-        .find(|d| !d.is_empty())
-        .unwrap_or("/tmp/kafka-logs")
-        .to_owned()
+    NodeConfig::read(config).0.metadata_dir().to_owned()
 }
 
 /// The first of `controller.listener.names` (`StorageTool` passes its head to `Formatter`).
@@ -282,38 +268,6 @@ fn controller_listener_name(config: &Properties) -> anyhow::Result<String> {
         .ok_or_else(|| {
             anyhow!("`controller.listener.names` is not set, so the KIP-853 voters have no listener name\nhelp: set `KAFKA_CONTROLLER_LISTENER_NAMES`, e.g. `CONTROLLER`")
         })
-}
-
-/// One `NAME://host:port` entry of `listeners` or `advertised.listeners`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ListenerEndpoint {
-    name: String,
-    host: String,
-    port: u16,
-}
-
-/// Parses a listener list as Kafka's `listenerListToEndPoints` does: comma-separated
-/// `NAME://host:port`, an IPv6 host in brackets, an empty host allowed.
-fn parse_listeners(key: &str, value: &str) -> anyhow::Result<Vec<ListenerEndpoint>> {
-    let mut endpoints = Vec::new();
-    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let parsed = entry.split_once("://").and_then(|(name, address)| {
-            let (host, port) = address.rsplit_once(':')?;
-            let host = host
-                .strip_prefix('[')
-                .and_then(|h| h.strip_suffix(']'))
-                .unwrap_or(host);
-            Some(ListenerEndpoint {
-                name: name.to_uppercase(),
-                host: host.to_owned(),
-                port: port.parse().ok()?,
-            })
-        });
-        endpoints.push(parsed.ok_or_else(|| {
-            anyhow!("`{key}` entry `{entry}` is not `NAME://host:port`\nhelp: fix `{key}`, e.g. `CONTROLLER://kafka-1:9093`")
-        })?);
-    }
-    Ok(endpoints)
 }
 
 /// What `kafka-storage.sh format --standalone` derives (`StorageTool
@@ -333,16 +287,15 @@ fn standalone_controllers(config: &Properties, node_id: i32) -> anyhow::Result<I
         .filter(|v| !v.is_empty())
         .map(|v| v.split(',').map(str::to_uppercase).collect())
         .unwrap_or_default();
-    let advertised = match config.get("advertised.listeners") {
-        Some(value) => parse_listeners("advertised.listeners", value)?,
-        None => Vec::new(),
-    };
-    let listeners = parse_listeners(
-        "listeners",
-        config.get("listeners").unwrap_or("PLAINTEXT://:9092"),
-    )?;
-    let find =
-        |list: &[ListenerEndpoint], name: &str| list.iter().find(|l| l.name == name).cloned();
+    let node = NodeConfig::parse(config).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow!(
+            "{}\nhelp: fix the listeners, e.g. `CONTROLLER://kafka-1:9093`",
+            lines.join("\n")
+        )
+    })?;
+    let (advertised, listeners) = (node.advertised_listeners, node.listeners);
+    let find = |list: &[Endpoint], name: &str| list.iter().find(|l| l.name == name).cloned();
     let endpoint = names
         .iter()
         .find_map(|name| {
@@ -397,8 +350,8 @@ fn node_id(config: &Properties) -> anyhow::Result<i32> {
     let text = config.get("node.id").ok_or_else(|| {
         anyhow!("`node.id` is not set in the final config\nhelp: set `KAFKA_NODE_ID` (or `node.id` in a mounted `server.properties`); every KRaft node needs one")
     })?;
-    text.trim().parse().map_err(|_| {
-        anyhow!("`node.id` is `{text}`, not an integer\nhelp: set `KAFKA_NODE_ID` to the node's number, e.g. `1`")
+    parse_node_id(text).ok_or_else(|| {
+        anyhow!("`node.id` is `{text}`, not an integer from 0 to 2147483647\nhelp: set `KAFKA_NODE_ID` to the node's number, e.g. `1`")
     })
 }
 
@@ -406,24 +359,9 @@ fn node_id(config: &Properties) -> anyhow::Result<i32> {
 /// `/tmp/kafka-logs`) and `metadata.log.dir` (default: the first log dir), without duplicates,
 /// in sorted order as Kafka's `TreeSet`.
 fn kraft_directories(config: &Properties) -> Vec<String> {
-    let log_dirs = config
-        .get("log.dirs")
-        .or_else(|| config.get("log.dir"))
-        .unwrap_or("/tmp/kafka-logs");
-    let mut dirs: BTreeSet<String> = log_dirs
-        .split(',')
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned)
-        .collect();
-    if let Some(metadata_dir) = config
-        .get("metadata.log.dir")
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-    {
-        dirs.insert(metadata_dir.to_owned());
-    }
-    dirs.into_iter().collect()
+    let node = NodeConfig::read(config).0;
+    let dirs: BTreeSet<&str> = node.storage_dirs().into_iter().collect();
+    dirs.into_iter().map(str::to_owned).collect()
 }
 
 /// `controller.quorum.voters` when it lists voters (a static quorum), `None` when it is unset or
@@ -1320,28 +1258,7 @@ mod tests {
     }
 
     #[test]
-    fn listener_lists_parse_as_kafka_reads_them() {
-        assert_eq!(
-            parse_listeners("listeners", "PLAINTEXT://:9092, controller://[::1]:9093").expect("ok"),
-            [
-                ListenerEndpoint {
-                    name: "PLAINTEXT".into(),
-                    host: String::new(),
-                    port: 9092
-                },
-                ListenerEndpoint {
-                    name: "CONTROLLER".into(),
-                    host: "::1".into(),
-                    port: 9093
-                },
-            ]
-        );
-        let error = parse_listeners("listeners", "CONTROLLER:9093").expect_err("no ://");
-        assert!(
-            error
-                .to_string()
-                .contains("`listeners` entry `CONTROLLER:9093`")
-        );
+    fn metadata_log_dir_is_kafkas() {
         assert_eq!(metadata_log_dir(&config("log.dirs= /b ,/a\n")), "/b");
         assert_eq!(
             metadata_log_dir(&config("log.dirs=/b\nmetadata.log.dir=/m\n")),
