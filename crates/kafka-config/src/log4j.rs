@@ -3,7 +3,7 @@
 //! `KAFKA_TOOLS_LOG4J_LOGLEVEL`.
 //!
 //! Kafka 4.x reads `log4j2.yaml` / `tools-log4j2.yaml`, edited line by line
-//! ([`crate::log4j2_yaml`]: `Configuration: Loggers: Root: level` and the `Logger` list) so the
+//! (`log4j2_yaml.rs`: `Configuration: Loggers: Root: level` and the `Logger` list) so the
 //! user's comments and order stay; an empty file becomes a minimal valid configuration, as the
 //! official image's wrapper makes one. Kafka 3.x reads `log4j.properties` /
 //! `tools-log4j.properties`, edited as properties as the official image's wrapper does
