@@ -79,10 +79,12 @@ fn bucket(byte: u8) -> usize {
     }
 }
 
-/// A lower-cased name and how often each character bucket occurs in it.
+/// A lower-cased name, how often each character bucket occurs in it, and its position in the
+/// catalog (ties go to the first).
 struct Indexed {
     lowercase: String,
     counts: [u8; BUCKETS],
+    position: usize,
 }
 
 impl Indexed {
@@ -93,7 +95,11 @@ impl Indexed {
             let slot = &mut counts[bucket(byte)];
             *slot = slot.saturating_add(1);
         }
-        Self { lowercase, counts }
+        Self {
+            lowercase,
+            counts,
+            position: 0,
+        }
     }
 
     /// A lower bound of the edit distance to `other`: one edit changes the letter counts by
@@ -109,10 +115,22 @@ impl Indexed {
     }
 }
 
-/// The catalog names indexed for [`closest`], in the order of [`names`].
+/// The catalog names indexed for [`closest`], sorted by length, so that only the names of a
+/// length within the edit limit are looked at.
 fn indexed_names() -> &'static [Indexed] {
     static INDEXED: OnceLock<Vec<Indexed>> = OnceLock::new();
-    INDEXED.get_or_init(|| names().iter().map(|name| Indexed::new(name)).collect())
+    INDEXED.get_or_init(|| {
+        let mut indexed: Vec<Indexed> = names()
+            .iter()
+            .enumerate()
+            .map(|(position, name)| Indexed {
+                position,
+                ..Indexed::new(name)
+            })
+            .collect();
+        indexed.sort_by_key(|name| (name.lowercase.len(), name.position));
+        indexed
+    })
 }
 
 /// Whether `key` is exactly a catalog name.
@@ -179,20 +197,23 @@ pub fn closest(key: &str) -> Option<&'static str> {
     let key = Indexed::new(key);
     let length = key.lowercase.len();
     let limit = (length / 5).clamp(1, 4);
-    let mut best: Option<(usize, &'static str)> = None;
-    for (name, indexed) in names().iter().zip(indexed_names()) {
-        // Cheap bounds first: most names differ in length or letters by more than the limit.
-        let bound = limit.min(best.map_or(limit, |(distance, _)| distance.saturating_sub(1)));
-        if indexed.lowercase.len().abs_diff(length) > bound || indexed.distance_bound(&key) > bound
-        {
+    let indexed = indexed_names();
+    let start = indexed.partition_point(|name| name.lowercase.len() < length.saturating_sub(limit));
+    let mut best: Option<(usize, usize)> = None;
+    for name in indexed[start..]
+        .iter()
+        .take_while(|name| name.lowercase.len() <= length + limit)
+    {
+        // The letter counts bound the distance cheaply; most names fail it.
+        if name.distance_bound(&key) > limit {
             continue;
         }
-        let distance = strsim::osa_distance(&key.lowercase, &indexed.lowercase);
-        if distance <= bound {
-            best = Some((distance, name));
+        let distance = strsim::osa_distance(&key.lowercase, &name.lowercase);
+        if distance <= limit && best.is_none_or(|best| (distance, name.position) < best) {
+            best = Some((distance, name.position));
         }
     }
-    best.map(|(_, name)| name)
+    best.map(|(_, position)| names()[position])
 }
 
 #[cfg(test)]
