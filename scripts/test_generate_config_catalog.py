@@ -45,7 +45,10 @@ QUORUM = """public class QuorumConfig {
     public static final String SAMPLE_PERIOD = "controller.sample.period.ms";
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
         .defineInternal(SAMPLE_PERIOD, LONG, 1, MEDIUM, "doc")
-        .define("security.protocol", STRING, "PLAINTEXT", MEDIUM, "doc; with a semicolon");
+        .define("security.protocol", STRING, "PLAINTEXT", MEDIUM, "doc; with a semicolon")
+        .define(QUORUM_PREFIX + "secret", PASSWORD, null, MEDIUM, "doc")
+        .define("controller.quorum.token", ConfigDef.Type.PASSWORD, null, MEDIUM, "doc")
+        .define("controller.quorum.password.length", INT, 8, MEDIUM, "doc mentions PASSWORD");
 }
 """
 QUOTA = """public class QuotaConfig {
@@ -97,6 +100,9 @@ class GenerateConfigCatalogTest(unittest.TestCase):
         result = self.run_script(self.new, self.old)
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(self.names(result.stdout), [
+            "controller.quorum.password.length",
+            "controller.quorum.secret",
+            "controller.quorum.token",
             "controller.quorum.voters",
             "controller.sample.period.ms",
             "log.dirs",
@@ -128,6 +134,16 @@ class GenerateConfigCatalogTest(unittest.TestCase):
         with open(out, encoding="utf-8") as f:
             self.assertIn("controller.quorum.voters\n", f.read())
         self.assertFalse(os.path.exists(out + ".tmp"))
+
+    def test_password_output_lists_the_names_defined_as_password(self):
+        out = os.path.join(self.tmp.name, "passwords.txt")
+        args = [sys.executable, SCRIPT, "--version", "t", "--kafka-src", self.new,
+                "--password-output", out]
+        subprocess.run(args, capture_output=True, text=True, check=True)
+        with open(out, encoding="utf-8") as f:
+            text = f.read()
+        self.assertEqual(self.names(text), ["controller.quorum.secret", "controller.quorum.token"])
+        self.assertIn("# Kafka broker and controller configs declared as ConfigDef.Type.PASSWORD", text)
 
     def test_a_tree_without_config_sources_is_an_error(self):
         empty = os.path.join(self.tmp.name, "empty")

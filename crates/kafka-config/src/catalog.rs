@@ -16,6 +16,9 @@ use std::sync::OnceLock;
 /// The generated catalog file, embedded at build time.
 const CATALOG_FILE: &str = include_str!("../data/kafka-broker-configs.txt");
 
+/// The catalog names Kafka declares `ConfigDef.Type.PASSWORD` (same generator, same format).
+const PASSWORD_FILE: &str = include_str!("../data/kafka-password-configs.txt");
+
 /// Per-listener overrides: `listener.name.<listener>.<config>` (Kafka's `ListenerName` prefix,
 /// see `listener.security.protocol.map`'s documentation in `SocketServerConfigs`).
 const LISTENER_PREFIX: &str = "listener.name.";
@@ -43,26 +46,90 @@ const PLUGIN_PREFIXES: &[&str] = &[
 /// Keys that name a family on their own (`config.providers=file,vault`).
 const FAMILY_ROOTS: &[&str] = &["config.providers"];
 
-/// Every name in the catalog, sorted as in the file (byte order).
-fn names() -> &'static [&'static str] {
-    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        CATALOG_FILE
-            .lines()
-            .map(str::trim)
-            .filter(|line| !line.is_empty() && !line.starts_with('#'))
-            .collect()
-    })
+fn data_lines(file: &'static str) -> Vec<&'static str> {
+    file.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .collect()
 }
 
-/// The catalog names in ASCII lower case, in the same order as [`names`], for [`closest`].
-fn lowercase_names() -> &'static [String] {
-    static LOWERCASE: OnceLock<Vec<String>> = OnceLock::new();
-    LOWERCASE.get_or_init(|| {
-        names()
+/// Every name in the catalog, sorted as in the file (byte order).
+pub fn names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| data_lines(CATALOG_FILE))
+}
+
+/// Every catalog name Kafka declares as a password, sorted.
+pub fn password_names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| data_lines(PASSWORD_FILE))
+}
+
+/// Buckets of the characters of config names, for the letter-count bound of [`closest`].
+const BUCKETS: usize = 40;
+
+fn bucket(byte: u8) -> usize {
+    match byte {
+        b'a'..=b'z' => usize::from(byte - b'a'),
+        b'0'..=b'9' => 26 + usize::from(byte - b'0'),
+        b'.' => 36,
+        b'_' => 37,
+        b'-' => 38,
+        _ => 39,
+    }
+}
+
+/// A lower-cased name, how often each character bucket occurs in it, and its position in the
+/// catalog (ties go to the first).
+struct Indexed {
+    lowercase: String,
+    counts: [u8; BUCKETS],
+    position: usize,
+}
+
+impl Indexed {
+    fn new(name: &str) -> Self {
+        let lowercase = name.to_ascii_lowercase();
+        let mut counts = [0u8; BUCKETS];
+        for byte in lowercase.bytes() {
+            let slot = &mut counts[bucket(byte)];
+            *slot = slot.saturating_add(1);
+        }
+        Self {
+            lowercase,
+            counts,
+            position: 0,
+        }
+    }
+
+    /// A lower bound of the edit distance to `other`: one edit changes the letter counts by
+    /// at most 2 in total (a transposition by 0).
+    fn distance_bound(&self, other: &Self) -> usize {
+        let total: usize = self
+            .counts
             .iter()
-            .map(|name| name.to_ascii_lowercase())
-            .collect()
+            .zip(&other.counts)
+            .map(|(a, b)| usize::from(a.abs_diff(*b)))
+            .sum();
+        total.div_ceil(2)
+    }
+}
+
+/// The catalog names indexed for [`closest`], sorted by length, so that only the names of a
+/// length within the edit limit are looked at.
+fn indexed_names() -> &'static [Indexed] {
+    static INDEXED: OnceLock<Vec<Indexed>> = OnceLock::new();
+    INDEXED.get_or_init(|| {
+        let mut indexed: Vec<Indexed> = names()
+            .iter()
+            .enumerate()
+            .map(|(position, name)| Indexed {
+                position,
+                ..Indexed::new(name)
+            })
+            .collect();
+        indexed.sort_by_key(|name| (name.lowercase.len(), name.position));
+        indexed
     })
 }
 
@@ -86,24 +153,35 @@ pub fn is_known(key: &str) -> bool {
     {
         return true;
     }
-    let Some(rest) = key.strip_prefix(LISTENER_PREFIX) else {
-        return false;
-    };
-    let Some((listener, override_key)) = rest.split_once('.') else {
-        return false;
-    };
+    catalog_name(key).is_some()
+}
+
+/// The catalog name `key` stands for: itself, or the base of a per-listener
+/// (`listener.name.<l>.<name>`) or per-listener per-mechanism
+/// (`listener.name.<l>.<mechanism>.<sasl name>`) override. `None` for keys outside the
+/// catalog, plugin families included.
+#[must_use]
+pub fn catalog_name(key: &str) -> Option<&str> {
+    if in_catalog(key) {
+        return Some(key);
+    }
+    let rest = key.strip_prefix(LISTENER_PREFIX)?;
+    let (listener, override_key) = rest.split_once('.')?;
     if listener.is_empty() {
-        return false;
+        return None;
     }
     if in_catalog(override_key) {
-        return true;
+        return Some(override_key);
     }
-    match override_key.split_once('.') {
-        Some((mechanism, base)) => {
-            !mechanism.is_empty() && is_per_mechanism_config(base) && in_catalog(base)
-        }
-        None => false,
-    }
+    let (mechanism, base) = override_key.split_once('.')?;
+    (!mechanism.is_empty() && is_per_mechanism_config(base) && in_catalog(base)).then_some(base)
+}
+
+/// Whether Kafka declares `key` (or the catalog name it overrides, see [`catalog_name`]) with
+/// `ConfigDef.Type.PASSWORD`.
+#[must_use]
+pub fn is_password(key: &str) -> bool {
+    catalog_name(key).is_some_and(|name| password_names().binary_search(&name).is_ok())
 }
 
 /// The catalog name closest to `key`, when it is close enough to be the likely intent
@@ -116,15 +194,26 @@ pub fn is_known(key: &str) -> bool {
 /// at most 4); ties go to the name first in catalog order, so the answer is stable.
 #[must_use]
 pub fn closest(key: &str) -> Option<&'static str> {
-    let key = key.to_ascii_lowercase();
-    let limit = (key.len() / 5).clamp(1, 4);
-    names()
+    let key = Indexed::new(key);
+    let length = key.lowercase.len();
+    let limit = (length / 5).clamp(1, 4);
+    let indexed = indexed_names();
+    let start = indexed.partition_point(|name| name.lowercase.len() < length.saturating_sub(limit));
+    let mut best: Option<(usize, usize)> = None;
+    for name in indexed[start..]
         .iter()
-        .zip(lowercase_names())
-        .map(|(name, lowercase)| (strsim::osa_distance(&key, lowercase), *name))
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, name)| name)
+        .take_while(|name| name.lowercase.len() <= length + limit)
+    {
+        // The letter counts bound the distance cheaply; most names fail it.
+        if name.distance_bound(&key) > limit {
+            continue;
+        }
+        let distance = strsim::osa_distance(&key.lowercase, &name.lowercase);
+        if distance <= limit && best.is_none_or(|best| (distance, name.position) < best) {
+            best = Some((distance, name.position));
+        }
+    }
+    best.map(|(_, position)| names()[position])
 }
 
 #[cfg(test)]
@@ -285,6 +374,54 @@ mod tests {
             closest("controller.quorum.voter"),
             Some("controller.quorum.voters")
         );
+    }
+
+    #[test]
+    fn password_names_are_catalog_names_and_cover_their_overrides() {
+        for name in password_names() {
+            assert!(in_catalog(name), "{name} is not in the catalog");
+            assert!(is_password(name));
+        }
+        assert!(is_password("delegation.token.master.key"));
+        assert!(is_password(
+            "sasl.oauthbearer.assertion.private.key.passphrase"
+        ));
+        assert!(is_password("listener.name.internal.ssl.keystore.password"));
+        assert!(is_password(
+            "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"
+        ));
+        assert!(!is_password("ssl.keystore.location"));
+        assert!(!is_password("listener.name.internal.ssl.keystore.location"));
+        assert!(!is_password("my.plugin.password"));
+    }
+
+    #[test]
+    fn closest_agrees_with_a_full_scan() {
+        for key in [
+            "advertised.listners",
+            "log_dirs",
+            "num.partition",
+            "NODE.ID",
+            "contoller.quorum.votres",
+            "my.plugin.endpoint",
+            "sasl.jaas.confg",
+            "x",
+        ] {
+            let lower = key.to_ascii_lowercase();
+            let limit = (lower.len() / 5).clamp(1, 4);
+            let full = names()
+                .iter()
+                .map(|name| {
+                    (
+                        strsim::osa_distance(&lower, &name.to_ascii_lowercase()),
+                        *name,
+                    )
+                })
+                .filter(|(distance, _)| *distance <= limit)
+                .min_by_key(|(distance, _)| *distance)
+                .map(|(_, name)| name);
+            assert_eq!(closest(key), full, "{key}");
+        }
     }
 
     #[test]

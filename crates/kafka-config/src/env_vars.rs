@@ -25,6 +25,12 @@ pub const KAFKA_ENTRYPOINT_STRICT: &str = "KAFKA_ENTRYPOINT_STRICT";
 /// Kubernetes StatefulSets.
 pub const KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME: &str = "KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME";
 
+/// How the image's default `server.properties` combines with the user's configuration:
+/// `replace` (default, as the official image: any `KAFKA_*` property variable or mounted
+/// `server.properties` replaces the defaults whole) or `merge` (the defaults, then the mounted
+/// file, then the variables, each key by key, as bitnami users expect).
+pub const KAFKA_ENTRYPOINT_DEFAULTS: &str = "KAFKA_ENTRYPOINT_DEFAULTS";
+
 /// How `run` formats KRaft storage: `native` (default; written by the entrypoint, no extra JVM)
 /// or `kafka-storage` (the distribution's `bin/kafka-storage.sh format`).
 pub const KAFKA_ENTRYPOINT_STORAGE_FORMAT: &str = "KAFKA_ENTRYPOINT_STORAGE_FORMAT";
@@ -44,6 +50,17 @@ pub const KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS: &str = "KAFKA_ENTRYPOINT_INITIAL
 
 /// The cluster id `run` formats storage with; every node of a cluster must get the same one.
 pub const CLUSTER_ID: &str = "CLUSTER_ID";
+
+/// Variables without the `KAFKA_` prefix that the entrypoint reads (setup, storage, launcher):
+/// a value that is not UTF-8 is an error, never "unset".
+pub const OTHER_VARS_READ: &[&str] = &[
+    CLUSTER_ID,
+    HOSTNAME,
+    "JAVA_HOME",
+    "JMX_PORT",
+    "LOG_DIR",
+    "EXTRA_ARGS",
+];
 
 /// The host name, read only when [`KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME`] is `true`.
 pub const HOSTNAME: &str = "HOSTNAME";
@@ -114,6 +131,7 @@ pub const SSL_HELPER_VARS: &[&str] = &[
 /// The entrypoint's control variables (all start with [`KAFKA_ENTRYPOINT_PREFIX`]).
 pub const CONTROL_VARS: &[&str] = &[
     KAFKA_ENTRYPOINT_STRICT,
+    KAFKA_ENTRYPOINT_DEFAULTS,
     KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
     KAFKA_ENTRYPOINT_STORAGE_FORMAT,
     KAFKA_ENTRYPOINT_LAUNCH,
@@ -126,6 +144,10 @@ pub const ALL: &[(&str, &str)] = &[
     (
         KAFKA_ENTRYPOINT_STRICT,
         "`true`: unknown property names are errors, not warnings",
+    ),
+    (
+        KAFKA_ENTRYPOINT_DEFAULTS,
+        "`replace` (default) or `merge`: whether your variables replace the image's default config or are layered over it",
     ),
     (
         KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,

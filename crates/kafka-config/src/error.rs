@@ -206,30 +206,44 @@ pub enum Problem {
         /// The closest known key.
         suggestion: Option<String>,
     },
-    /// `process.roles` holds something other than `broker` and `controller`.
-    #[error(
-        "`process.roles` (from {origin}) is `{value}`; it must list `broker` and/or `controller`"
-    )]
-    InvalidProcessRoles {
-        /// The value.
-        value: String,
-        /// Who set it.
+    /// A value of the node model (`process.roles`, `node.id`, listeners, the protocol map,
+    /// the voters) that Kafka would refuse.
+    #[error("{error} (from {origin})")]
+    InvalidNodeValue {
+        /// What is wrong.
+        error: crate::node::NodeError,
+        /// Who set the key.
         origin: Source,
     },
-    /// `node.id` is not a non-negative integer.
-    #[error("`node.id` (from {origin}) is `{value}`, not a non-negative integer")]
-    InvalidNodeId {
-        /// The value.
-        value: String,
-        /// Who set it.
-        origin: Source,
+    /// Keys every KRaft node needs are not set; all of them are listed at once.
+    #[error("{}", kraft_keys_missing(keys, *cluster_id_missing, defaults_dropped_by.as_deref()))]
+    KraftKeysMissing {
+        /// The missing keys.
+        keys: Vec<String>,
+        /// `CLUSTER_ID` is not set either (needed to format storage on first start).
+        cluster_id_missing: bool,
+        /// The variable or file that made setup leave the image's defaults out.
+        defaults_dropped_by: Option<String>,
     },
-    /// A KRaft node without `node.id`.
-    #[error("`process.roles` is set but `node.id` is not")]
-    NodeIdMissing,
-    /// A KRaft node without `controller.listener.names`.
-    #[error("`process.roles` is set but `controller.listener.names` is not")]
-    ControllerListenerMissing,
+    /// A file name in an SSL helper variable that is not a plain name inside the secrets
+    /// directory (absolute, or with `/` or `..`).
+    #[error("`{env_var}` is `{file_name}`, not the name of a file in the secrets directory")]
+    SecretFileNameNotPlain {
+        /// The helper variable.
+        env_var: String,
+        /// Its value.
+        file_name: String,
+    },
+    /// A control variable with a value outside its documented set.
+    #[error("`{env_var}` must be one of {allowed}, not `{value}`")]
+    InvalidControlValue {
+        /// The variable.
+        env_var: String,
+        /// Its value (control variables hold no secrets).
+        value: String,
+        /// The values it takes, rendered.
+        allowed: String,
+    },
     /// A controller whose controller listener is not among its `listeners`.
     #[error("controller listener `{name}` is not in `listeners`")]
     ControllerListenerNotListening {
@@ -251,14 +265,6 @@ pub enum Problem {
         name: String,
         /// The key naming it.
         key: String,
-    },
-    /// A listener entry that is not `NAME://host:port`.
-    #[error("`{key}` entry `{entry}` is not `NAME://host:port`")]
-    MalformedListener {
-        /// The key.
-        key: String,
-        /// The entry.
-        entry: String,
     },
     /// Nothing configures the broker and the defaults directory has no `server.properties`.
     #[error(
@@ -320,12 +326,12 @@ impl Problem {
                 ),
                 None => format!("unset `KAFKA_ENTRYPOINT_STRICT` if `{key}` belongs to a plugin"),
             },
-            Self::InvalidProcessRoles { .. } => {
-                "set `KAFKA_PROCESS_ROLES` to `broker`, `controller` or `broker,controller`".to_owned()
-            }
-            Self::InvalidNodeId { .. } => "set `KAFKA_NODE_ID` to an integer such as `1`".to_owned(),
-            Self::NodeIdMissing => "set `KAFKA_NODE_ID`, or `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true`".to_owned(),
-            Self::ControllerListenerMissing => "set `KAFKA_CONTROLLER_LISTENER_NAMES`, e.g. `CONTROLLER`".to_owned(),
+            Self::InvalidNodeValue { error, .. } => node_value_help(error),
+            Self::KraftKeysMissing { .. } => MINIMAL_KRAFT_HELP.to_owned(),
+            Self::SecretFileNameNotPlain { env_var, .. } => format!(
+                "mount the file into the secrets directory (default `/etc/kafka/secrets`) and set `{env_var}` to its name only, e.g. `kafka.keystore.jks`"
+            ),
+            Self::InvalidControlValue { env_var, allowed, .. } => format!("set `{env_var}` to one of {allowed}, or unset it"),
             Self::ControllerListenerNotListening { name } => {
                 format!("add `{name}://:9093` to `KAFKA_LISTENERS`")
             }
@@ -335,10 +341,53 @@ impl Problem {
             Self::ListenerNotMapped { name, .. } => {
                 format!("add `{name}:PLAINTEXT` (or its protocol) to `KAFKA_LISTENER_SECURITY_PROTOCOL_MAP`")
             }
-            Self::MalformedListener { .. } => "write listeners as `NAME://host:port,NAME2://host:port`".to_owned(),
             Self::NoServerProperties { .. } => {
                 "set `KAFKA_*` variables or mount a `server.properties` (the image's defaults are missing)".to_owned()
             }
+        }
+    }
+}
+
+/// The one `help:` of [`Problem::KraftKeysMissing`]: a complete minimal single-node set.
+const MINIMAL_KRAFT_HELP: &str = "a complete minimal single-node set is `KAFKA_PROCESS_ROLES=broker,controller KAFKA_NODE_ID=1 KAFKA_CONTROLLER_QUORUM_VOTERS=1@localhost:9093 KAFKA_LISTENERS=PLAINTEXT://:9092,CONTROLLER://:9093 KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://localhost:9092 KAFKA_CONTROLLER_LISTENER_NAMES=CONTROLLER CLUSTER_ID=<the output of `docker run --rm IMAGE random-uuid`>`; or set `KAFKA_ENTRYPOINT_DEFAULTS=merge` to keep the image's defaults under your variables";
+
+fn kraft_keys_missing(
+    keys: &[String],
+    cluster_id_missing: bool,
+    dropped_by: Option<&str>,
+) -> String {
+    let mut names: Vec<String> = keys.iter().map(|key| format!("`{key}`")).collect();
+    if cluster_id_missing {
+        names.push("`CLUSTER_ID`".to_owned());
+    }
+    let mut text = format!(
+        "this KRaft node needs {}, which {} not set",
+        names.join(", "),
+        if names.len() == 1 { "is" } else { "are" }
+    );
+    if let Some(cause) = dropped_by {
+        text.push_str(&format!(
+            " (the image's default configuration is not used because {cause} is given)"
+        ));
+    }
+    text
+}
+
+fn node_value_help(error: &crate::node::NodeError) -> String {
+    use crate::node::NodeError;
+    match error {
+        NodeError::InvalidRoles { .. } => {
+            "set `KAFKA_PROCESS_ROLES` to `broker`, `controller` or `broker,controller`".to_owned()
+        }
+        NodeError::InvalidNodeId { .. } => "set `KAFKA_NODE_ID` to an integer such as `1`".to_owned(),
+        NodeError::MalformedListener { .. } => {
+            "write listeners as `NAME://host:port,NAME2://host:port` with ports from 0 to 65535".to_owned()
+        }
+        NodeError::MalformedProtocolMap { .. } => {
+            "write `KAFKA_LISTENER_SECURITY_PROTOCOL_MAP` as `NAME:PROTOCOL,...`, e.g. `CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT`".to_owned()
+        }
+        NodeError::MalformedVoter { .. } => {
+            "write `KAFKA_CONTROLLER_QUORUM_VOTERS` as `id@host:port,...`, e.g. `1@kafka-1:9093`".to_owned()
         }
     }
 }
@@ -360,7 +409,7 @@ fn suggestion_help(key: &str, known: &str) -> String {
 
 /// One or more problems, all found in one pass.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problems(Vec<Problem>);
+pub struct Problems(Vec<Problem>, Vec<Warning>);
 
 impl Problems {
     /// The problems, or `None` when there are none.
@@ -369,7 +418,7 @@ impl Problems {
         if problems.is_empty() {
             None
         } else {
-            Some(Self(problems))
+            Some(Self(problems, Vec::new()))
         }
     }
 
@@ -377,6 +426,19 @@ impl Problems {
     #[must_use]
     pub fn as_slice(&self) -> &[Problem] {
         &self.0
+    }
+
+    /// The warnings found in the same pass; they are worth printing with the problems.
+    #[must_use]
+    pub fn warnings(&self) -> &[Warning] {
+        &self.1
+    }
+
+    /// The same problems, with the warnings found alongside them.
+    #[must_use]
+    pub fn with_warnings(mut self, warnings: Vec<Warning>) -> Self {
+        self.1 = warnings;
+        self
     }
 
     /// How many there are (at least one).
@@ -419,6 +481,24 @@ pub enum Warning {
         origin: Source,
         /// The closest known key.
         suggestion: Option<String>,
+    },
+    /// Keys Kafka does not know and that are close to no known key (plugins' own keys, or
+    /// typos too far off to guess), listed in one line.
+    #[error("{} not in Kafka's catalog (plugin keys?) and passed on as given: {}", count_keys(keys.len()), list_keys(keys))]
+    UnknownProperties {
+        /// The keys and who set them.
+        keys: Vec<(String, Source)>,
+    },
+    /// A log or metadata directory that is not on a mounted volume: its data is lost with
+    /// the container.
+    #[error(
+        "`{dir}` (`{key}`) is not on a volume; the data written there is lost with the container"
+    )]
+    DataDirNotOnVolume {
+        /// The directory.
+        dir: String,
+        /// The key naming it (`log.dirs`, `metadata.log.dir`, or Kafka's default).
+        key: String,
     },
     /// A key set twice in a mounted file (the last one wins, as in Java).
     #[error("`{path}` sets `{key}` more than once; line {line} wins")]
@@ -476,6 +556,21 @@ pub enum Warning {
     },
 }
 
+fn count_keys(count: usize) -> String {
+    if count == 1 {
+        "1 key is".to_owned()
+    } else {
+        format!("{count} keys are")
+    }
+}
+
+fn list_keys(keys: &[(String, Source)]) -> String {
+    keys.iter()
+        .map(|(key, origin)| format!("`{key}` ({})", origin.kind()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Warning {
     /// How to act on it, when there is something to do.
     #[must_use]
@@ -491,6 +586,12 @@ impl Warning {
                 ..
             } => Some(format!("did you mean `{known}`?")),
             Self::DuplicateKey { .. } => Some("remove the earlier lines".to_owned()),
+            Self::UnknownProperties { .. } => Some(
+                "set `KAFKA_ENTRYPOINT_STRICT=true` to make unknown keys errors".to_owned(),
+            ),
+            Self::DataDirNotOnVolume { .. } => Some(
+                "mount a volume there (`-v kafka-data:/var/lib/kafka/data`) or set `KAFKA_LOG_DIRS` to a mounted directory".to_owned(),
+            ),
             Self::Log4jFormatMismatch { expected, .. } => {
                 Some(format!("mount `{expected}` instead"))
             }
@@ -506,12 +607,16 @@ mod tests {
     #[test]
     fn problems_are_never_empty() {
         assert_eq!(Problems::from_vec(Vec::new()), None);
-        let problems = Problems::from_vec(vec![Problem::NodeIdMissing]).expect("one problem");
+        let problems = Problems::from_vec(vec![Problem::KraftKeysMissing {
+            keys: vec!["node.id".into(), "controller.listener.names".into()],
+            cluster_id_missing: true,
+            defaults_dropped_by: Some("`KAFKA_NUM_PARTITIONS`".into()),
+        }])
+        .expect("one problem");
         assert_eq!(problems.len(), 1);
-        assert_eq!(
-            problems.to_string(),
-            "`process.roles` is set but `node.id` is not\nhelp: set `KAFKA_NODE_ID`, or `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true`"
-        );
+        assert!(problems.to_string().starts_with(
+            "this KRaft node needs `node.id`, `controller.listener.names`, `CLUSTER_ID`, which are not set (the image's default configuration is not used because `KAFKA_NUM_PARTITIONS` is given)\nhelp: a complete minimal single-node set is `KAFKA_PROCESS_ROLES=broker,controller"
+        ));
     }
 
     #[test]

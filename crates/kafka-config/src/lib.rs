@@ -13,8 +13,9 @@
 //!    once; the mounted file's comments stay.
 //! 3. **Secrets** ([`secrets`]): when a listener uses SSL, the official image's helper variables
 //!    name keystores and password files in the secrets directory.
-//! 4. **Validation** ([`validate`]): unknown keys warn with the closest known name (errors with
-//!    `KAFKA_ENTRYPOINT_STRICT=true`); KRaft sanity rules are errors.
+//! 4. **Validation** ([`validate`]): unknown keys close to a known name warn with it, the others
+//!    share one warning (errors with `KAFKA_ENTRYPOINT_STRICT=true`); KRaft sanity rules, read
+//!    from the typed node model ([`node`]), are errors, every missing KRaft key listed at once.
 //! 5. **Log4j** ([`log4j`]): the format the distribution ships, levels from the environment.
 //! 6. Other mounted files are copied unchanged.
 //!
@@ -22,14 +23,19 @@
 //! binary asks [`value_files_to_read`] and [`secret_files_to_read`] which files it must read,
 //! reads them into a [`SetupInput`], and writes the [`SetupPlan`]'s files. Values are written with
 //! [`properties`] so that Java's `Properties.load` reads back exactly what the user gave.
+//! [`redact`] masks every value Kafka declares as a password ([`catalog::is_password`]) and
+//! every value read from a file, whatever prints configuration.
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 pub mod catalog;
 pub mod env;
 pub mod env_vars;
 pub mod error;
 pub mod log4j;
+mod log4j2_yaml;
 pub mod merge;
 pub mod naming;
+pub mod node;
 pub mod plan;
 pub mod properties;
 pub mod redact;

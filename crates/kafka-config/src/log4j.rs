@@ -2,14 +2,14 @@
 //! level and named loggers set from `KAFKA_LOG4J_ROOT_LOGLEVEL`, `KAFKA_LOG4J_LOGGERS` and
 //! `KAFKA_TOOLS_LOG4J_LOGLEVEL`.
 //!
-//! Kafka 4.x reads `log4j2.yaml` / `tools-log4j2.yaml`, edited here as YAML (`Configuration:
-//! Loggers: Root: level` and the `Logger` list). Kafka 3.x reads `log4j.properties` /
+//! Kafka 4.x reads `log4j2.yaml` / `tools-log4j2.yaml`, edited line by line
+//! (`log4j2_yaml.rs`: `Configuration: Loggers: Root: level` and the `Logger` list) so the
+//! user's comments and order stay; an empty file becomes a minimal valid configuration, as the
+//! official image's wrapper makes one. Kafka 3.x reads `log4j.properties` /
 //! `tools-log4j.properties`, edited as properties as the official image's wrapper does
 //! (`KafkaDockerWrapper.getLog4jConfigsFromEnv`): `log4j.rootLogger=LEVEL, appenders` and
 //! `log4j.logger.NAME=LEVEL`, but replacing the keys in place and keeping their appenders instead
 //! of appending duplicates. Which format applies is decided by the files the distribution ships.
-
-use serde_yaml::{Mapping, Value};
 
 use crate::error::Problem;
 use crate::properties::{Properties, PropertiesError};
@@ -186,85 +186,25 @@ fn replace_level(old: &str, level: &str) -> String {
     }
 }
 
-/// Sets the root level and loggers in a log4j2 YAML file. Component names are matched without
-/// regard to case, as log4j2 does; missing `Loggers`, `Root` and `Logger` entries are created.
+/// Sets the root level and loggers in a log4j2 YAML file, keeping every other line as it is.
+/// Component names are matched without regard to case, as log4j2 does; missing `Loggers`,
+/// `Root` and `Logger` entries are created.
 ///
 /// # Errors
-/// A description of what is wrong when the text is not YAML or not a log4j2 configuration.
+/// A description of what is wrong when the text is not a block-style log4j2 configuration.
 pub fn edit_yaml(
     text: &str,
     root_level: Option<&str>,
     loggers: &[LoggerLevel],
 ) -> Result<String, String> {
-    let mut document: Value = serde_yaml::from_str(text).map_err(|e| e.to_string())?;
-    let configuration = child_mapping(&mut document, "Configuration")?;
-    let loggers_section = child_of(configuration, "Loggers")?;
-    if let Some(level) = root_level {
-        let root = child_of(loggers_section, "Root")?;
-        root.insert(Value::from("level"), Value::from(level));
-    }
-    if !loggers.is_empty() {
-        let key = existing_key(loggers_section, "Logger").unwrap_or_else(|| Value::from("Logger"));
-        let list = loggers_section
-            .entry(key)
-            .or_insert_with(|| Value::Sequence(Vec::new()));
-        if let Value::Mapping(single) = list {
-            *list = Value::Sequence(vec![Value::Mapping(std::mem::take(single))]);
-        }
-        let Value::Sequence(items) = list else {
-            return Err("`Loggers: Logger` is neither a list nor a mapping".to_owned());
-        };
-        for logger in loggers {
-            let found = items.iter_mut().find_map(|item| match item {
-                Value::Mapping(map)
-                    if map.get("name").and_then(Value::as_str) == Some(logger.name.as_str()) =>
-                {
-                    Some(map)
-                }
-                _ => None,
-            });
-            match found {
-                Some(map) => {
-                    map.insert(Value::from("level"), Value::from(logger.level.as_str()));
-                }
-                None => {
-                    let mut map = Mapping::new();
-                    map.insert(Value::from("name"), Value::from(logger.name.as_str()));
-                    map.insert(Value::from("level"), Value::from(logger.level.as_str()));
-                    items.push(Value::Mapping(map));
-                }
-            }
-        }
-    }
-    serde_yaml::to_string(&document).map_err(|e| e.to_string())
-}
-
-fn existing_key(map: &Mapping, name: &str) -> Option<Value> {
-    map.keys()
-        .find(|k| k.as_str().is_some_and(|k| k.eq_ignore_ascii_case(name)))
-        .cloned()
-}
-
-/// The mapping under `name` (any case) in `parent`, created when absent.
-fn child_mapping<'a>(parent: &'a mut Value, name: &str) -> Result<&'a mut Mapping, String> {
-    let Value::Mapping(map) = parent else {
-        return Err(format!("expected a mapping holding `{name}`"));
-    };
-    child_of(map, name)
-}
-
-fn child_of<'a>(map: &'a mut Mapping, name: &str) -> Result<&'a mut Mapping, String> {
-    let key = existing_key(map, name).unwrap_or_else(|| Value::from(name));
-    let child = map
-        .entry(key)
-        .or_insert_with(|| Value::Mapping(Mapping::new()));
-    if child.is_null() {
-        *child = Value::Mapping(Mapping::new());
-    }
-    match child {
-        Value::Mapping(child) => Ok(child),
-        _ => Err(format!("`{name}` is not a mapping")),
-    }
+    let settings: Vec<crate::log4j2_yaml::LoggerSetting<'_>> = loggers
+        .iter()
+        .map(|logger| crate::log4j2_yaml::LoggerSetting {
+            name: &logger.name,
+            level: &logger.level,
+        })
+        .collect();
+    crate::log4j2_yaml::edit(text, root_level, &settings)
 }
 
 #[cfg(test)]
@@ -364,6 +304,8 @@ mod tests {
         );
     }
 
+    use crate::log4j2_yaml::levels;
+
     #[test]
     fn yaml_root_level_and_loggers_are_set() {
         let text = "Configuration:\n  Loggers:\n    Root:\n      level: INFO\n      AppenderRef:\n        - ref: STDOUT\n    Logger:\n      - name: kafka\n        level: INFO\n";
@@ -376,19 +318,10 @@ mod tests {
             ],
         )
         .expect("valid");
-        let value: Value = serde_yaml::from_str(&edited).expect("yaml");
-        let loggers = &value["Configuration"]["Loggers"];
-        assert_eq!(loggers["Root"]["level"], Value::from("WARN"));
         assert_eq!(
-            loggers["Root"]["AppenderRef"][0]["ref"],
-            Value::from("STDOUT")
+            edited,
+            "Configuration:\n  Loggers:\n    Root:\n      level: WARN\n      AppenderRef:\n        - ref: STDOUT\n    Logger:\n      - name: kafka\n        level: DEBUG\n      - name: state.change.logger\n        level: TRACE\n"
         );
-        assert_eq!(loggers["Logger"][0]["level"], Value::from("DEBUG"));
-        assert_eq!(
-            loggers["Logger"][1]["name"],
-            Value::from("state.change.logger")
-        );
-        assert_eq!(loggers["Logger"][1]["level"], Value::from("TRACE"));
     }
 
     #[test]
@@ -396,10 +329,35 @@ mod tests {
         let text =
             "configuration:\n  loggers:\n    logger:\n      name: kafka\n      level: INFO\n";
         let edited = edit_yaml(text, None, &[logger("other", "WARN")]).expect("valid");
-        let value: Value = serde_yaml::from_str(&edited).expect("yaml");
-        let list = &value["configuration"]["loggers"]["logger"];
-        assert_eq!(list[0]["name"], Value::from("kafka"));
-        assert_eq!(list[1]["name"], Value::from("other"));
+        assert_eq!(
+            edited,
+            "configuration:\n  loggers:\n    logger:\n      - name: kafka\n        level: INFO\n      - name: other\n        level: WARN\n"
+        );
+        assert_eq!(levels(&edited, "kafka").1.as_deref(), Some("INFO"));
+    }
+
+    #[test]
+    fn empty_yaml_becomes_a_minimal_configuration() {
+        let edited = edit_yaml("", Some("WARN"), &[logger("kafka", "DEBUG")]).expect("valid");
+        assert_eq!(
+            edited,
+            "Configuration:\n  Loggers:\n    Root:\n      level: WARN\n    Logger:\n      - name: kafka\n        level: DEBUG\n"
+        );
+    }
+
+    #[test]
+    fn yaml_comments_order_and_quotes_are_kept() {
+        let text = "# top\nConfiguration:\n  # appenders first\n  Appenders:\n    Console: {name: STDOUT}\n  Loggers:\n    Root:\n      level: \"INFO\" # default\n    Logger:\n    - name: \"kafka\"\n      level: INFO\n#    - name: commented.out\n    - name: z\n      additivity: false\n";
+        let edited = edit_yaml(
+            text,
+            Some("ERROR"),
+            &[logger("kafka", "TRACE"), logger("z", "WARN")],
+        )
+        .expect("valid");
+        assert_eq!(
+            edited,
+            "# top\nConfiguration:\n  # appenders first\n  Appenders:\n    Console: {name: STDOUT}\n  Loggers:\n    Root:\n      level: ERROR # default\n    Logger:\n    - name: \"kafka\"\n      level: TRACE\n#    - name: commented.out\n    - name: z\n      level: WARN\n      additivity: false\n"
+        );
     }
 
     #[test]
@@ -407,5 +365,6 @@ mod tests {
         assert!(edit_yaml("- just\n- a list\n", Some("INFO"), &[]).is_err());
         assert!(edit_yaml("Configuration: [1, 2]", Some("INFO"), &[]).is_err());
         assert!(edit_yaml("Configuration: {\n", Some("INFO"), &[]).is_err());
+        assert!(edit_yaml("  Configuration:\n", Some("INFO"), &[]).is_err());
     }
 }

@@ -83,7 +83,9 @@ pub(crate) fn resolve_env(
 ) -> ResolvedEnv {
     let mut resolved = ResolvedEnv::default();
     for name in env.not_unicode() {
-        if name.starts_with(env_vars::KAFKA_PREFIX) {
+        if name.starts_with(env_vars::KAFKA_PREFIX)
+            || env_vars::OTHER_VARS_READ.contains(&name.as_str())
+        {
             problems.push(Problem::EnvNotUnicode {
                 env_var: name.clone(),
             });
@@ -139,11 +141,39 @@ pub(crate) fn resolve_env(
     resolved
 }
 
+/// How the image's defaults combine with the user's configuration
+/// ([`env_vars::KAFKA_ENTRYPOINT_DEFAULTS`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum DefaultsMode {
+    /// Used only when nothing else is given (the official image).
+    #[default]
+    Replace,
+    /// Always the base layer, under the mounted file and the variables.
+    Merge,
+}
+
 /// The entrypoint's control settings.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct Controls {
     pub(crate) strict: bool,
     pub(crate) node_id_from_hostname: bool,
+    pub(crate) defaults: DefaultsMode,
+}
+
+fn parse_defaults_mode(env: &ResolvedEnv, problems: &mut Vec<Problem>) -> DefaultsMode {
+    let name = env_vars::KAFKA_ENTRYPOINT_DEFAULTS;
+    match env.get(name).map(str::trim) {
+        None | Some("" | "replace") => DefaultsMode::Replace,
+        Some("merge") => DefaultsMode::Merge,
+        Some(value) => {
+            problems.push(Problem::InvalidControlValue {
+                env_var: name.to_owned(),
+                value: value.to_owned(),
+                allowed: "`replace`, `merge`".to_owned(),
+            });
+            DefaultsMode::Replace
+        }
+    }
 }
 
 fn parse_bool(env: &ResolvedEnv, name: &str, problems: &mut Vec<Problem>) -> bool {
@@ -190,6 +220,7 @@ pub(crate) fn read_controls(
             env_vars::KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME,
             problems,
         ),
+        defaults: parse_defaults_mode(env, problems),
     }
 }
 
@@ -321,63 +352,78 @@ pub(crate) fn read_properties_file(
 pub(crate) struct MergedServerProperties {
     pub(crate) properties: Properties,
     pub(crate) sources: BTreeMap<String, Source>,
+    /// What made the merge leave the image's defaults out (`` `KAFKA_NODE_ID` `` or the mounted
+    /// file's path), when it did.
+    pub(crate) defaults_dropped_by: Option<String>,
 }
 
-/// Merges mounted file, environment and defaults (see the module docs).
+/// Merges mounted file, environment and defaults (see the module docs); with
+/// [`DefaultsMode::Merge`] the defaults are the base layer under both.
 pub(crate) fn merge_server_properties(
     mounted: Option<(&str, Properties)>,
     defaults: Option<(&str, Properties)>,
     env_props: &[EnvProperty],
     defaults_path: &str,
+    mode: DefaultsMode,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
 ) -> MergedServerProperties {
     let mut sources = BTreeMap::new();
     let mounted = mounted.filter(|(_, properties)| !properties.is_empty());
-    if mounted.is_none() && env_props.is_empty() {
-        let Some((path, properties)) = defaults else {
-            problems.push(Problem::NoServerProperties {
+    let user_given = mounted.is_some() || !env_props.is_empty();
+    let use_defaults = !user_given || mode == DefaultsMode::Merge;
+    let defaults_dropped_by = match (&mounted, env_props.first()) {
+        _ if use_defaults || defaults.is_none() => None,
+        (Some((path, _)), _) => Some(format!("`{path}`")),
+        (None, Some(property)) => Some(format!("`{}`", property.env_var)),
+        (None, None) => None,
+    };
+    let mut properties = Properties::new();
+    if use_defaults {
+        match defaults {
+            Some((path, defaults)) => {
+                for (key, _) in defaults.iter() {
+                    sources.insert(
+                        key.to_owned(),
+                        Source::Default {
+                            path: path.to_owned(),
+                        },
+                    );
+                }
+                // Keep the defaults file's comments and layout.
+                properties = defaults;
+            }
+            None if !user_given => problems.push(Problem::NoServerProperties {
                 path: defaults_path.to_owned(),
+            }),
+            None => {}
+        }
+    }
+    if let Some((path, file)) = mounted {
+        for duplicate in file.duplicates() {
+            warnings.push(Warning::DuplicateKey {
+                path: path.to_owned(),
+                key: duplicate.key.clone(),
+                line: duplicate.line,
             });
-            return MergedServerProperties {
-                properties: Properties::new(),
-                sources,
-            };
-        };
-        for (key, _) in properties.iter() {
+        }
+        for (key, _) in file.iter() {
             sources.insert(
                 key.to_owned(),
-                Source::Default {
+                Source::File {
                     path: path.to_owned(),
                 },
             );
         }
-        return MergedServerProperties {
-            properties,
-            sources,
-        };
-    }
-    let mut properties = match mounted {
-        Some((path, properties)) => {
-            for duplicate in properties.duplicates() {
-                warnings.push(Warning::DuplicateKey {
-                    path: path.to_owned(),
-                    key: duplicate.key.clone(),
-                    line: duplicate.line,
-                });
+        if properties.is_empty() {
+            // Keep the mounted file's comments and layout.
+            properties = file;
+        } else {
+            for (key, value) in file.iter() {
+                properties.set(key, value);
             }
-            for (key, _) in properties.iter() {
-                sources.insert(
-                    key.to_owned(),
-                    Source::File {
-                        path: path.to_owned(),
-                    },
-                );
-            }
-            properties
         }
-        None => Properties::new(),
-    };
+    }
     for property in env_props {
         properties.set(&property.key, &property.value);
         sources.insert(
@@ -390,6 +436,27 @@ pub(crate) fn merge_server_properties(
     MergedServerProperties {
         properties,
         sources,
+        defaults_dropped_by,
+    }
+}
+
+/// The official image's `configure` unsets an empty `KAFKA_ADVERTISED_LISTENERS` on a
+/// controller-only node (Kafka refuses `advertised.listeners` there): an empty value from the
+/// environment is dropped the same way.
+pub(crate) fn drop_empty_advertised_listeners(merged: &mut MergedServerProperties) {
+    let controller_only =
+        merged.properties.get("process.roles").map(str::trim) == Some("controller");
+    let empty = merged
+        .properties
+        .get("advertised.listeners")
+        .is_some_and(|value| value.trim().is_empty());
+    let from_env = matches!(
+        merged.sources.get("advertised.listeners"),
+        Some(Source::Env { .. })
+    );
+    if controller_only && empty && from_env {
+        merged.properties.remove("advertised.listeners");
+        merged.sources.remove("advertised.listeners");
     }
 }
 
@@ -626,6 +693,7 @@ mod tests {
             None,
             &env_props,
             "/d",
+            DefaultsMode::Replace,
             &mut Vec::new(),
             &mut Vec::new(),
         );

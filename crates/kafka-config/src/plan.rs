@@ -69,10 +69,9 @@ pub struct SetupInput {
 pub struct RenderedFile {
     /// File name inside the final directory.
     pub name: String,
-    /// Its bytes.
+    /// Its bytes. Every final file may hold a secret (a password property, a copied JAAS
+    /// file), so the binary makes each readable by its owner only.
     pub contents: Vec<u8>,
-    /// Whether it may hold passwords (the binary makes it readable by its owner only).
-    pub holds_secrets: bool,
 }
 
 /// What setup will write, and what it wants to tell.
@@ -123,9 +122,11 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
         defaults.map(|p| (defaults_path.as_str(), p)),
         &env_props,
         &defaults_path,
+        controls.defaults,
         &mut problems,
         &mut warnings,
     );
+    merge::drop_empty_advertised_listeners(&mut merged);
     merge::derive_listeners(&mut merged);
     secrets::apply_ssl_secrets(
         &env,
@@ -146,15 +147,20 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
         &mut problems,
         &mut warnings,
     );
-    validate::check_kraft(&merged.properties, &merged.sources, &mut problems);
+    let kraft = validate::KraftContext {
+        sources: &merged.sources,
+        defaults_dropped_by: merged.defaults_dropped_by.as_deref(),
+        cluster_id_set: env
+            .get(env_vars::CLUSTER_ID)
+            .is_some_and(|id| !id.is_empty()),
+    };
+    if !merged.properties.is_empty() {
+        validate::check_kraft(&merged.properties, &kraft, &mut problems);
+    }
 
     let mut files = vec![RenderedFile {
         name: SERVER_PROPERTIES.to_owned(),
         contents: merged.properties.render().into_bytes(),
-        holds_secrets: merged
-            .properties
-            .iter()
-            .any(|(key, _)| crate::redact::is_secret_key(key)),
     }];
 
     let log4j_format = Log4jFormat::detect(input.defaults.keys().map(String::as_str));
@@ -173,7 +179,7 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
     ));
 
     if let Some(problems) = Problems::from_vec(problems) {
-        return Err(problems);
+        return Err(problems.with_warnings(warnings));
     }
     Ok(SetupPlan {
         files,
@@ -273,7 +279,6 @@ fn plan_log4j(
             files.push(RenderedFile {
                 name: name.to_owned(),
                 contents: bytes,
-                holds_secrets: false,
             });
             continue;
         }
@@ -302,7 +307,6 @@ fn plan_log4j(
             Ok(contents) => files.push(RenderedFile {
                 name: name.to_owned(),
                 contents: contents.into_bytes(),
-                holds_secrets: false,
             }),
             Err(problem) => problems.push(problem),
         }
@@ -349,11 +353,9 @@ fn copy_other_mounted(
             }
         }
         match file {
-            // A copied file may be a JAAS or client config with passwords in it.
             FileRead::Contents(bytes) => files.push(RenderedFile {
                 name: name.clone(),
                 contents: bytes.clone(),
-                holds_secrets: true,
             }),
             FileRead::Directory => warnings.push(Warning::MountedDirectorySkipped {
                 path: join(&input.paths.mounted, name),
@@ -373,6 +375,18 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    /// A complete KRaft node, as properties.
+    const KRAFT_PROPERTIES: &str = "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\ncontroller.listener.names=CONTROLLER\n";
+
+    /// A complete KRaft node, as variables.
+    const KRAFT_ENV: [(&str, &str); 5] = [
+        ("KAFKA_PROCESS_ROLES", "broker,controller"),
+        ("KAFKA_NODE_ID", "1"),
+        ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093"),
+        ("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093"),
+        ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
+    ];
+
     fn input(env: &[(&str, &str)], mounted: &[(&str, FileRead)]) -> SetupInput {
         SetupInput {
             env: EnvSnapshot::from_pairs(env.iter().copied()),
@@ -383,7 +397,7 @@ mod tests {
             },
             defaults: BTreeMap::from([(
                 SERVER_PROPERTIES.to_owned(),
-                b"default.config=1\n".to_vec(),
+                format!("default.config=1\n{KRAFT_PROPERTIES}").into_bytes(),
             )]),
             mounted: mounted
                 .iter()
@@ -397,7 +411,7 @@ mod tests {
     #[test]
     fn server_properties_comes_first_and_sources_are_recorded() {
         let plan = plan_setup(&input(
-            &[("KAFKA_NODE_ID", "1")],
+            &KRAFT_ENV,
             &[
                 ("a.conf", FileRead::Contents(b"a".to_vec())),
                 (
@@ -459,11 +473,77 @@ mod tests {
     }
 
     #[test]
-    fn secret_values_make_the_file_owner_only() {
-        let plan = plan_setup(&input(&[("KAFKA_SASL_JAAS_CONFIG", "x")], &[])).expect("valid");
-        assert!(plan.files[0].holds_secrets);
-        let plan = plan_setup(&input(&[("KAFKA_NODE_ID", "1")], &[])).expect("valid");
-        assert!(!plan.files[0].holds_secrets);
+    fn dropped_defaults_name_their_cause_and_every_missing_key() {
+        let problems = plan_setup(&input(&[("KAFKA_NUM_PARTITIONS", "3")], &[]))
+            .expect_err("not a KRaft node");
+        assert_eq!(
+            problems.as_slice(),
+            &[Problem::KraftKeysMissing {
+                keys: [
+                    "process.roles",
+                    "node.id",
+                    "controller.quorum.voters",
+                    "listeners",
+                    "controller.listener.names"
+                ]
+                .map(str::to_owned)
+                .to_vec(),
+                cluster_id_missing: true,
+                defaults_dropped_by: Some("`KAFKA_NUM_PARTITIONS`".into()),
+            }]
+        );
+    }
+
+    #[test]
+    fn merge_mode_layers_variables_over_the_defaults() {
+        let plan = plan_setup(&input(
+            &[
+                ("KAFKA_NUM_PARTITIONS", "3"),
+                ("KAFKA_ENTRYPOINT_DEFAULTS", "merge"),
+            ],
+            &[],
+        ))
+        .expect("defaults complete the node");
+        assert_eq!(plan.server_properties.get("num.partitions"), Some("3"));
+        assert_eq!(plan.server_properties.get("default.config"), Some("1"));
+        assert_eq!(
+            plan.sources["node.id"],
+            Source::Default {
+                path: "/d/server.properties".into()
+            }
+        );
+        let problems = plan_setup(&input(&[("KAFKA_ENTRYPOINT_DEFAULTS", "mix")], &[]))
+            .expect_err("unknown mode");
+        assert!(matches!(
+            problems.as_slice(),
+            [Problem::InvalidControlValue { value, .. }] if value == "mix"
+        ));
+    }
+
+    #[test]
+    fn warnings_are_kept_with_the_problems() {
+        let mut env = KRAFT_ENV.to_vec();
+        env.push(("KAFKA_NODE_ID", "x"));
+        env.push(("KAFKA_ADVERTISED_LISTNERS", "PLAINTEXT://h:9092"));
+        let problems = plan_setup(&input(&env, &[])).expect_err("bad node id");
+        assert!(matches!(
+            problems.warnings(),
+            [Warning::UnknownProperty { .. }]
+        ));
+    }
+
+    #[test]
+    fn empty_advertised_listeners_on_a_controller_only_node_are_dropped() {
+        let env = [
+            ("KAFKA_PROCESS_ROLES", "controller"),
+            ("KAFKA_NODE_ID", "1"),
+            ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9093"),
+            ("KAFKA_LISTENERS", "CONTROLLER://:9093"),
+            ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
+            ("KAFKA_ADVERTISED_LISTENERS", ""),
+        ];
+        let plan = plan_setup(&input(&env, &[])).expect("valid controller");
+        assert_eq!(plan.server_properties.get("advertised.listeners"), None);
     }
 
     fn env_name() -> impl Strategy<Value = String> {

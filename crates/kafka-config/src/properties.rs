@@ -123,6 +123,18 @@ pub fn parse(text: &str) -> Result<Properties, PropertiesError> {
     Properties::parse(text)
 }
 
+/// Every `key=value` entry of `.properties` text in file order, a key set twice listed twice
+/// (before Java's last-wins rule applies), read with the semantics of [`parse`].
+///
+/// # Errors
+/// [`PropertiesError::MalformedUnicodeEscape`] for a `\u` escape Java rejects.
+pub fn entries(text: &str) -> Result<Vec<(String, String)>, PropertiesError> {
+    LogicalLines::new(text)
+        .filter(|logical| logical.kind == LogicalKind::Entry)
+        .map(|logical| split_entry(&logical.text, logical.line))
+        .collect()
+}
+
 impl Properties {
     /// An empty set of properties.
     #[must_use]

@@ -4,37 +4,56 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::catalog;
 use crate::error::Source;
 use crate::properties::{Properties, escape_key, escape_value};
 
 /// What a masked value is shown as.
 pub const MASK: &str = "******";
 
-/// Whether the value of `key` must never be shown: passwords, secrets, credentials, JAAS
-/// configurations and private keys.
+/// Words that make a key outside Kafka's catalog (a plugin's, a typo's) look like it holds a
+/// secret.
+const SECRET_WORDS: [&str; 5] = ["pass", "secret", "key", "token", "credential"];
+
+/// Whether the value of `key` must never be shown: every config Kafka declares as a password
+/// (also per listener and per SASL mechanism), every JAAS configuration, and every key outside
+/// the catalog whose name has `pass`, `secret`, `key`, `token` or `credential` in it.
 #[must_use]
 pub fn is_secret_key(key: &str) -> bool {
-    // Kafka's keys are lower case: only allocate for the rare key that is not.
     let key = if key.bytes().any(|b| b.is_ascii_uppercase()) {
         std::borrow::Cow::Owned(key.to_ascii_lowercase())
     } else {
         std::borrow::Cow::Borrowed(key)
     };
-    [
-        "password",
-        "secret",
-        "credential",
-        "sasl.jaas.config",
-        "keystore.key",
-    ]
-    .iter()
-    .any(|word| key.contains(word))
+    if key.ends_with("sasl.jaas.config") {
+        return true;
+    }
+    match catalog::catalog_name(&key) {
+        Some(_) => catalog::is_password(&key),
+        None => SECRET_WORDS.iter().any(|word| key.contains(word)),
+    }
+}
+
+/// Whether a value from `source` must never be shown: the content of a `NAME_FILE` file or of
+/// a credentials file in the secrets directory (`KAFKA_SSL_*_CREDENTIALS`; the store
+/// locations the other helpers give are paths, not secrets).
+#[must_use]
+pub fn is_secret_source(source: &Source) -> bool {
+    match source {
+        Source::Secret { env_var } => env_var.ends_with("_CREDENTIALS"),
+        Source::Env { env_var } => env_var.ends_with(crate::env_vars::FILE_SUFFIX),
+        Source::Default { .. } | Source::File { .. } => false,
+    }
 }
 
 /// The value to show for `key`.
 #[must_use]
-pub fn shown_value<'a>(key: &str, value: &'a str) -> &'a str {
-    if is_secret_key(key) { MASK } else { value }
+pub fn shown_value<'a>(key: &str, source: Option<&Source>, value: &'a str) -> &'a str {
+    if is_secret_key(key) || source.is_some_and(is_secret_source) {
+        MASK
+    } else {
+        value
+    }
 }
 
 /// Renders the effective `server.properties`, one `key=value` per line followed by its source,
@@ -46,7 +65,7 @@ pub fn render_effective(properties: &Properties, sources: &BTreeMap<String, Sour
         let line = format!(
             "{}={}",
             escape_key(key),
-            escape_value(shown_value(key, value))
+            escape_value(shown_value(key, sources.get(key), value))
         );
         let source = sources
             .get(key)
@@ -71,12 +90,38 @@ mod tests {
             "sasl.oauthbearer.client.credentials.client.secret",
             "ssl.keystore.key",
             "delegation.token.secret.key",
+            "delegation.token.master.key",
+            "sasl.oauthbearer.assertion.private.key.passphrase",
+            "listener.name.internal.ssl.keystore.password",
+            "rsm.config.s3.secret.access.key",
+            "my.plugin.api.token",
+            "SSL.KEYSTORE.PASSWORD",
         ] {
             assert!(is_secret_key(key), "{key}");
         }
-        for key in ["listeners", "node.id", "ssl.keystore.location", "log.dirs"] {
+        for key in [
+            "listeners",
+            "node.id",
+            "ssl.keystore.location",
+            "log.dirs",
+            "delegation.token.expiry.time.ms",
+            "password.encoder.key.length",
+            "listener.name.internal.ssl.keystore.type",
+        ] {
             assert!(!is_secret_key(key), "{key}");
         }
+    }
+
+    #[test]
+    fn values_from_files_and_secrets_are_masked_whatever_the_key() {
+        let from_file = Source::Env {
+            env_var: "KAFKA_NUM_PARTITIONS_FILE".into(),
+        };
+        assert_eq!(shown_value("num.partitions", Some(&from_file), "3"), MASK);
+        let from_env = Source::Env {
+            env_var: "KAFKA_NUM_PARTITIONS".into(),
+        };
+        assert_eq!(shown_value("num.partitions", Some(&from_env), "3"), "3");
     }
 
     #[test]

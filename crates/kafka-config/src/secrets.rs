@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use crate::env_vars;
 use crate::error::{Problem, Source, Warning};
 use crate::merge::{MergedServerProperties, ResolvedEnv, trim_final_newline};
+use crate::node::{NodeConfig, SecurityProtocol};
 use crate::plan::FileRead;
 use crate::properties::decode_text;
 
@@ -65,14 +66,21 @@ pub struct SecretFileRequest {
     pub needs_contents: bool,
 }
 
-/// The secrets-directory files named by the SSL helper variables in `env`.
+/// Whether `name` is a plain file name, so that it names a file inside the secrets directory
+/// (no `/`, not `.` or `..`).
+fn is_plain_file_name(name: &str) -> bool {
+    !matches!(name, "" | "." | "..") && !name.contains(['/', '\0'])
+}
+
+/// The secrets-directory files named by the SSL helper variables in `env` (plain file names
+/// only: anything else is a problem [`crate::plan_setup`] reports, not a path to open).
 #[must_use]
 pub fn secret_files_to_read(env: &crate::env::EnvSnapshot) -> Vec<SecretFileRequest> {
     HELPERS
         .iter()
         .filter_map(|helper| {
             env.get(helper.env_var)
-                .filter(|v| !v.is_empty())
+                .filter(|v| is_plain_file_name(v))
                 .map(|file_name| SecretFileRequest {
                     env_var: helper.env_var.to_owned(),
                     file_name: file_name.to_owned(),
@@ -87,32 +95,17 @@ pub(crate) fn secret_path(secrets_dir: &str, file_name: &str) -> String {
     format!("{}/{}", secrets_dir.trim_end_matches('/'), file_name)
 }
 
-/// The security protocol of every listener named in `listeners` and `advertised.listeners`.
-fn listener_protocols(merged: &MergedServerProperties) -> Vec<String> {
-    let map: Vec<(String, String)> = merged
-        .properties
-        .get("listener.security.protocol.map")
-        .map(|map| {
-            map.split(',')
-                .filter_map(|pair| pair.split_once(':'))
-                .map(|(name, protocol)| {
-                    (name.trim().to_uppercase(), protocol.trim().to_uppercase())
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    ["listeners", "advertised.listeners"]
+/// Whether a listener of `listeners` or `advertised.listeners` uses TLS (`SSL`, `SASL_SSL`),
+/// as the node model maps names to protocols.
+fn uses_tls(merged: &MergedServerProperties) -> bool {
+    let (node, _) = NodeConfig::read(&merged.properties);
+    node.listeners
         .iter()
-        .filter_map(|key| merged.properties.get(key))
-        .flat_map(|value| value.split(','))
-        .filter_map(|entry| entry.trim().split_once("://"))
-        .map(|(name, _)| {
-            let name = name.trim().to_uppercase();
-            map.iter()
-                .find(|(mapped, _)| *mapped == name)
-                .map_or(name, |(_, protocol)| protocol.clone())
+        .chain(&node.advertised_listeners)
+        .any(|endpoint| {
+            node.protocol_of(&endpoint.name)
+                .is_some_and(SecurityProtocol::uses_tls)
         })
-        .collect()
 }
 
 /// Whether any key ending in `suffix` is already set (also `listener.name.x.<suffix>`).
@@ -133,10 +126,7 @@ pub(crate) fn apply_ssl_secrets(
     warnings: &mut Vec<Warning>,
 ) {
     let set = |helper: &SslHelper| env.get(helper.env_var).filter(|v| !v.is_empty());
-    let uses_ssl = listener_protocols(merged)
-        .iter()
-        .any(|p| p == "SSL" || p == "SASL_SSL");
-    if !uses_ssl {
+    if !uses_tls(merged) {
         for helper in HELPERS {
             if set(helper).is_some() {
                 warnings.push(Warning::SslHelperUnused {
@@ -168,6 +158,13 @@ pub(crate) fn apply_ssl_secrets(
             }
             continue;
         };
+        if !is_plain_file_name(file_name) {
+            problems.push(Problem::SecretFileNameNotPlain {
+                env_var: helper.env_var.to_owned(),
+                file_name: file_name.to_owned(),
+            });
+            continue;
+        }
         let path = secret_path(secrets_dir, file_name);
         let unreadable = |reason: &str| Problem::SecretFileUnreadable {
             env_var: helper.env_var.to_owned(),
@@ -232,6 +229,7 @@ mod tests {
         let mut merged = MergedServerProperties {
             properties,
             sources: BTreeMap::new(),
+            defaults_dropped_by: None,
         };
         let secrets = secrets
             .iter()
@@ -283,7 +281,7 @@ mod tests {
         merged
             .properties
             .set("listener.security.protocol.map", "EXTERNAL:SASL_SSL");
-        assert!(listener_protocols(&merged).contains(&"SASL_SSL".to_owned()));
+        assert!(uses_tls(&merged));
     }
 
     #[test]
@@ -347,6 +345,39 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn secret_file_names_must_be_plain_names_in_the_secrets_dir() {
+        for name in ["/etc/passwd", "../ks.jks", "sub/ks.jks", ".."] {
+            let env = [
+                ("KAFKA_SSL_KEYSTORE_FILENAME", name),
+                ("KAFKA_SSL_KEYSTORE_CREDENTIALS", "ks_creds"),
+                ("KAFKA_SSL_KEY_CREDENTIALS", "key_creds"),
+            ];
+            let snapshot = crate::env::EnvSnapshot::from_pairs(env);
+            assert!(
+                secret_files_to_read(&snapshot)
+                    .iter()
+                    .all(|request| request.file_name != name)
+            );
+            let (merged, problems, _) = apply(
+                &env,
+                &[
+                    ("ks_creds", FileRead::Contents(b"p".to_vec())),
+                    ("key_creds", FileRead::Contents(b"k".to_vec())),
+                ],
+                "SSL://:9093",
+            );
+            assert_eq!(
+                problems,
+                vec![Problem::SecretFileNameNotPlain {
+                    env_var: "KAFKA_SSL_KEYSTORE_FILENAME".into(),
+                    file_name: name.into()
+                }]
+            );
+            assert_eq!(merged.properties.get("ssl.keystore.location"), None);
+        }
     }
 
     #[test]

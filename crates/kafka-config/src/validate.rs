@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::{Problem, Source, Warning};
+use crate::node::{Endpoint, NodeConfig, NodeError, Quorum};
 use crate::properties::Properties;
 
 /// The known config names to check keys against.
@@ -25,6 +26,7 @@ pub(crate) fn check_known_keys(
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
 ) {
+    let mut far_off = Vec::new();
     for (key, origin) in sources {
         if matches!(origin, Source::Default { .. } | Source::Secret { .. })
             || (catalog.is_known)(key)
@@ -39,156 +41,145 @@ pub(crate) fn check_known_keys(
                 origin,
                 suggestion,
             });
-        } else {
+        } else if suggestion.is_some() {
             warnings.push(Warning::UnknownProperty {
                 key,
                 origin,
                 suggestion,
             });
+        } else {
+            far_off.push((key, origin));
         }
+    }
+    if !far_off.is_empty() {
+        warnings.push(Warning::UnknownProperties { keys: far_off });
     }
 }
 
-/// The listener names of a `listeners`-style value, upper-cased as Kafka normalises them.
-fn listener_names(key: &str, value: &str, problems: &mut Vec<Problem>) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-        .filter_map(|entry| match entry.split_once("://") {
-            Some((name, _)) if !name.trim().is_empty() => Some(name.trim().to_uppercase()),
-            _ => {
-                problems.push(Problem::MalformedListener {
-                    key: key.to_owned(),
-                    entry: entry.to_owned(),
-                });
-                None
-            }
-        })
-        .collect()
+/// What [`check_kraft`] needs to know besides the final properties.
+pub(crate) struct KraftContext<'a> {
+    /// Where each key came from.
+    pub(crate) sources: &'a BTreeMap<String, Source>,
+    /// What made setup leave the image's defaults out (a variable or the mounted file), when it
+    /// did.
+    pub(crate) defaults_dropped_by: Option<&'a str>,
+    /// Whether `CLUSTER_ID` is set.
+    pub(crate) cluster_id_set: bool,
 }
 
-fn name_list(value: Option<&str>) -> Vec<String> {
-    value
-        .unwrap_or_default()
-        .split(',')
-        .map(|name| name.trim().to_uppercase())
-        .filter(|name| !name.is_empty())
-        .collect()
-}
-
-/// The KRaft sanity rules: `process.roles` values, `node.id` an integer, a controller listener,
-/// no broker listener advertised by a controller-only node, every listener name mapped to a
-/// security protocol.
+/// The KRaft sanity rules: valid roles, `node.id` and listeners; every key a KRaft node needs
+/// (reported together, with `CLUSTER_ID`, so one fix makes a working config); a controller
+/// listening on its controller listener; no broker listener advertised by a controller-only
+/// node; every listener name mapped to a security protocol. A node without `process.roles` is
+/// checked as KRaft too, unless it sets `zookeeper.connect` (Kafka 3.x ZooKeeper mode).
 pub(crate) fn check_kraft(
     properties: &Properties,
-    sources: &BTreeMap<String, Source>,
+    context: &KraftContext<'_>,
     problems: &mut Vec<Problem>,
 ) {
     let origin = |key: &str| {
-        sources.get(key).cloned().unwrap_or(Source::Default {
-            path: String::new(),
-        })
+        context
+            .sources
+            .get(key)
+            .cloned()
+            .unwrap_or(Source::Default {
+                path: String::new(),
+            })
     };
-    let listeners = listener_names(
-        "listeners",
-        properties.get("listeners").unwrap_or_default(),
-        problems,
-    );
-    let advertised = listener_names(
-        "advertised.listeners",
-        properties.get("advertised.listeners").unwrap_or_default(),
-        problems,
-    );
-    let controllers = name_list(properties.get("controller.listener.names"));
-
-    if let Some(node_id) = properties.get("node.id")
-        && node_id.trim().parse::<u32>().is_err()
-    {
-        problems.push(Problem::InvalidNodeId {
-            value: node_id.to_owned(),
-            origin: origin("node.id"),
+    let (node, errors) = NodeConfig::read(properties);
+    for error in errors {
+        let key = match &error {
+            NodeError::InvalidRoles { .. } => "process.roles",
+            NodeError::InvalidNodeId { .. } => {
+                if properties.get("node.id").is_some() {
+                    "node.id"
+                } else {
+                    "broker.id"
+                }
+            }
+            NodeError::MalformedListener { key, .. } => key,
+            NodeError::MalformedProtocolMap { .. } => "listener.security.protocol.map",
+            NodeError::MalformedVoter { .. } => "controller.quorum.voters",
+        };
+        problems.push(Problem::InvalidNodeValue {
+            error,
+            origin: origin(key),
         });
     }
-
-    if let Some(roles_value) = properties.get("process.roles") {
-        let roles: Vec<&str> = roles_value
-            .split(',')
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .collect();
-        let valid = !roles.is_empty()
-            && roles.iter().all(|r| matches!(*r, "broker" | "controller"))
-            && !(roles.len() == 2 && roles[0] == roles[1])
-            && roles.len() <= 2;
-        if !valid {
-            problems.push(Problem::InvalidProcessRoles {
-                value: roles_value.to_owned(),
-                origin: origin("process.roles"),
-            });
-        }
-        if properties.get("node.id").is_none() && properties.get("broker.id").is_none() {
-            problems.push(Problem::NodeIdMissing);
-        }
-        if controllers.is_empty() {
-            problems.push(Problem::ControllerListenerMissing);
-        }
-        if roles.contains(&"controller") {
-            for name in &controllers {
-                if !listeners.contains(name) {
+    if node.roles.is_none() && properties.get("zookeeper.connect").is_some() {
+        return;
+    }
+    let controller = node.roles.is_none_or(|roles| roles.controller);
+    let mut missing: Vec<&'static str> = Vec::new();
+    if node.roles.is_none() {
+        missing.push("process.roles");
+    }
+    if properties.get("node.id").is_none() && properties.get("broker.id").is_none() {
+        missing.push("node.id");
+    }
+    if node.quorum == Quorum::Unset {
+        missing.push("controller.quorum.voters");
+    }
+    if controller && !node.listeners_set {
+        missing.push("listeners");
+    }
+    if node.controller_listener_names.is_empty() {
+        missing.push("controller.listener.names");
+    }
+    if !missing.is_empty() {
+        problems.push(Problem::KraftKeysMissing {
+            keys: missing.iter().map(|key| (*key).to_owned()).collect(),
+            cluster_id_missing: !context.cluster_id_set,
+            defaults_dropped_by: context.defaults_dropped_by.map(str::to_owned),
+        });
+    }
+    let has = |list: &[Endpoint], name: &str| list.iter().any(|e| e.name == name);
+    if let Some(roles) = node.roles {
+        if roles.controller && node.listeners_set {
+            for name in &node.controller_listener_names {
+                if !has(&node.listeners, name) {
                     problems.push(Problem::ControllerListenerNotListening { name: name.clone() });
                 }
             }
-            if valid && roles == ["controller"] {
-                for name in &advertised {
-                    if !controllers.contains(name) {
-                        problems.push(Problem::ControllerAdvertisesListener {
-                            name: name.clone(),
-                            origin: origin("advertised.listeners"),
-                        });
-                    }
+        }
+        if roles.controller_only() {
+            for endpoint in &node.advertised_listeners {
+                if !node.is_controller_listener(&endpoint.name) {
+                    problems.push(Problem::ControllerAdvertisesListener {
+                        name: endpoint.name.clone(),
+                        origin: origin("advertised.listeners"),
+                    });
                 }
             }
         }
     }
-
-    let named: Vec<(&str, String)> = listeners
-        .into_iter()
-        .map(|n| ("listeners", n))
-        .chain(advertised.into_iter().map(|n| ("advertised.listeners", n)))
+    let named = node
+        .listeners
+        .iter()
+        .filter(|_| node.listeners_set)
+        .map(|e| ("listeners", &e.name))
         .chain(
-            controllers
+            node.advertised_listeners
                 .iter()
-                .cloned()
+                .map(|e| ("advertised.listeners", &e.name)),
+        )
+        .chain(
+            node.controller_listener_names
+                .iter()
                 .map(|n| ("controller.listener.names", n)),
         )
         .chain(
-            name_list(properties.get("inter.broker.listener.name"))
-                .into_iter()
+            node.inter_broker_listener_name
+                .iter()
                 .map(|n| ("inter.broker.listener.name", n)),
-        )
-        .collect();
-    let mapped: Vec<String> = match properties.get("listener.security.protocol.map") {
-        Some(map) => map
-            .split(',')
-            .filter_map(|pair| pair.split_once(':'))
-            .map(|(name, _)| name.trim().to_uppercase())
-            .collect(),
-        // Kafka's default map, plus controller listeners, which Kafka maps to PLAINTEXT when the
-        // map is not set explicitly.
-        None => ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
-            .iter()
-            .map(|s| (*s).to_owned())
-            .chain(controllers.iter().cloned())
-            .collect(),
-    };
+        );
     let mut reported: Vec<&str> = Vec::new();
-    for (key, name) in &named {
-        if !mapped.contains(name) && !reported.contains(&name.as_str()) {
+    for (key, name) in named {
+        if node.protocol_of(name).is_none() && !reported.contains(&name.as_str()) {
             reported.push(name);
             problems.push(Problem::ListenerNotMapped {
                 name: name.clone(),
-                key: (*key).to_owned(),
+                key: key.to_owned(),
             });
         }
     }
@@ -212,11 +203,16 @@ mod tests {
             })
             .collect();
         let mut problems = Vec::new();
-        check_kraft(&properties, &sources, &mut problems);
+        let context = KraftContext {
+            sources: &sources,
+            defaults_dropped_by: None,
+            cluster_id_set: true,
+        };
+        check_kraft(&properties, &context, &mut problems);
         problems
     }
 
-    const COMBINED: &str = "process.roles=broker,controller\nnode.id=1\ncontroller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\nadvertised.listeners=PLAINTEXT://localhost:9092\nlistener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n";
+    const COMBINED: &str = "process.roles=broker,controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\ncontroller.listener.names=CONTROLLER\nlisteners=PLAINTEXT://:9092,CONTROLLER://:9093\nadvertised.listeners=PLAINTEXT://localhost:9092\nlistener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n";
 
     fn known(key: &str) -> bool {
         ["listeners", "node.id"].contains(&key)
@@ -306,22 +302,56 @@ mod tests {
     fn process_roles_must_be_broker_or_controller() {
         let problems = kraft(&COMBINED.replace("broker,controller", "broker,zookeeper"));
         assert!(
-            matches!(&problems[..], [Problem::InvalidProcessRoles { value, .. }] if value == "broker,zookeeper")
+            matches!(&problems[..], [Problem::InvalidNodeValue { error: NodeError::InvalidRoles { value }, .. }] if value == "broker,zookeeper")
         );
     }
 
     #[test]
     fn node_id_must_be_an_integer() {
         let problems = kraft(&COMBINED.replace("node.id=1", "node.id=one"));
-        assert!(matches!(&problems[..], [Problem::InvalidNodeId { value, .. }] if value == "one"));
+        assert!(
+            matches!(&problems[..], [Problem::InvalidNodeValue { error: NodeError::InvalidNodeId { value }, .. }] if value == "one")
+        );
     }
 
     #[test]
-    fn kraft_node_needs_node_id_and_controller_listener() {
+    fn kraft_node_needs_node_id_quorum_and_controller_listener_at_once() {
         assert_eq!(
             kraft("process.roles=broker\n"),
-            vec![Problem::NodeIdMissing, Problem::ControllerListenerMissing]
+            vec![Problem::KraftKeysMissing {
+                keys: vec![
+                    "node.id".into(),
+                    "controller.quorum.voters".into(),
+                    "controller.listener.names".into()
+                ],
+                cluster_id_missing: false,
+                defaults_dropped_by: None,
+            }]
         );
+    }
+
+    #[test]
+    fn kraft_checks_run_without_process_roles_unless_zookeeper_mode() {
+        let problems = kraft("num.partitions=3\n");
+        assert!(
+            matches!(&problems[..], [Problem::KraftKeysMissing { keys, .. }] if keys.len() == 5),
+            "{problems:?}"
+        );
+        assert_eq!(kraft("zookeeper.connect=zk:2181\nbroker.id=1\n"), vec![]);
+    }
+
+    #[test]
+    fn unknown_keys_without_a_close_match_share_one_warning() {
+        let (_, warnings) = check_keys(
+            &[
+                ("my.plugin.a", env("KAFKA_MY_PLUGIN_A")),
+                ("my.plugin.b", env("KAFKA_MY_PLUGIN_B")),
+                ("listenres", env("KAFKA_LISTENRES")),
+            ],
+            false,
+        );
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(matches!(&warnings[1], Warning::UnknownProperties { keys } if keys.len() == 2));
     }
 
     #[test]
@@ -337,7 +367,7 @@ mod tests {
 
     #[test]
     fn controller_only_node_must_not_advertise_broker_listeners() {
-        let text = "process.roles=controller\nnode.id=1\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://:9093\nadvertised.listeners=PLAINTEXT://localhost:9092\n";
+        let text = "process.roles=controller\nnode.id=1\ncontroller.quorum.voters=1@localhost:9093\ncontroller.listener.names=CONTROLLER\nlisteners=CONTROLLER://:9093\nadvertised.listeners=PLAINTEXT://localhost:9092\n";
         let problems = kraft(text);
         assert!(
             matches!(&problems[..], [Problem::ControllerAdvertisesListener { name, .. }] if name == "PLAINTEXT")
@@ -367,13 +397,10 @@ mod tests {
 
     #[test]
     fn malformed_listener_entries_are_reported() {
-        let problems = kraft("listeners=localhost:9092\n");
-        assert_eq!(
-            problems,
-            vec![Problem::MalformedListener {
-                key: "listeners".into(),
-                entry: "localhost:9092".into()
-            }]
+        let problems = kraft(&COMBINED.replace("PLAINTEXT://:9092,", "localhost:9092,"));
+        assert!(
+            matches!(&problems[..], [Problem::InvalidNodeValue { error: NodeError::MalformedListener { key: "listeners", entry }, .. }] if entry == "localhost:9092"),
+            "{problems:?}"
         );
     }
 }

@@ -21,7 +21,8 @@
 //! when the broker answers `UNSUPPORTED_VERSION`, asks again on the same connection with the
 //! version the broker lists (KIP-511), or 0.
 
-use std::collections::HashMap;
+use kafka_config::node::{NodeConfig, SecurityProtocol};
+use kafka_config::properties::Properties;
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
@@ -132,43 +133,6 @@ fn parse_timeout(text: &str) -> Result<Duration, String> {
     }
 }
 
-/// Kafka's security protocols (`org.apache.kafka.common.security.auth.SecurityProtocol`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum SecurityProtocol {
-    // Declared in order of preference for the health check.
-    Plaintext,
-    SaslPlaintext,
-    Ssl,
-    SaslSsl,
-}
-
-impl SecurityProtocol {
-    fn parse(name: &str) -> Option<Self> {
-        match name.trim().to_ascii_uppercase().as_str() {
-            "PLAINTEXT" => Some(Self::Plaintext),
-            "SASL_PLAINTEXT" => Some(Self::SaslPlaintext),
-            "SSL" => Some(Self::Ssl),
-            "SASL_SSL" => Some(Self::SaslSsl),
-            _ => None,
-        }
-    }
-
-    fn uses_tls(self) -> bool {
-        matches!(self, Self::Ssl | Self::SaslSsl)
-    }
-}
-
-impl fmt::Display for SecurityProtocol {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(match self {
-            Self::Plaintext => "PLAINTEXT",
-            Self::SaslPlaintext => "SASL_PLAINTEXT",
-            Self::Ssl => "SSL",
-            Self::SaslSsl => "SASL_SSL",
-        })
-    }
-}
-
 /// The listener to check: where to connect and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Target {
@@ -206,17 +170,12 @@ fn target_of(args: &HealthArgs) -> anyhow::Result<Target> {
     }
 }
 
-fn read_config(path: &Path) -> anyhow::Result<HashMap<String, String>> {
+fn read_config(path: &Path) -> anyhow::Result<Properties> {
     let bytes =
         std::fs::read(path).with_context(|| format!("failed to read `{}`", path.display()))?;
     let text = kafka_config::properties::decode_text(&bytes)
         .with_context(|| format!("failed to read `{}`", path.display()))?;
-    let properties = kafka_config::properties::parse(&text)
-        .with_context(|| format!("failed to parse `{}`", path.display()))?;
-    Ok(properties
-        .iter()
-        .map(|(key, value)| (key.to_owned(), value.to_owned()))
-        .collect())
+    Properties::parse(&text).with_context(|| format!("failed to parse `{}`", path.display()))
 }
 
 /// `--bootstrap [PROTOCOL://]HOST:PORT`.
@@ -264,68 +223,44 @@ fn reachable_host(host: &str) -> String {
     }
 }
 
-/// Kafka's default `listeners` (`SocketServerConfigs.LISTENERS_DEFAULT`).
-const DEFAULT_LISTENERS: &str = "PLAINTEXT://:9092";
-
-fn comma_list(value: Option<&String>) -> Vec<String> {
-    value
-        .map(|list| {
-            list.split(',')
-                .map(str::trim)
-                .filter(|item| !item.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Picks the listener to check from the final config (see the module documentation).
-fn select_listener(properties: &HashMap<String, String>) -> anyhow::Result<Target> {
-    let roles: Vec<String> = comma_list(properties.get("process.roles"))
-        .into_iter()
-        .map(|role| role.to_ascii_lowercase())
-        .collect();
-    let kraft = !roles.is_empty();
-    let controller_only = kraft && !roles.iter().any(|role| role == "broker");
-    let controller_names: Vec<String> = comma_list(properties.get("controller.listener.names"))
-        .into_iter()
-        .map(|name| name.to_ascii_uppercase())
-        .collect();
-    let protocol_map = protocol_map(properties, kraft, &controller_names)?;
-
-    let listeners = properties
-        .get("listeners")
-        .map_or(DEFAULT_LISTENERS, String::as_str);
+/// Picks the listener to check from the final config (see the module documentation), as the
+/// node model reads it.
+fn select_listener(properties: &Properties) -> anyhow::Result<Target> {
+    let node = NodeConfig::parse(properties).map_err(|errors| {
+        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow!("{}", lines.join("; "))
+    })?;
+    let controller_only = node.roles.is_some_and(|roles| roles.controller_only());
     let mut candidates = Vec::new();
-    for entry in listeners
-        .split(',')
-        .map(str::trim)
-        .filter(|entry| !entry.is_empty())
-    {
-        let (name, address) = entry
-            .split_once("://")
-            .ok_or_else(|| anyhow!("`listeners` entry `{entry}` is not `NAME://HOST:PORT`"))?;
-        let name = name.trim().to_ascii_uppercase();
-        if controller_names.contains(&name) != controller_only {
+    for endpoint in &node.listeners {
+        if node.is_controller_listener(&endpoint.name) != controller_only {
             continue;
         }
-        let (host, port) = split_host_port(address).ok_or_else(|| {
-            anyhow!("`listeners` entry `{entry}` has no host and port Kafka can be reached on")
-        })?;
-        let protocol = *protocol_map.get(&name).ok_or_else(|| {
+        let protocol = node.protocol_of(&endpoint.name).ok_or_else(|| {
             anyhow!(
-                "listener `{name}` has no security protocol in `listener.security.protocol.map`"
+                "listener `{}` has no security protocol in `listener.security.protocol.map`",
+                endpoint.name
             )
         })?;
+        if endpoint.port == 0 {
+            bail!(
+                "listener `{}` is on port 0 (any free port), which cannot be connected to; pass \
+                 `--bootstrap HOST:PORT`",
+                endpoint.name
+            );
+        }
         candidates.push(Target {
-            name,
+            name: endpoint.name.clone(),
             protocol,
-            host: reachable_host(host),
-            port,
+            host: reachable_host(&endpoint.host),
+            port: endpoint.port,
         });
     }
     // Stable: among listeners of one protocol, the first in `listeners` wins.
     candidates.sort_by_key(|target| target.protocol);
+    let listeners = properties
+        .get("listeners")
+        .unwrap_or(kafka_config::node::DEFAULT_LISTENERS);
     candidates.into_iter().next().ok_or_else(|| {
         if controller_only {
             anyhow!(
@@ -336,53 +271,6 @@ fn select_listener(properties: &HashMap<String, String>) -> anyhow::Result<Targe
             anyhow!("`listeners` (`{listeners}`) has no broker listener")
         }
     })
-}
-
-/// `listener.security.protocol.map`, or Kafka's default when it is not set.
-fn protocol_map(
-    properties: &HashMap<String, String>,
-    kraft: bool,
-    controller_names: &[String],
-) -> anyhow::Result<HashMap<String, SecurityProtocol>> {
-    let mut map = HashMap::new();
-    match properties.get("listener.security.protocol.map") {
-        Some(value) => {
-            for entry in comma_list(Some(value)) {
-                let parsed = entry.split_once(':').and_then(|(name, protocol)| {
-                    Some((
-                        name.trim().to_ascii_uppercase(),
-                        SecurityProtocol::parse(protocol)?,
-                    ))
-                });
-                let (name, protocol) = parsed.ok_or_else(|| {
-                    anyhow!(
-                        "`listener.security.protocol.map` entry `{entry}` is not \
-                         `NAME:PROTOCOL` with PLAINTEXT, SASL_PLAINTEXT, SSL or SASL_SSL"
-                    )
-                })?;
-                map.insert(name, protocol);
-            }
-        }
-        None => {
-            for protocol in [
-                SecurityProtocol::Plaintext,
-                SecurityProtocol::SaslPlaintext,
-                SecurityProtocol::Ssl,
-                SecurityProtocol::SaslSsl,
-            ] {
-                map.insert(protocol.to_string(), protocol);
-            }
-            // KafkaConfig.effectiveListenerSecurityProtocolMap: in KRaft mode with no explicit
-            // map, controller listeners that are not a protocol name are PLAINTEXT.
-            if kraft {
-                for name in controller_names {
-                    map.entry(name.clone())
-                        .or_insert(SecurityProtocol::Plaintext);
-                }
-            }
-        }
-    }
-    Ok(map)
 }
 
 /// A TCP stream whose every read and write waits at most until the check's deadline.
@@ -708,11 +596,12 @@ impl ServerCertVerifier for OwnListenerVerifier {
 mod tests {
     use super::*;
 
-    fn config(lines: &[(&str, &str)]) -> HashMap<String, String> {
-        lines
-            .iter()
-            .map(|(key, value)| ((*key).to_owned(), (*value).to_owned()))
-            .collect()
+    fn config(lines: &[(&str, &str)]) -> Properties {
+        let mut properties = Properties::new();
+        for (key, value) in lines {
+            properties.set(key, value);
+        }
+        properties
     }
 
     fn target(name: &str, protocol: SecurityProtocol, host: &str, port: u16) -> Target {

@@ -3,11 +3,13 @@
 //! It turns `KAFKA_*` environment variables, mounted property files and mounted secrets into Kafka's
 //! final config files (`setup`), formats KRaft storage and execs Kafka (`run`), answers the image's
 //! health check (`health`) and makes the class-data-sharing archive at image build time (`cds-train`).
-//! This file only parses arguments, snapshots the environment once and dispatches; the work lives in
-//! one module per subcommand.
+//! Any other command (`docker run IMAGE /opt/kafka/bin/kafka-topics.sh ...`, `docker run IMAGE bash`)
+//! is executed as given, as the official image does. This file only parses arguments, snapshots the
+//! environment once and dispatches; the work lives in one module per subcommand.
 
 mod cds;
 mod distribution;
+mod files;
 mod health;
 mod launch;
 mod memory;
@@ -45,12 +47,24 @@ pub(crate) struct KafkaHome {
     pub(crate) kafka_home: PathBuf,
 }
 
+/// What `--help` shows after the subcommands.
+const AFTER_HELP: &str = "\
+Any other COMMAND is executed with its arguments, in place of the entrypoint, as in the official \
+image: `docker run --rm IMAGE /opt/kafka/bin/kafka-topics.sh --version`, `docker run -it IMAGE bash`.
+
+Exit codes: setup 0, 2 bad input (nothing written), 1 I/O failure; run: Kafka's own; health 0 \
+answered, 1 not; 143 or 130 when SIGTERM or SIGINT arrive before Kafka starts; 127 when a \
+command is not found, 126 when it cannot be executed.";
+
 /// The entrypoint of the kafka-image container image.
 ///
 /// Exit codes: `setup` exits 0 on success, 2 on bad input (nothing written) and 1 on I/O failure;
-/// `run` exits with Kafka's own code; `health` exits 0 when the broker answers and 1 otherwise.
+/// `run` exits with Kafka's own code; `health` exits 0 when the broker answers and 1 otherwise;
+/// SIGTERM or SIGINT before Kafka starts end any subcommand at once with 128 + n (143, 130); a
+/// command that is not a subcommand is executed (127 when it is not found, 126 when it cannot be
+/// executed).
 #[derive(Debug, Parser)]
-#[command(name = "kafka-entrypoint", version, about, long_about = None)]
+#[command(name = "kafka-entrypoint", version, about, long_about = None, after_help = AFTER_HELP)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -66,9 +80,18 @@ enum Command {
     Health(health::HealthArgs),
     /// Image build only: run Kafka once to record its class-data-sharing (CDS) archive.
     CdsTrain(cds::CdsTrainArgs),
+    /// Print a new random cluster id for `CLUSTER_ID` (as `kafka-storage.sh random-uuid`).
+    RandomUuid,
+    /// Any other command is executed in place of the entrypoint, with its arguments: a path or
+    /// a program on `PATH` (`docker run IMAGE /opt/kafka/bin/kafka-topics.sh --version`).
+    #[command(external_subcommand)]
+    Exec(Vec<OsString>),
 }
 
 fn main() -> ExitCode {
+    if let Err(error) = process::exit_on_stop_signals() {
+        return report(&error, 1);
+    }
     let cli = Cli::parse();
     let env: EnvSnapshot = std::env::vars_os().collect();
     match cli.command {
@@ -76,7 +99,38 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(&args, &env),
         Command::Health(args) => health::main(&args, &env),
         Command::CdsTrain(args) => cds::main(&args, &env),
+        Command::RandomUuid => random_uuid(),
+        Command::Exec(argv) => exec_command(&argv),
     }
+}
+
+/// Prints a new cluster id.
+fn random_uuid() -> ExitCode {
+    match storage::fresh_random_uuid() {
+        Ok(id) => {
+            let line = format!("{id}\n");
+            if std::io::stdout().lock().write_all(line.as_bytes()).is_err() {
+                return ExitCode::from(1);
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => report(&error, 1),
+    }
+}
+
+/// Replaces the entrypoint with `argv` (clap gives at least the program's name).
+fn exec_command(argv: &[OsString]) -> ExitCode {
+    let Some((program, args)) = argv.split_first() else {
+        return report(&anyhow::anyhow!("no command given"), 2);
+    };
+    let mut command = std::process::Command::new(program);
+    command.args(args);
+    let error = process::exec(&mut command);
+    // The shell's codes: 127 "command not found", 126 "found but not executable".
+    let not_found = error
+        .downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+    report(&error, if not_found { 127 } else { 126 })
 }
 
 /// Prints `error: …` and its `Caused by:` chain to stderr, the one error renderer of the binary,

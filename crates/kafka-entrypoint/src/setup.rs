@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Write as _};
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -22,6 +21,7 @@ use kafka_config::{
 };
 
 use crate::EnvSnapshot;
+use crate::files::{self, ReadProblem, Staging};
 
 /// The files setup takes from the defaults directory.
 const DEFAULT_FILES: [&str; 5] = [
@@ -108,12 +108,18 @@ pub(crate) enum SetupFailure {
 }
 
 impl SetupFailure {
-    /// The documented exit code: 2 for bad input, 1 for I/O failures.
-    pub(crate) fn exit_code(&self) -> ExitCode {
+    /// The documented exit code by type, for callers that pass it on (`run`): 2 for bad input,
+    /// 1 for I/O failures.
+    pub(crate) fn code(&self) -> u8 {
         match self {
-            Self::BadInput => ExitCode::from(2),
-            Self::Io => ExitCode::from(1),
+            Self::BadInput => 2,
+            Self::Io => 1,
         }
+    }
+
+    /// [`SetupFailure::code`] as the process's exit code.
+    pub(crate) fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
     }
 }
 
@@ -154,11 +160,13 @@ pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome,
     let plan = match kafka_config::plan_setup(&input) {
         Ok(plan) => plan,
         Err(problems) => {
+            render_warnings(problems.warnings());
             render_problems(&problems, &dirs.final_);
             return Err(SetupFailure::BadInput);
         }
     };
     render_warnings(&plan.warnings);
+    render_warnings(&data_dirs_in_container_layer(&plan.server_properties));
     write_plan(&plan, &dirs.final_).map_err(io_failure)?;
     Ok(SetupOutcome {
         only_defaults: plan
@@ -182,13 +190,16 @@ fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput>
     let mut defaults = BTreeMap::new();
     for name in DEFAULT_FILES {
         let path = dirs.default.join(name);
-        match fs::read(&path) {
+        match files::read_regular(&path) {
             Ok(bytes) => {
                 defaults.insert(name.to_owned(), bytes);
             }
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
-            Err(error) => {
-                return Err(error).with_context(|| format!("failed to read `{}`", path.display()));
+            Err(ReadProblem::Missing) => {}
+            Err(ReadProblem::Directory) => {
+                anyhow::bail!("failed to read `{}`: it is a directory", path.display());
+            }
+            Err(ReadProblem::Unreadable(reason)) => {
+                anyhow::bail!("failed to read `{}`: {reason}", path.display());
             }
         }
     }
@@ -248,80 +259,91 @@ fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput>
     })
 }
 
-/// What is at `path`, following symlinks; the contents only when asked for.
+/// What is at `path`, following symlinks; the contents only when asked for. Only regular
+/// files count (see [`crate::files`]).
 fn read_file(path: &Path, contents: bool) -> FileRead {
-    match fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => FileRead::Directory,
-        Ok(_) if !contents => FileRead::Present,
-        Ok(_) => match fs::read(path) {
-            Ok(bytes) => FileRead::Contents(bytes),
-            Err(error) => FileRead::Unreadable {
-                reason: error.to_string(),
-            },
-        },
-        // A dangling symbolic link (a broken ConfigMap or Secret mount) is not "no file".
-        Err(_) if fs::symlink_metadata(path).is_ok() => FileRead::Unreadable {
-            reason: "it is a symbolic link to nothing".to_owned(),
-        },
-        Err(error) if error.kind() == io::ErrorKind::NotFound => FileRead::Missing,
-        Err(error) => FileRead::Unreadable {
-            reason: error.to_string(),
-        },
-    }
+    let read = if contents {
+        files::read_regular(path).map(FileRead::Contents)
+    } else {
+        files::check_regular(path).map(|()| FileRead::Present)
+    };
+    read.unwrap_or_else(|problem| match problem {
+        ReadProblem::Missing => FileRead::Missing,
+        ReadProblem::Directory => FileRead::Directory,
+        ReadProblem::Unreadable(reason) => FileRead::Unreadable { reason },
+    })
 }
 
-/// Writes every file to a temporary file in the final directory, then renames them all into
-/// place; when any temporary write fails, the temporaries are removed and nothing changes.
+/// The mode of every final file: each may hold a secret (a password property, a copied JAAS
+/// or client file), and only Kafka, running as the same user, reads them.
+const FINAL_FILE_MODE: u32 = 0o600;
+
+/// Stages every file in the final directory, then renames them all into place; when any
+/// write fails, nothing in the directory changes.
 fn write_plan(plan: &SetupPlan, final_dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(final_dir)
         .with_context(|| format!("failed to create `{}`", final_dir.display()))?;
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let mut staging = Staging::new();
     for file in &plan.files {
-        let target = final_dir.join(&file.name);
-        if target.is_dir() {
-            remove_staged(&staged);
-            anyhow::bail!("failed to write `{}`: it is a directory", target.display());
+        staging.stage(&final_dir.join(&file.name), &file.contents, FINAL_FILE_MODE)?;
+    }
+    staging.commit()
+}
+
+/// Where the kernel lists this process's mounts.
+const MOUNTINFO: &str = "/proc/self/mountinfo";
+
+/// A warning for every log or metadata directory that would be written into the container's
+/// own layer (an overlay root) rather than a volume: its data is lost with the container.
+fn data_dirs_in_container_layer(properties: &Properties) -> Vec<Warning> {
+    let Ok(mountinfo) = fs::read_to_string(MOUNTINFO) else {
+        return Vec::new();
+    };
+    let (node, _) = kafka_config::node::NodeConfig::read(properties);
+    let mut warnings = Vec::new();
+    for dir in node.storage_dirs() {
+        if on_container_layer(&mountinfo, dir) {
+            let key = if node.metadata_log_dir.as_deref() == Some(dir) {
+                "metadata.log.dir"
+            } else if node.log_dirs_set {
+                "log.dirs"
+            } else {
+                "log.dirs, unset: Kafka's default"
+            };
+            warnings.push(Warning::DataDirNotOnVolume {
+                dir: dir.to_owned(),
+                key: key.to_owned(),
+            });
         }
-        if fs::read(&target).is_ok_and(|existing| existing == file.contents) {
+    }
+    warnings
+}
+
+/// Whether `dir` lies on the root mount and the root is an overlay (a container's layer),
+/// from the text of `/proc/self/mountinfo`: the mount whose mount point is the longest
+/// path prefix of `dir` holds it.
+fn on_container_layer(mountinfo: &str, dir: &str) -> bool {
+    let mut best: Option<(&str, &str)> = None;
+    for line in mountinfo.lines() {
+        let mut fields = line.split(' ');
+        let Some(mount_point) = fields.nth(4) else {
             continue;
+        };
+        let fs_type = line
+            .split_once(" - ")
+            .and_then(|(_, rest)| rest.split(' ').next())
+            .unwrap_or_default();
+        let decoded = mount_point.replace("\\040", " ");
+        let inside = dir == decoded
+            || decoded == "/"
+            || dir
+                .strip_prefix(decoded.as_str())
+                .is_some_and(|rest| rest.starts_with('/'));
+        if inside && best.is_none_or(|(point, _)| mount_point.len() >= point.len()) {
+            best = Some((mount_point, fs_type));
         }
-        let temp = final_dir.join(format!(".{}.kafka-entrypoint-tmp", file.name));
-        let mode = if file.holds_secrets { 0o600 } else { 0o644 };
-        if let Err(error) = write_temp(&temp, &file.contents, mode) {
-            let _ = fs::remove_file(&temp);
-            remove_staged(&staged);
-            return Err(error);
-        }
-        staged.push((temp, target));
     }
-    for (temp, target) in &staged {
-        fs::rename(temp, target)
-            .with_context(|| format!("failed to write `{}`", target.display()))?;
-    }
-    Ok(())
-}
-
-/// Removes temporary files after a failure (best effort: the failure being reported matters more).
-fn remove_staged(staged: &[(PathBuf, PathBuf)]) {
-    for (temp, _) in staged {
-        let _ = fs::remove_file(temp);
-    }
-}
-
-fn write_temp(path: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
-    let context = || format!("failed to write `{}`", path.display());
-    let mut file = fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(mode)
-        .open(path)
-        .with_context(context)?;
-    file.write_all(contents).with_context(context)?;
-    file.set_permissions(fs::Permissions::from_mode(mode))
-        .with_context(context)?;
-    file.sync_all().with_context(context)?;
-    Ok(())
+    matches!(best, Some(("/", "overlay")))
 }
 
 fn render_problems(problems: &Problems, final_dir: &Path) {
@@ -347,4 +369,33 @@ fn render_warnings(warnings: &[Warning]) {
         }
     }
     let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MOUNTINFO_SAMPLE: &str = "\
+661 560 0:52 / / rw,relatime master:303 - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w
+662 661 0:55 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw
+670 661 8:1 /var/lib/docker/volumes/data/_data /var/lib/kafka/data rw,relatime master:1 - ext4 /dev/sda1 rw
+671 661 8:1 /var/lib/docker/containers/x/hostname /etc/hostname rw,relatime - ext4 /dev/sda1 rw
+";
+
+    #[test]
+    fn data_dirs_on_the_overlay_root_are_in_the_container_layer() {
+        assert!(on_container_layer(MOUNTINFO_SAMPLE, "/tmp/kafka-logs"));
+        assert!(on_container_layer(MOUNTINFO_SAMPLE, "/var/lib/kafka"));
+        assert!(on_container_layer(
+            MOUNTINFO_SAMPLE,
+            "/var/lib/kafka/database"
+        ));
+        assert!(!on_container_layer(MOUNTINFO_SAMPLE, "/var/lib/kafka/data"));
+        assert!(!on_container_layer(
+            MOUNTINFO_SAMPLE,
+            "/var/lib/kafka/data/meta"
+        ));
+        let host = MOUNTINFO_SAMPLE.replace("- overlay overlay", "- ext4 /dev/sda2");
+        assert!(!on_container_layer(&host, "/tmp/kafka-logs"));
+    }
 }

@@ -15,9 +15,8 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File};
-use std::io::{self, Read, Write};
-use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow};
@@ -140,7 +139,9 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
                         fs::create_dir_all(parent)
                             .with_context(|| format!("failed to create `{}`", parent.display()))?;
                     }
-                    write_atomically(&target, &file.bytes, file.read_only)?;
+                    // Kafka writes its snapshots read-only; everything else as Kafka's tool does.
+                    let mode = if file.read_only { 0o400 } else { 0o644 };
+                    crate::files::write_file(&target, &file.bytes, mode)?;
                 }
                 report.lines.push(format!(
                     "formatted `{}` for cluster `{cluster_id}`, node {}, Kafka {release}{}",
@@ -255,6 +256,18 @@ fn run_kafka_storage(inputs: &StorageInputs<'_>, args: Vec<OsString>) -> anyhow:
         .with_context(|| format!("failed to run `{}`", command.program.display()))
 }
 
+/// A fresh random id, drawn as Kafka's `Uuid.randomUuid` draws it (`kafka-entrypoint
+/// random-uuid`, what `kafka-storage.sh random-uuid` prints).
+pub(crate) fn fresh_random_uuid() -> anyhow::Result<kafka_storage::Uuid> {
+    loop {
+        for bytes in random_draws(4)? {
+            if let Some(id) = kafka_storage::random_uuid_from_random(bytes) {
+                return Ok(id);
+            }
+        }
+    }
+}
+
 /// `count` draws of 16 bytes from `/dev/urandom`, for the planner's directory ids.
 fn random_draws(count: usize) -> anyhow::Result<std::vec::IntoIter<[u8; 16]>> {
     let mut source =
@@ -273,46 +286,6 @@ fn now_ms() -> anyhow::Result<i64> {
         .duration_since(UNIX_EPOCH)
         .context("the system clock is before 1970")?;
     i64::try_from(since_epoch.as_millis()).context("the system clock is too far in the future")
-}
-
-/// Writes `path` as Kafka does: `<name>.tmp` in the same directory, fsync, rename, fsync the
-/// directory; `read_only` files get mode `0400`, as Kafka leaves a frozen snapshot. A crash
-/// leaves either the old state or the whole file.
-fn write_atomically(path: &Path, bytes: &[u8], read_only: bool) -> anyhow::Result<()> {
-    let mut temp_name = path.file_name().map(OsString::from).unwrap_or_default();
-    temp_name.push(".tmp");
-    let temp: PathBuf = path.with_file_name(temp_name);
-    let result = (|| {
-        let mut options = fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        if read_only {
-            options.mode(0o400);
-        }
-        let mut file = options
-            .open(&temp)
-            .with_context(|| format!("failed to create `{}`", temp.display()))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .with_context(|| format!("failed to write `{}`", temp.display()))?;
-        fs::rename(&temp, path).with_context(|| {
-            format!(
-                "failed to rename `{}` to `{}`",
-                temp.display(),
-                path.display()
-            )
-        })
-    })();
-    if result.is_err() {
-        // Best effort: the error above is what the user needs; a leftover temp file is harmless.
-        let _ = fs::remove_file(&temp);
-    }
-    result?;
-    if let Some(parent) = path.parent() {
-        File::open(parent)
-            .and_then(|dir| dir.sync_all())
-            .with_context(|| format!("failed to sync `{}`", parent.display()))?;
-    }
-    Ok(())
 }
 
 /// The value of `name` in the environment; empty counts as unset, as in upstream's `configure`.
@@ -359,6 +332,7 @@ mod tests {
         CLUSTER_METADATA_DIR, MetadataSnapshot, Uuid, VoterEndpoint, bootstrap_features,
     };
     use std::collections::HashSet;
+    use std::path::PathBuf;
 
     const META_PROPERTIES: &str = META_PROPERTIES_FILE;
     const BOOTSTRAP_CHECKPOINT: &str = BOOTSTRAP_CHECKPOINT_FILE;
@@ -399,16 +373,6 @@ mod tests {
             text.starts_with("2 problems with the KRaft storage directories; nothing was written")
         );
         assert_eq!(text.matches("help: ").count(), 2);
-    }
-
-    #[test]
-    fn atomic_write_replaces_the_whole_file_and_leaves_no_temp() {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().join("meta.properties");
-        fs::write(&path, "old content that is longer").expect("seed");
-        write_atomically(&path, b"new", false).expect("written");
-        assert_eq!(fs::read(&path).expect("read"), b"new");
-        assert!(!dir.path().join("meta.properties.tmp").exists());
     }
 
     /// A temp dir with a fixture Kafka distribution (not Kafka: an empty jar whose name gives

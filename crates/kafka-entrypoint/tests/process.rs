@@ -3,8 +3,9 @@
 //!
 //! Each case runs the real `process` module in a process of its own: this test binary has no
 //! libtest harness (`harness = false`), and re-executes itself as `--supervise PROGRAM ARGS…` or
-//! `--exec PROGRAM ARGS…` for the code under test, so blocking signals never meets a test
-//! runner's threads. The children are small bash scripts.
+//! `--exec PROGRAM ARGS…` for the code under test (or `--stop-signals`, which installs the
+//! handlers the entrypoint has before it execs Kafka, then waits), so blocking signals never
+//! meets a test runner's threads. The children are small bash scripts.
 
 #[allow(dead_code)]
 #[path = "../src/process/mod.rs"]
@@ -33,6 +34,15 @@ fn main() {
                     std::process::exit(99)
                 }
             }
+        }
+        Some("--stop-signals") => {
+            if let Err(error) = process::exit_on_stop_signals() {
+                eprintln!("error: {error:#}");
+                std::process::exit(99)
+            }
+            println!("ready");
+            std::thread::sleep(DEADLINE);
+            std::process::exit(0)
         }
         Some("--exec") => {
             let mut command = Command::new(&args[2]);
@@ -66,6 +76,10 @@ fn run_cases(filters: &[String]) {
             orphan_is_reaped,
         ),
         ("exec_replaces_the_process_image", exec_keeps_the_pid),
+        (
+            "sigterm_and_sigint_before_the_exec_end_it_at_once_with_128_plus_n",
+            stop_signals_before_exec,
+        ),
         ("missing_program_is_an_error_naming_it", missing_program),
     ];
     let filters: Vec<&String> = filters.iter().filter(|arg| !arg.starts_with('-')).collect();
@@ -217,6 +231,31 @@ fn orphan_is_reaped() {
         fs::read_to_string(dir.path().join("result")).unwrap(),
         "adopted: yes\nreaped: yes\n"
     );
+}
+
+fn stop_signals_before_exec() {
+    use std::io::BufRead as _;
+    for (signal, code) in [(Signal::SIGTERM, 143), (Signal::SIGINT, 130)] {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .arg("--stop-signals")
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert_eq!(line, "ready\n");
+        let sent = Instant::now();
+        kill(Pid::from_raw(child.id().cast_signed()), signal).unwrap();
+        // An exit code, not a death by the signal: the handler ran and chose 128 + n.
+        assert_eq!(wait_exit(&mut child).code(), Some(code), "{signal}");
+        assert!(
+            sent.elapsed() < Duration::from_secs(2),
+            "{signal} took {:?}",
+            sent.elapsed()
+        );
+    }
 }
 
 fn exec_keeps_the_pid() {

@@ -21,6 +21,9 @@ controller.listener.names=CONTROLLER
 log.dirs=/var/lib/kafka/data
 ";
 
+/// The rest of a KRaft broker as properties, for mounted files.
+const KRAFT_BROKER: &str = "process.roles=broker\ncontroller.quorum.voters=1@controller:9093\ncontroller.listener.names=CONTROLLER\n";
+
 /// One temp dir holding `defaults/`, `mounted/`, `final/` and `secrets/`, plus the environment.
 struct Setup {
     dir: TempDir,
@@ -42,6 +45,13 @@ impl Setup {
 
     fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
+    }
+
+    /// The rest of a KRaft broker (roles, quorum, controller listener), which setup checks.
+    fn kraft(self) -> Self {
+        self.env("KAFKA_PROCESS_ROLES", "broker")
+            .env("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@controller:9093")
+            .env("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
     }
 
     fn env(mut self, name: &str, value: &str) -> Self {
@@ -132,14 +142,14 @@ fn env_overrides_mounted_file_and_keeps_its_comments() {
     let setup = Setup::new()
         .file(
             "mounted/server.properties",
-            "# mine\nnode.id=5\nnum.partitions=3\n",
+            format!("# mine\nnode.id=5\nnum.partitions=3\n{KRAFT_BROKER}"),
         )
         .env("KAFKA_NUM_PARTITIONS", "9")
         .env("KAFKA_LOG_RETENTION_HOURS", "1");
     assert_exit(&setup.run(&[]), 0);
     assert_eq!(
         setup.final_file("server.properties"),
-        "# mine\nnode.id=5\nnum.partitions=9\nlog.retention.hours=1\n"
+        format!("# mine\nnode.id=5\nnum.partitions=9\n{KRAFT_BROKER}log.retention.hours=1\n")
     );
 }
 
@@ -180,14 +190,15 @@ fn bad_input_exits_2_lists_every_problem_and_changes_nothing() {
         error_lines(&output, setup.dir.path()),
         [
             "error: `KAFKA__X` maps to a key starting with a dot",
-            "error: `node.id` (from `KAFKA_NODE_ID`) is `one`, not a non-negative integer",
+            "error: `node.id` is `one`, not an integer from 0 to 2147483647 (from `KAFKA_NODE_ID`)",
+            "error: this KRaft node needs `process.roles`, `controller.quorum.voters`, `listeners`, `controller.listener.names`, `CLUSTER_ID`, which are not set (the image's default configuration is not used because `KAFKA_NODE_ID` is given)",
             "error: `KAFKA_LOG4J_LOGGERS` entry `kafka.controller` is not `logger.name=LEVEL`",
-            "error: 3 problems in the configuration; nothing in `[ROOT]/final` was changed",
+            "error: 4 problems in the configuration; nothing in `[ROOT]/final` was changed",
         ]
     );
     assert_eq!(
         stderr(&output).matches("\n  help: ").count(),
-        3,
+        4,
         "one help line per problem"
     );
 }
@@ -196,6 +207,7 @@ fn bad_input_exits_2_lists_every_problem_and_changes_nothing() {
 fn missing_credentials_file_names_variable_and_path() {
     let setup = Setup::new()
         .file("secrets/ks.jks", "fixture keystore")
+        .kraft()
         .env("KAFKA_NODE_ID", "1")
         .env("KAFKA_LISTENERS", "SSL://:9093")
         .env("KAFKA_SSL_KEYSTORE_FILENAME", "ks.jks")
@@ -233,12 +245,13 @@ fn value_file_is_read_and_its_final_newline_trimmed() {
     let setup = Setup::new().file("jaas", "line one\nline two\n");
     let jaas = setup.path("jaas").display().to_string();
     let setup = setup
+        .kraft()
         .env("KAFKA_NODE_ID", "1")
         .env("KAFKA_SASL_JAAS_CONFIG_FILE", &jaas);
     assert_exit(&setup.run(&[]), 0);
     assert_eq!(
         setup.final_file("server.properties"),
-        "node.id=1\nsasl.jaas.config=line one\\nline two\n"
+        "controller.listener.names=CONTROLLER\ncontroller.quorum.voters=1@controller:9093\nnode.id=1\nprocess.roles=broker\nsasl.jaas.config=line one\\nline two\n"
     );
 }
 
@@ -284,12 +297,16 @@ fn mounted_server_properties_that_is_not_text_is_an_error() {
 fn latin1_mounted_file_is_accepted_and_rewritten_with_escapes() {
     let setup = Setup::new().file(
         "mounted/server.properties",
-        b"node.id=1\ngreeting=gr\xfc\xdfe\n",
+        [
+            b"node.id=1\ngreeting=gr\xfc\xdfe\n",
+            KRAFT_BROKER.as_bytes(),
+        ]
+        .concat(),
     );
     assert_exit(&setup.run(&[]), 0);
     assert_eq!(
         setup.final_file("server.properties"),
-        "node.id=1\ngreeting=gr\\u00FC\\u00DFe\n"
+        format!("node.id=1\ngreeting=gr\\u00FC\\u00DFe\n{KRAFT_BROKER}")
     );
 }
 
@@ -419,6 +436,7 @@ fn rerun_gives_byte_identical_files() {
 #[test]
 fn unknown_key_is_a_warning_on_stderr_and_still_writes() {
     let setup = Setup::new()
+        .kraft()
         .env("KAFKA_NODE_ID", "1")
         .env("KAFKA_ADVERTISED_LISTNERS", "PLAINTEXT://x:9092");
     let output = setup.run(&[]);
@@ -436,7 +454,7 @@ fn unknown_key_is_a_warning_on_stderr_and_still_writes() {
 
 #[test]
 fn io_failure_exits_1() {
-    let setup = Setup::new().env("KAFKA_NODE_ID", "1");
+    let setup = Setup::new().kraft().env("KAFKA_NODE_ID", "1");
     fs::remove_dir(setup.path("final")).expect("rmdir");
     fs::write(setup.path("final"), "not a directory").expect("write");
     let output = setup.run(&[]);
@@ -481,6 +499,7 @@ fn help_documents_flags_and_image_defaults() {
 #[test]
 fn final_path_that_is_a_directory_fails_before_any_file_changes() {
     let setup = Setup::new()
+        .kraft()
         .env("KAFKA_NODE_ID", "1")
         .file("mounted/a.conf", "new\n")
         .file("final/a.conf", "old\n")
@@ -549,4 +568,277 @@ fn dangling_mounted_symlink_is_bad_input_not_a_missing_file() {
         error_lines(&output, setup.dir.path())[0],
         "error: `[ROOT]/mounted/server.properties` cannot be read: it is a symbolic link to nothing"
     );
+}
+
+/// Runs `setup`, killing it when it has not ended within a few seconds (a hang is a failure).
+fn run_with_deadline(setup: &Setup) -> Output {
+    let dir = |sub: &str| setup.path(sub).display().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
+        .arg("setup")
+        .args(["--default-configs-dir", &dir("defaults")])
+        .args(["--mounted-configs-dir", &dir("mounted")])
+        .args(["--final-configs-dir", &dir("final")])
+        .args(["--secrets-dir", &dir("secrets")])
+        .env_clear()
+        .envs(setup.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run kafka-entrypoint");
+    let start = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if start.elapsed() > std::time::Duration::from_secs(5) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("setup did not end within 5 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn mode_of(path: &Path) -> u32 {
+    fs::symlink_metadata(path)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o7777
+}
+
+#[test]
+fn every_password_config_of_the_catalog_is_masked_and_written_owner_only() {
+    let mut setup = Setup::new().kraft().env("KAFKA_NODE_ID", "1");
+    let mut planted = Vec::new();
+    let mut plant = |setup: Setup, key: &str| {
+        let value = format!("planted-{}-value", planted.len());
+        planted.push(value.clone());
+        setup.env(&kafka_config::naming::env_var_for_key(key), &value)
+    };
+    for key in kafka_config::catalog::password_names() {
+        setup = plant(setup, key);
+        setup = plant(setup, &format!("listener.name.internal.{key}"));
+    }
+    setup = plant(
+        setup,
+        "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config",
+    );
+    setup = plant(setup, "my.plugin.api.token");
+    setup = plant(setup, "rsm.config.s3.secret.access.key");
+    let file_value = "planted-from-a-file";
+    let setup = setup.file("value", file_value);
+    let value_path = setup.path("value").display().to_string();
+    let setup = setup.env("KAFKA_NUM_PARTITIONS_FILE", &value_path);
+    planted.push(file_value.to_owned());
+    assert!(kafka_config::catalog::password_names().len() >= 10);
+
+    let output = setup.run(&["--print"]);
+    assert_exit(&output, 0);
+    let shown = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for value in &planted {
+        assert!(!shown.contains(value.as_str()), "`{value}` shown:\n{shown}");
+    }
+    let server = setup.final_file("server.properties");
+    assert!(
+        server.contains("delegation.token.master.key=planted-"),
+        "{server}"
+    );
+    for (name, _) in setup.final_snapshot() {
+        assert_eq!(mode_of(&setup.path("final").join(&name)), 0o600, "{name}");
+    }
+
+    // The same values with a problem: errors and warnings show none of them.
+    let failing = setup
+        .env("KAFKA_ENTRYPOINT_STRICT", "true")
+        .env("KAFKA_SSL_KEYSTORE_PASSWORD", "x")
+        .env("KAFKA_CFG_SSL_KEYSTORE_PASSWORD", "planted-conflict");
+    let output = failing.run(&["--print"]);
+    assert_exit(&output, 2);
+    let shown = String::from_utf8_lossy(&output.stderr).into_owned();
+    for value in planted
+        .iter()
+        .map(String::as_str)
+        .chain(["planted-conflict"])
+    {
+        assert!(!shown.contains(value), "`{value}` shown:\n{shown}");
+    }
+}
+
+#[test]
+fn planted_link_at_the_old_temporary_name_is_never_followed() {
+    let setup = Setup::new().file("foreign", "not kafka's\n");
+    let foreign = setup.path("foreign");
+    fs::set_permissions(&foreign, fs::Permissions::from_mode(0o644)).expect("chmod");
+    std::os::unix::fs::symlink(
+        &foreign,
+        setup.path("final/.server.properties.kafka-entrypoint-tmp"),
+    )
+    .expect("symlink");
+    assert_exit(&setup.run(&[]), 0);
+    assert_eq!(
+        fs::read_to_string(&foreign).expect("foreign"),
+        "not kafka's\n"
+    );
+    assert_eq!(mode_of(&foreign), 0o644);
+    assert_eq!(setup.final_file("server.properties"), DEFAULTS);
+}
+
+#[test]
+fn unchanged_final_files_are_made_owner_only_too() {
+    let setup = Setup::new().file("final/server.properties", DEFAULTS);
+    let target = setup.path("final/server.properties");
+    fs::set_permissions(&target, fs::Permissions::from_mode(0o644)).expect("chmod");
+    assert_exit(&setup.run(&[]), 0);
+    assert_eq!(mode_of(&target), 0o600);
+}
+
+#[test]
+fn keystore_names_outside_the_secrets_dir_are_errors() {
+    for name in ["/etc/passwd", "../kafka01.keystore.jks"] {
+        let setup = ssl_setup().env("KAFKA_SSL_KEYSTORE_FILENAME", name);
+        let output = setup.run(&[]);
+        assert_exit(&output, 2);
+        assert_eq!(
+            error_lines(&output, setup.dir.path())[0],
+            format!(
+                "error: `KAFKA_SSL_KEYSTORE_FILENAME` is `{name}`, not the name of a file in the secrets directory"
+            )
+        );
+    }
+}
+
+#[test]
+fn fifo_in_the_mounted_dir_is_an_error_not_a_hang() {
+    let setup = Setup::new();
+    nix::unistd::mkfifo(
+        &setup.path("mounted/client.properties"),
+        nix::sys::stat::Mode::S_IRWXU,
+    )
+    .expect("mkfifo");
+    let output = run_with_deadline(&setup);
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path())[0],
+        "error: `[ROOT]/mounted/client.properties` cannot be read: it is a FIFO, not a regular file"
+    );
+}
+
+#[test]
+fn device_as_a_value_file_is_an_error_not_endless_reading() {
+    let setup = Setup::new()
+        .kraft()
+        .env("KAFKA_NODE_ID", "1")
+        .env("KAFKA_SASL_JAAS_CONFIG_FILE", "/dev/zero");
+    let output = run_with_deadline(&setup);
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path())[0],
+        "error: `KAFKA_SASL_JAAS_CONFIG_FILE` names `/dev/zero`, which cannot be read: it is a device, not a regular file"
+    );
+}
+
+#[test]
+fn non_utf8_cluster_id_is_bad_input_not_unset() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt as _;
+
+    let setup = Setup::new();
+    let dir = |sub: &str| setup.path(sub).display().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
+        .arg("setup")
+        .args(["--default-configs-dir", &dir("defaults")])
+        .args(["--mounted-configs-dir", &dir("mounted")])
+        .args(["--final-configs-dir", &dir("final")])
+        .env_clear()
+        .env(
+            "CLUSTER_ID",
+            OsStr::from_bytes(b"MkU3OEVBNTcwNTJENDM2Q\xff"),
+        )
+        .output()
+        .expect("run kafka-entrypoint");
+    assert_exit(&output, 2);
+    assert_eq!(
+        error_lines(&output, setup.dir.path())[0],
+        "error: `CLUSTER_ID` is not valid UTF-8"
+    );
+}
+
+#[test]
+fn warnings_are_printed_when_there_are_errors_too() {
+    let setup = Setup::new()
+        .kraft()
+        .env("KAFKA_NODE_ID", "x")
+        .env("KAFKA_ADVERTISED_LISTNERS", "PLAINTEXT://x:9092");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    assert!(
+        stderr(&output).starts_with(
+            "warning: `KAFKA_ADVERTISED_LISTNERS` sets unknown property `advertised.listners`"
+        ),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// The variables of the `help:` line of a missing-KRaft-keys error, with `CLUSTER_ID` taken
+/// from the command the help names.
+fn minimal_set_from_help(help: &str) -> Vec<(String, String)> {
+    let set = help
+        .split_once("set is `")
+        .and_then(|(_, rest)| rest.split_once("`; or"))
+        .map(|(set, _)| set)
+        .expect("a minimal set in the help");
+    set.split(' ')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(name, _)| name.starts_with("KAFKA_"))
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect()
+}
+
+#[test]
+fn dropped_defaults_list_every_missing_key_and_the_help_gives_a_working_set() {
+    let setup = Setup::new().env("KAFKA_NUM_PARTITIONS", "3");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    let text = stderr(&output);
+    assert_eq!(
+        error_lines(&output, setup.dir.path())[0],
+        "error: this KRaft node needs `process.roles`, `node.id`, `controller.quorum.voters`, `listeners`, `controller.listener.names`, `CLUSTER_ID`, which are not set (the image's default configuration is not used because `KAFKA_NUM_PARTITIONS` is given)"
+    );
+    assert!(text.contains("CLUSTER_ID=<the output of `docker run --rm IMAGE random-uuid`>"));
+
+    // Follow the help: its variables, and a cluster id from the command it names.
+    let uuid = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
+        .arg("random-uuid")
+        .output()
+        .expect("random-uuid");
+    assert_exit(&uuid, 0);
+    let cluster_id = String::from_utf8(uuid.stdout).expect("utf-8");
+    assert!(
+        kafka_storage::ClusterId::parse(cluster_id.trim()).is_ok(),
+        "{cluster_id}"
+    );
+    let mut fixed = Setup::new()
+        .env("KAFKA_NUM_PARTITIONS", "3")
+        .env("CLUSTER_ID", cluster_id.trim());
+    for (name, value) in minimal_set_from_help(&text) {
+        fixed = fixed.env(&name, &value);
+    }
+    let output = fixed.run(&[]);
+    assert_exit(&output, 0);
+
+    // Or keep the image's defaults under the variable.
+    let merged = Setup::new()
+        .env("KAFKA_NUM_PARTITIONS", "3")
+        .env("KAFKA_ENTRYPOINT_DEFAULTS", "merge");
+    assert_exit(&merged.run(&[]), 0);
+    assert!(
+        merged
+            .final_file("server.properties")
+            .contains("num.partitions=3")
+    );
+    assert!(merged.final_file("server.properties").contains("node.id=1"));
 }

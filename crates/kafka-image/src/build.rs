@@ -61,15 +61,27 @@ pub(crate) const DEFAULT_CONFIGS: [(&str, &str); 6] = [
     ),
 ];
 
-/// The oldest Kafka release the image supports: the first with the KRaft storage and Docker
-/// configuration behaviour the entrypoint implements.
-const OLDEST_SUPPORTED: KafkaVersion = KafkaVersion {
-    major: 3,
-    minor: 7,
-    patch: 0,
-};
-/// The newest Kafka minor release the entrypoint was written against (4.1).
-const NEWEST_KNOWN: (u32, u32) = (4, 1);
+/// A Kafka release number, read by kafka-storage's one reader (the entrypoint's storage writer
+/// uses the same one).
+pub(crate) type KafkaVersion = kafka_storage::KafkaRelease;
+
+/// The oldest and newest Kafka minor releases the image supports: the releases whose storage
+/// files the entrypoint writes natively (`kafka_storage::SUPPORTED_RELEASES`), so `build` and
+/// the entrypoint agree by construction.
+fn supported_range() -> (KafkaVersion, (u16, u16)) {
+    let minor = |text: &&str| KafkaVersion::parse(&format!("{text}.0"));
+    let releases = kafka_storage::SUPPORTED_RELEASES;
+    // Invariant (tested below): SUPPORTED_RELEASES is a non-empty list of `X.Y`.
+    let oldest = releases
+        .first()
+        .and_then(minor)
+        .expect("SUPPORTED_RELEASES holds `X.Y`");
+    let newest = releases
+        .last()
+        .and_then(minor)
+        .expect("SUPPORTED_RELEASES holds `X.Y`");
+    (oldest, (newest.major, newest.minor))
+}
 
 /// Arguments of `kafka-image build`.
 #[derive(Debug, Clone, clap::Args)]
@@ -129,38 +141,6 @@ pub(crate) struct BuildArgs {
     pub(crate) json: bool,
 }
 
-/// A Kafka release version, `major.minor.patch`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) struct KafkaVersion {
-    major: u32,
-    minor: u32,
-    patch: u32,
-}
-
-impl FromStr for KafkaVersion {
-    type Err = ();
-
-    fn from_str(s: &str) -> Result<Self, ()> {
-        let mut parts = s.split('.').map(|p| p.parse::<u32>().map_err(|_| ()));
-        let version = Self {
-            major: parts.next().ok_or(())??,
-            minor: parts.next().ok_or(())??,
-            patch: parts.next().ok_or(())??,
-        };
-        if parts.next().is_some() {
-            Err(())
-        } else {
-            Ok(version)
-        }
-    }
-}
-
-impl std::fmt::Display for KafkaVersion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
-    }
-}
-
 /// A Kafka binary release as Apache names it: `kafka_<scala>-<version>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KafkaRelease {
@@ -178,7 +158,7 @@ impl KafkaRelease {
         scala_ok.then(|| {
             Some(Self {
                 scala: scala.to_owned(),
-                version: version.parse().ok()?,
+                version: KafkaVersion::parse(version)?,
             })
         })?
     }
@@ -205,22 +185,25 @@ impl KafkaRelease {
 
     /// Refuses versions the entrypoint does not know; warns about newer ones.
     fn check_supported(&self, shell: &Shell) -> anyhow::Result<()> {
-        if self.version < OLDEST_SUPPORTED {
+        let (oldest, newest) = supported_range();
+        if self.version < oldest {
             return Err(UserError {
                 message: format!(
-                    "Kafka {} is not supported: kafka-image supports {OLDEST_SUPPORTED} and later",
+                    "Kafka {} is not supported: kafka-image supports {oldest} and later",
                     self.version
                 ),
-                help: "build from a Kafka 3.7 to 4.1 release (https://kafka.apache.org/downloads)"
-                    .to_owned(),
+                help: format!(
+                    "build from a Kafka {}.{} to {}.{} release (https://kafka.apache.org/downloads)",
+                    oldest.major, oldest.minor, newest.0, newest.1
+                ),
             }
             .into());
         }
-        if (self.version.major, self.version.minor) > NEWEST_KNOWN {
+        if (self.version.major, self.version.minor) > newest {
             shell.warn(format!(
                 "Kafka {} is newer than the newest version kafka-image knows ({}.{}); \
                  the image may need changes",
-                self.version, NEWEST_KNOWN.0, NEWEST_KNOWN.1
+                self.version, newest.0, newest.1
             ));
         }
         Ok(())
@@ -1038,7 +1021,7 @@ mod tests {
     use crate::engine::EngineError;
 
     fn v(s: &str) -> KafkaVersion {
-        s.parse().expect("valid version")
+        KafkaVersion::parse(s).expect("valid version")
     }
 
     fn args(tag: &str) -> BuildArgs {
@@ -1149,8 +1132,22 @@ mod tests {
     #[test]
     fn versions_order_numerically() {
         assert!(v("3.10.0") > v("3.9.9"));
-        assert!("3.7".parse::<KafkaVersion>().is_err());
-        assert!("3.7.0.1".parse::<KafkaVersion>().is_err());
+        assert!(KafkaVersion::parse("3.7").is_none());
+        assert!(KafkaVersion::parse("3.7.0.1").is_none());
+        assert!(KafkaVersion::parse("4.1.0-rc1").is_none());
+    }
+
+    #[test]
+    fn supported_range_is_the_storage_writers() {
+        let (oldest, newest) = supported_range();
+        assert_eq!(
+            format!("{}.{}", oldest.major, oldest.minor),
+            kafka_storage::SUPPORTED_RELEASES[0]
+        );
+        assert_eq!(
+            format!("{}.{}", newest.0, newest.1),
+            *kafka_storage::SUPPORTED_RELEASES.last().expect("non-empty")
+        );
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub(crate) fn supported_versions() -> impl Iterator<Item = &'static str> {
 
 /// Reads `--kafka-version` / `--kafka-maven` (`major.minor.patch`).
 pub(crate) fn parse_kafka_version(s: &str) -> Result<KafkaVersion, String> {
-    s.parse().map_err(|()| {
+    KafkaVersion::parse(s).ok_or_else(|| {
         format!(
             "`{s}` is not a Kafka release version (MAJOR.MINOR.PATCH); supported: {}",
             supported_versions().collect::<Vec<_>>().join(", ")
@@ -1013,7 +1013,7 @@ mod tests {
         assert_eq!(versions, ["4.4.0", "4.1.2", "4.0.2", "3.9.2"]);
         assert_eq!(primary_version(), "4.4.0");
         for v in versions {
-            assert!(v.parse::<KafkaVersion>().is_ok(), "{v}");
+            assert!(KafkaVersion::parse(v).is_some(), "{v}");
         }
     }
 
@@ -1199,7 +1199,7 @@ mod tests {
 
     #[test]
     fn marker_says_where_it_came_from_and_ends_with_the_recipe() {
-        let v: KafkaVersion = "4.4.0".parse().expect("version");
+        let v: KafkaVersion = KafkaVersion::parse("4.4.0").expect("version");
         let text = marker(v, LogFlavour::Log4j2);
         assert!(text.starts_with(
             "Apache Kafka 4.4.0 (Scala 2.13), assembled by kafka-image from Maven Central."
@@ -1208,7 +1208,7 @@ mod tests {
         assert!(text.ends_with(&recipe_line(v)), "{text}");
         assert_ne!(
             recipe_line(v),
-            recipe_line("3.9.2".parse().expect("version"))
+            recipe_line(KafkaVersion::parse("3.9.2").expect("version"))
         );
     }
 

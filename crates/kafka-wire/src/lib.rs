@@ -28,6 +28,7 @@
 //! assert_eq!(response.api_version_range(18).map(|range| range.max_version), Some(4));
 //! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod api_versions;
 mod error;

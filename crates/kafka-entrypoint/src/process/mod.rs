@@ -8,10 +8,15 @@
 //!   too (we make ourselves their subreaper); the result is the child's exit code, or 128 + n
 //!   when signal n killed it (the shell's convention, which `docker` reports as well).
 //!
+//! Until then, [`exit_on_stop_signals`] makes SIGTERM and SIGINT end the entrypoint at once
+//! with 128 + n, so `docker stop` never waits for setup or storage.
+//!
 //! There is no grace period here: a forwarded SIGTERM is the child's to handle, and we keep
 //! waiting for it. The signal mask and `signalfd` live in [`signals`].
 
 mod signals;
+
+pub(crate) use signals::exit_on_stop_signals;
 
 use std::collections::HashMap;
 use std::os::unix::process::CommandExt;

@@ -6,7 +6,13 @@
 //! drops a signal sent to PID 1 that has the default disposition, but never a blocked one.
 //! Children must not inherit that mask (a blocked SIGTERM would never reach the JVM), and Rust's
 //! `Command` does not reset it, so [`SignalInbox::unblock_in_child`] restores it between `fork`
-//! and `exec`: the one `unsafe` block of the crate.
+//! and `exec`.
+//!
+//! Before any of that, [`exit_on_stop_signals`] gives SIGTERM and SIGINT a handler that ends the
+//! process at once with 128 + n: as PID 1 the entrypoint would otherwise ignore them (the kernel
+//! drops default-disposition signals to PID 1), and `docker stop` would wait its whole timeout
+//! while setup or storage runs. `exec` resets caught signals to their default, so Kafka starts
+//! with its own handling. These are the crate's only `unsafe` blocks.
 
 use std::io;
 use std::os::fd::AsFd;
@@ -16,7 +22,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use nix::sys::signal::{SigSet, SigmaskHow, Signal, sigprocmask};
+use nix::sys::signal::{
+    SaFlags, SigAction, SigHandler, SigSet, SigmaskHow, Signal, sigaction, sigprocmask,
+};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
 
 /// Signals passed on to the supervised children: the stop signals (TERM, INT, HUP) plus QUIT
@@ -110,6 +118,32 @@ impl Drop for SignalInbox {
         // Restoring can only fail on an invalid `how`, which SIG_SETMASK is not.
         let _ = self.previous_mask.thread_set_mask();
     }
+}
+
+/// The signals that end the entrypoint before it execs Kafka.
+pub(crate) const STOP: [Signal; 2] = [Signal::SIGTERM, Signal::SIGINT];
+
+/// Ends the process with 128 + `signal`, as a shell reports a death by that signal.
+extern "C" fn exit_with_signal(signal: nix::libc::c_int) {
+    // SAFETY: `_exit` is async-signal-safe (POSIX) and takes no pointer; it ends the process
+    // without running Rust code (no destructors, no locks), which is what a handler may do.
+    unsafe { nix::libc::_exit(128 + signal) }
+}
+
+/// Makes SIGTERM and SIGINT end the process at once with 128 + n (see the module docs).
+pub(crate) fn exit_on_stop_signals() -> anyhow::Result<()> {
+    let action = SigAction::new(
+        SigHandler::Handler(exit_with_signal),
+        SaFlags::SA_RESTART,
+        SigSet::empty(),
+    );
+    for signal in STOP {
+        // SAFETY: the handler only calls `_exit`, which is async-signal-safe (POSIX); it reads
+        // and writes no shared state, so it is sound whatever the interrupted code was doing.
+        unsafe { sigaction(signal, &action) }
+            .with_context(|| format!("failed to install a handler for {signal}"))?;
+    }
+    Ok(())
 }
 
 /// Makes this process the reaper of its orphaned descendants, as PID 1 is by nature, so that a

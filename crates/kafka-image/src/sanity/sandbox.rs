@@ -412,17 +412,11 @@ fn parse_state(out: &str) -> Option<ContainerState> {
     })
 }
 
-/// Parses a `server.properties` written by `setup` into `(key, value)` pairs, in file order
-/// (comments and blank lines dropped; the files setup writes have no continuation lines).
+/// Parses a `server.properties` written by `setup` into `(key, value)` pairs, in file order and
+/// with Java's escapes undone, by kafka-config's one properties reader (a key set twice is listed
+/// twice). Text Java would refuse gives no pairs, so every check of a key then fails.
 pub(crate) fn parse_properties(text: &str) -> Vec<(String, String)> {
-    text.lines()
-        .map(str::trim_start)
-        .filter(|line| !line.is_empty() && !line.starts_with('#') && !line.starts_with('!'))
-        .filter_map(|line| {
-            let (key, value) = line.split_once('=')?;
-            Some((key.trim().to_owned(), value.trim_start().to_owned()))
-        })
-        .collect()
+    kafka_config::properties::entries(text).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -441,6 +435,17 @@ mod tests {
         );
         assert_eq!(parse_state("true 0 healthy").map(|s| s.running), Some(true));
         assert_eq!(parse_state("garbage"), None);
+    }
+
+    #[test]
+    fn properties_undo_java_escapes_like_kafka() {
+        assert_eq!(
+            parse_properties("sasl.jaas.config=a \\\n  b\ncolon\\:key : x\\u00FC\n"),
+            [
+                ("sasl.jaas.config".to_owned(), "a b".to_owned()),
+                ("colon:key".to_owned(), "x\u{fc}".to_owned())
+            ]
+        );
     }
 
     #[test]
