@@ -23,16 +23,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, anyhow};
 use kafka_config::properties::Properties;
 use kafka_storage::{
-    ClusterId, FormatDecision, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease, LogDirState,
-    META_PROPERTIES_FILE, NativeFormatRequest, StorageError, StorageSettings, choose_quorum,
-    decide_format, detect_release, parse_meta_properties, plan_native_format, storage_tool_args,
+    ClusterId, DEFAULT_SCRAM_ITERATIONS, FormatDecision, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease,
+    LogDirState, META_PROPERTIES_FILE, NativeFormatRequest, SALT_RANDOM_BYTES, ScramUser,
+    StorageError, StorageSettings, choose_quorum, decide_format, detect_release,
+    kafka_default_salt, parse_meta_properties, parse_scram_users, plan_native_format,
+    storage_tool_args,
 };
 
 use crate::EnvSnapshot;
 use crate::launch::ChildFailed;
 use crate::run::StorageFormatter;
 
-use kafka_config::env_vars::{CLUSTER_ID, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS};
+use kafka_config::env_vars::{
+    CLUSTER_ID, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, KAFKA_ENTRYPOINT_SCRAM_USERS,
+    KAFKA_ENTRYPOINT_SCRAM_USERS_FILE,
+};
 
 const RANDOM_SOURCE: &str = "/dev/urandom";
 /// Random draws per directory handed to the planner: one is needed, the rest cover Kafka's
@@ -47,7 +52,8 @@ pub(crate) struct StorageInputs<'a> {
     pub(crate) config_file: &'a Path,
     /// The Kafka distribution (`KAFKA_HOME`): `libs/` tells the release, `bin/` has the tools.
     pub(crate) kafka_home: &'a Path,
-    /// The process environment (`CLUSTER_ID`, `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`).
+    /// The process environment (`CLUSTER_ID`, `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`,
+    /// `KAFKA_ENTRYPOINT_SCRAM_USERS` or `KAFKA_ENTRYPOINT_SCRAM_USERS_FILE`).
     pub(crate) env: &'a EnvSnapshot,
     /// True when the config is the image's own default (no mounted `server.properties`, no
     /// `KAFKA_*` property variables): then a missing `CLUSTER_ID` means the image default id.
@@ -113,11 +119,27 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
     }
     let release = release_of(inputs.kafka_home);
     let wanted_quorum = env_value(inputs.env, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS);
+    let scram_users = scram_users(inputs.env)?;
+    if !scram_users.is_empty() {
+        let names: Vec<String> = scram_users
+            .iter()
+            .map(|u| format!("{} ({})", u.name, u.mechanism))
+            .collect();
+        report
+            .lines
+            .push(format!("SCRAM users bootstrapped: {}", names.join(", ")));
+    }
     match inputs.formatter {
         StorageFormatter::Native => {
             let release = release?;
             let quorum = choose_quorum(&settings, wanted_quorum.as_deref(), Some(release))
                 .map_err(|e| problem(&e))?;
+            let scram_credentials: Vec<_> = random_draws::<SALT_RANDOM_BYTES>(scram_users.len())?
+                .zip(&scram_users)
+                .map(|(draw, user)| {
+                    user.credential(kafka_default_salt(draw), DEFAULT_SCRAM_ITERATIONS)
+                })
+                .collect();
             let mut random = random_draws(plan.len() * RANDOM_DRAWS_PER_DIRECTORY + 1)?;
             let formats = plan_native_format(
                 &NativeFormatRequest {
@@ -128,6 +150,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
                     states: &states,
                     plan: &plan,
                     now_ms: now_ms()?,
+                    scram_credentials: &scram_credentials,
                 },
                 &mut random,
             )
@@ -157,7 +180,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
         StorageFormatter::KafkaStorage => {
             let quorum = choose_quorum(&settings, wanted_quorum.as_deref(), release.ok())
                 .map_err(|e| problem(&e))?;
-            let args = storage_tool_args(&cluster_id, inputs.config_file, &quorum);
+            let args = storage_tool_args(&cluster_id, inputs.config_file, &quorum, &scram_users);
             let code = run_kafka_storage(inputs, args)?;
             if code != 0 {
                 return Err(ChildFailed {
@@ -255,11 +278,42 @@ fn run_kafka_storage(inputs: &StorageInputs<'_>, args: Vec<OsString>) -> anyhow:
         .with_context(|| format!("failed to run `{}`", command.program.display()))
 }
 
-/// `count` draws of 16 bytes from `/dev/urandom`, for the planner's directory ids.
-fn random_draws(count: usize) -> anyhow::Result<std::vec::IntoIter<[u8; 16]>> {
+/// The SCRAM users to bootstrap, from `KAFKA_ENTRYPOINT_SCRAM_USERS` or the file
+/// `KAFKA_ENTRYPOINT_SCRAM_USERS_FILE` names (not both); none when neither is set. Every bad
+/// line is reported at once; no message quotes a password.
+fn scram_users(env: &EnvSnapshot) -> anyhow::Result<Vec<ScramUser>> {
+    let value = env_value(env, KAFKA_ENTRYPOINT_SCRAM_USERS);
+    let file = env_value(env, KAFKA_ENTRYPOINT_SCRAM_USERS_FILE);
+    let (text, origin) = match (value, file) {
+        (None, None) => return Ok(Vec::new()),
+        (Some(_), Some(_)) => {
+            return Err(anyhow!(
+                "both `{KAFKA_ENTRYPOINT_SCRAM_USERS}` and `{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}` are set\nhelp: set only one of them"
+            ));
+        }
+        (Some(text), None) => (text, KAFKA_ENTRYPOINT_SCRAM_USERS.to_owned()),
+        (None, Some(path)) => {
+            let bytes = fs::read(&path).with_context(|| {
+                format!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: failed to read `{path}`")
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                anyhow!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: `{path}` is not UTF-8 text")
+            })?;
+            (
+                text,
+                format!("{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE} ({path})"),
+            )
+        }
+    };
+    parse_scram_users(&text, &origin).map_err(|errors| problems(&errors))
+}
+
+/// `count` draws of `N` bytes from `/dev/urandom`: the planner's directory ids (16) and SCRAM
+/// salts ([`SALT_RANDOM_BYTES`]).
+fn random_draws<const N: usize>(count: usize) -> anyhow::Result<std::vec::IntoIter<[u8; N]>> {
     let mut source =
         File::open(RANDOM_SOURCE).with_context(|| format!("failed to open `{RANDOM_SOURCE}`"))?;
-    let mut draws = vec![[0u8; 16]; count];
+    let mut draws = vec![[0u8; N]; count];
     for draw in &mut draws {
         source
             .read_exact(draw)
