@@ -1,6 +1,7 @@
 //! SASL/SCRAM users on the FIRST start of REAL Apache Kafka (issue 12, item 1): a node with a
 //! `SASL_PLAINTEXT` listener (SCRAM-SHA-256 and -512; the controller and inter-broker listeners
 //! stay PLAINTEXT) is formatted natively with the users of `KAFKA_ENTRYPOINT_SCRAM_USERS_FILE`,
+//! (and, once, by Kafka's own storage tool with `--add-scram`, the `kafka-storage` fallback),
 //! starts, and Kafka's own clients authenticate at once, with no second step: a topic is
 //! created, records produced and consumed over SASL with each mechanism; a wrong password is
 //! refused. No password reaches the entrypoint's output.
@@ -34,7 +35,8 @@ fn client_config(
     path.display().to_string()
 }
 
-fn first_start_authenticates(version: &str) {
+/// `formatter`: the value of `KAFKA_ENTRYPOINT_STORAGE_FORMAT`.
+fn first_start_authenticates(version: &str, formatter: &str) {
     let sandbox = Sandbox::new(version);
     let sasl_port = free_port();
     let sasl = format!("127.0.0.1:{sasl_port}");
@@ -58,6 +60,7 @@ fn first_start_authenticates(version: &str) {
     let jaas = "org.apache.kafka.common.security.scram.ScramLoginModule required;";
     let env = [
         ("CLUSTER_ID", "4L6g3nShT-eMCtK--X86sw"),
+        ("KAFKA_ENTRYPOINT_STORAGE_FORMAT", formatter),
         ("KAFKA_ENTRYPOINT_SCRAM_USERS_FILE", users_file.as_str()),
         ("KAFKA_LISTENERS", listeners.as_str()),
         ("KAFKA_ADVERTISED_LISTENERS", advertised.as_str()),
@@ -212,16 +215,21 @@ fn first_start_authenticates(version: &str) {
         );
     }
     eprintln!(
-        "scram-real-kafka: {version} | SASL_PLAINTEXT SCRAM-SHA-256 produce + SCRAM-SHA-512 consume on the first start: OK; wrong password refused"
+        "scram-real-kafka: {version} | storage {formatter} | SASL_PLAINTEXT SCRAM-SHA-256 produce + SCRAM-SHA-512 consume on the first start: OK; wrong password refused"
     );
 }
 
 #[test]
 fn kafka_primary_first_start_authenticates_with_scram() {
-    first_start_authenticates(primary_version());
+    first_start_authenticates(primary_version(), "native");
+}
+
+#[test]
+fn kafka_primary_fallback_first_start_authenticates_with_scram() {
+    first_start_authenticates(primary_version(), "kafka-storage");
 }
 
 #[test]
 fn kafka_3_9_2_first_start_authenticates_with_scram() {
-    first_start_authenticates("3.9.2");
+    first_start_authenticates("3.9.2", "native");
 }
