@@ -19,6 +19,12 @@
 //! - the `VotersRecord` of `--standalone`: the voter's directory id (random; first checked to
 //!   equal the metadata directory's `directory.id` on each side).
 //!
+//! SCRAM users (`KAFKA_ENTRYPOINT_SCRAM_USERS`, [`check_scram_row`]) normalise nothing more: the
+//! salt is the one random input of a credential, so Kafka's tool is given each salt the native
+//! writer drew (`--add-scram MECHANISM=[name=…,salt=<base64>,iterations=4096,password=…]`) and
+//! every field of `UserScramCredentialRecord` (name, mechanism, salt, stored key, server key,
+//! iterations) is compared as written.
+//!
 //! Kafka's tool runs on a JDK 18 or later, as in the image (see [`tool_java`]); the broker
 //! runs on the default JDK 17.
 //!
