@@ -1044,4 +1044,85 @@ mod tests {
             wrapped
         );
     }
+
+    #[test]
+    fn scram_users_from_a_file_reach_every_checkpoint_with_their_own_salts() {
+        let sandbox = Sandbox::new("4.0.0");
+        let (a, b) = (sandbox.dir("data/a"), sandbox.dir("data/b"));
+        let users = sandbox.dir("users");
+        fs::write(&users, "alice:SCRAM-SHA-256:pw-a\nbob:SCRAM-SHA-512:pw-b\n").expect("users");
+        let report = sandbox
+            .prepare(
+                &combined(&format!("{a},{b}")),
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_SCRAM_USERS_FILE, &users),
+                ],
+                false,
+            )
+            .expect("formats");
+        assert!(report.lines.contains(
+            &"SCRAM users bootstrapped: alice (SCRAM-SHA-256), bob (SCRAM-SHA-512)".to_owned()
+        ));
+        let credentials = |dir: &str| {
+            let bytes = fs::read(Path::new(dir).join("bootstrap.checkpoint")).expect("checkpoint");
+            BootstrapCheckpoint::decode(&bytes)
+                .expect("decodes")
+                .scram_credentials
+        };
+        let in_a = credentials(&a);
+        assert_eq!(
+            in_a,
+            credentials(&b),
+            "one checkpoint, copied to every directory"
+        );
+        assert_eq!(in_a.len(), 2);
+        assert_ne!(in_a[0].salt, in_a[1].salt);
+        assert!(
+            in_a.iter()
+                .all(|c| c.iterations == 4096 && c.salt.iter().all(u8::is_ascii_alphanumeric))
+        );
+    }
+
+    #[test]
+    fn bad_scram_users_are_all_reported_and_nothing_is_written() {
+        let sandbox = Sandbox::new("4.4.0");
+        let a = sandbox.dir("data/a");
+        let error = sandbox
+            .prepare(
+                &combined(&a),
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (
+                        KAFKA_ENTRYPOINT_SCRAM_USERS,
+                        "alice:SCRAM-SHA-1:first-secret\nbob:SCRAM-SHA-256:\n",
+                    ),
+                ],
+                false,
+            )
+            .expect_err("refused");
+        let text = format!("{error:#}");
+        assert!(
+            text.contains("`KAFKA_ENTRYPOINT_SCRAM_USERS` line 1:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`KAFKA_ENTRYPOINT_SCRAM_USERS` line 2:"),
+            "{text}"
+        );
+        assert!(!text.contains("first-secret"), "{text}");
+        assert!(sandbox.snapshot().is_empty());
+        let both = sandbox
+            .prepare(
+                &combined(&a),
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_SCRAM_USERS, "a:SCRAM-SHA-256:x"),
+                    (KAFKA_ENTRYPOINT_SCRAM_USERS_FILE, "/nonexistent"),
+                ],
+                false,
+            )
+            .expect_err("both set");
+        assert!(format!("{both:#}").contains("set only one of them"));
+    }
 }

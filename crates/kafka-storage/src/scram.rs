@@ -460,4 +460,38 @@ mod tests {
             Ok(credential)
         );
     }
+
+    #[test]
+    fn credentials_follow_the_features_in_both_bootstrap_files() {
+        let credentials = vec![
+            user("alice", ScramMechanism::Sha256, "a").credential(b"s1".to_vec(), 4096),
+            user("bob", ScramMechanism::Sha512, "b").credential(b"s2".to_vec(), 8192),
+        ];
+        let features = vec![crate::FeatureLevel::new("metadata.version", 21)];
+        let checkpoint = crate::BootstrapCheckpoint {
+            timestamps: crate::SnapshotTimestamps::all_at(7),
+            features: features.clone(),
+            scram_credentials: credentials.clone(),
+        };
+        let bytes = checkpoint.encode();
+        assert_eq!(crate::BootstrapCheckpoint::decode(&bytes), Ok(checkpoint));
+        let data = &crate::decode_batches(&bytes).expect("batches")[1];
+        let api_keys: Vec<u8> = data
+            .records
+            .iter()
+            .map(|r| r.value.as_ref().expect("value")[1])
+            .collect();
+        assert_eq!(api_keys, [12, 11, 11]);
+        let snapshot = crate::MetadataSnapshot {
+            timestamps: crate::MetadataSnapshotTimestamps::all_at(7),
+            kraft_version: 0,
+            voters: None,
+            features,
+            scram_credentials: credentials,
+        };
+        assert_eq!(
+            crate::MetadataSnapshot::decode(&snapshot.encode()),
+            Ok(snapshot)
+        );
+    }
 }
