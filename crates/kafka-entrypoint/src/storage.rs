@@ -181,7 +181,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
             let quorum = choose_quorum(&settings, wanted_quorum.as_deref(), release.ok())
                 .map_err(|e| problem(&e))?;
             let args = storage_tool_args(&cluster_id, inputs.config_file, &quorum, &scram_users);
-            let code = run_kafka_storage(inputs, args)?;
+            let code = run_kafka_storage(inputs, args, !scram_users.is_empty())?;
             if code != 0 {
                 return Err(ChildFailed {
                     what: format!(
@@ -264,9 +264,17 @@ fn release_of(kafka_home: &Path) -> anyhow::Result<KafkaRelease> {
 /// Runs Kafka's storage tool as `kafka-storage.sh` would (`kafka-run-class.sh
 /// kafka.tools.StorageTool`, natively: no `bin/` needed) under the entrypoint's supervision
 /// (signals forwarded, child reaped); returns its exit code.
-fn run_kafka_storage(inputs: &StorageInputs<'_>, args: Vec<OsString>) -> anyhow::Result<i32> {
+///
+/// With `secret_args` (SCRAM passwords in `--add-scram`), the main class and its arguments go
+/// into a Java launcher argument file (`java … -cp CP @FILE`, mode `0600`, next to the config
+/// file, removed when the tool exits), so that no password shows in the process list.
+fn run_kafka_storage(
+    inputs: &StorageInputs<'_>,
+    args: Vec<OsString>,
+    secret_args: bool,
+) -> anyhow::Result<i32> {
     let classpath = crate::distribution::classpath(inputs.kafka_home)?;
-    let command = crate::launch::tool_command(
+    let mut command = crate::launch::tool_command(
         inputs.kafka_home,
         inputs.log4j,
         inputs.env,
@@ -274,8 +282,56 @@ fn run_kafka_storage(inputs: &StorageInputs<'_>, args: Vec<OsString>) -> anyhow:
         kafka_storage::STORAGE_TOOL_CLASS,
         args,
     )?;
-    crate::process::run_supervised(&mut command.to_command())
-        .with_context(|| format!("failed to run `{}`", command.program.display()))
+    let mut argument_file = None;
+    if secret_args {
+        let main = command
+            .args
+            .iter()
+            .rposition(|a| a == kafka_storage::STORAGE_TOOL_CLASS)
+            .context("the storage tool's command has no main class")?;
+        let dir = inputs.config_file.parent().unwrap_or(Path::new("."));
+        let path = dir.join(format!(".storage-tool-args-{}", std::process::id()));
+        let text = java_argument_file(&command.args[main..])?;
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)
+            .with_context(|| format!("failed to create `{}`", path.display()))?;
+        argument_file = Some(path.clone());
+        file.write_all(text.as_bytes())
+            .with_context(|| format!("failed to write `{}`", path.display()))?;
+        command.args.truncate(main);
+        let mut at = OsString::from("@");
+        at.push(&path);
+        command.args.push(at);
+    }
+    let result = crate::process::run_supervised(&mut command.to_command())
+        .with_context(|| format!("failed to run `{}`", command.program.display()));
+    if let Some(path) = argument_file {
+        fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))?;
+    }
+    result
+}
+
+/// A Java launcher argument file (`java @FILE`, JDK 9+) holding `args`, each one a
+/// double-quoted token with `\` and `"` escaped, one per line.
+fn java_argument_file(args: &[OsString]) -> anyhow::Result<String> {
+    let mut text = String::new();
+    for arg in args {
+        let arg = arg
+            .to_str()
+            .with_context(|| format!("storage tool argument `{}` is not UTF-8", arg.display()))?;
+        text.push('"');
+        for c in arg.chars() {
+            if c == '\\' || c == '"' {
+                text.push('\\');
+            }
+            text.push(c);
+        }
+        text.push_str("\"\n");
+    }
+    Ok(text)
 }
 
 /// The SCRAM users to bootstrap, from `KAFKA_ENTRYPOINT_SCRAM_USERS` or the file
@@ -453,6 +509,19 @@ mod tests {
             text.starts_with("2 problems with the KRaft storage directories; nothing was written")
         );
         assert_eq!(text.matches("help: ").count(), 2);
+    }
+
+    #[test]
+    fn java_argument_files_quote_every_argument() {
+        let args = [
+            "kafka.tools.StorageTool",
+            "SCRAM-SHA-256=[name=a,password=x\"y\\z w]",
+        ]
+        .map(OsString::from);
+        assert_eq!(
+            java_argument_file(&args).expect("UTF-8"),
+            "\"kafka.tools.StorageTool\"\n\"SCRAM-SHA-256=[name=a,password=x\\\"y\\\\z w]\"\n"
+        );
     }
 
     #[test]

@@ -203,6 +203,15 @@ fn first_start_authenticates(version: &str, formatter: &str) {
         refused.status
     );
     broker.stop();
+    let leftovers: Vec<_> = fs::read_dir(sandbox.path("final"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|name| name.to_string_lossy().starts_with(".storage-tool-args"))
+        .collect();
+    assert!(
+        leftovers.is_empty(),
+        "the tool's argument file is removed: {leftovers:?}"
+    );
     let log = broker.output();
     assert!(
         log.contains("SCRAM users bootstrapped: alice (SCRAM-SHA-256), bob (SCRAM-SHA-512)"),

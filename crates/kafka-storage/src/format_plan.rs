@@ -194,8 +194,9 @@ pub fn choose_quorum(
 /// every supported release: 3.9.2, 4.0.2, 4.1.2 and 4.4.0 all take `--cluster-id`, `--config`,
 /// `--ignore-formatted`, `--standalone`, `--initial-controllers`, `--no-initial-controllers`,
 /// `--release-version`, `--feature` and `--add-scram`. Each SCRAM user becomes one
-/// `--add-scram MECHANISM=[name=…,password=…]` (Kafka's default salt and 4096 iterations): the
-/// tool reads passwords from no file, so they are in its argv while it runs.
+/// `--add-scram MECHANISM=[name=…,password=…]` (Kafka's default salt and 4096 iterations). The
+/// tool reads passwords from no file of its own, so the caller hands these arguments to the JVM
+/// in a launcher argument file (`java @FILE`) rather than on the command line.
 pub fn storage_tool_args(
     cluster_id: &ClusterId,
     config_file: &Path,
