@@ -1141,3 +1141,10 @@ fn scram_users_match_kafka_3_9_2() {
         say(&check_scram_row("3.9.2", &row));
     }
 }
+
+#[test]
+fn scram_users_match_kafka_4_1_2_and_4_0_2() {
+    for version in ["4.1.2", "4.0.2"] {
+        say(&check_scram_row(version, &COMBINED_1));
+    }
+}
