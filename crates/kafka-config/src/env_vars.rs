@@ -48,6 +48,13 @@ pub const KAFKA_ENTRYPOINT_METRICS_PORT: &str = "KAFKA_ENTRYPOINT_METRICS_PORT";
 /// voter list `id@host:port:directory,...` (`--initial-controllers`).
 pub const KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS: &str = "KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS";
 
+/// SASL/SCRAM users written into the bootstrap metadata when `run` formats storage, one
+/// `user:mechanism:password` per line (see the user guide, "SCRAM users").
+pub const KAFKA_ENTRYPOINT_SCRAM_USERS: &str = "KAFKA_ENTRYPOINT_SCRAM_USERS";
+/// A file holding [`KAFKA_ENTRYPOINT_SCRAM_USERS`]'s list (e.g. a Docker or Kubernetes secret).
+pub const KAFKA_ENTRYPOINT_SCRAM_USERS_FILE: &str = "KAFKA_ENTRYPOINT_SCRAM_USERS_FILE";
+/// `bitnami/kafka`'s SASL user lists: refused, naming [`KAFKA_ENTRYPOINT_SCRAM_USERS`] instead.
+pub const BITNAMI_SCRAM_USER_VARS: &[&str] = &["KAFKA_CLIENT_USERS", "KAFKA_CLIENT_PASSWORDS"];
 /// The cluster id `run` formats storage with; every node of a cluster must get the same one.
 pub const CLUSTER_ID: &str = "CLUSTER_ID";
 
@@ -137,6 +144,8 @@ pub const CONTROL_VARS: &[&str] = &[
     KAFKA_ENTRYPOINT_LAUNCH,
     KAFKA_ENTRYPOINT_METRICS_PORT,
     KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
+    KAFKA_ENTRYPOINT_SCRAM_USERS,
+    KAFKA_ENTRYPOINT_SCRAM_USERS_FILE,
 ];
 
 /// Every fixed variable name setup reads, with a one-line description, for generated docs.
@@ -168,6 +177,14 @@ pub const ALL: &[(&str, &str)] = &[
     (
         KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS,
         "KIP-853 initial quorum: `standalone`, `none` or a voter list `id@host:port:dir,...`",
+    ),
+    (
+        KAFKA_ENTRYPOINT_SCRAM_USERS,
+        "SCRAM users created on first start, one `user:SCRAM-SHA-256|512:password` per line",
+    ),
+    (
+        KAFKA_ENTRYPOINT_SCRAM_USERS_FILE,
+        "file holding the `KAFKA_ENTRYPOINT_SCRAM_USERS` list (a secret)",
     ),
     (
         CLUSTER_ID,

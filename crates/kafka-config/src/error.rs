@@ -106,6 +106,13 @@ pub enum Problem {
         /// Its value (control variables hold no secrets).
         value: String,
     },
+    /// A `bitnami/kafka` SASL users variable (`KAFKA_CLIENT_USERS`, `KAFKA_CLIENT_PASSWORDS`):
+    /// this image creates no users from it and it must not become a property.
+    #[error("`{env_var}` is a bitnami/kafka variable; this image does not read it")]
+    BitnamiScramUsers {
+        /// The variable (its value, a password list, is never shown).
+        env_var: String,
+    },
     /// `KAFKA_ENTRYPOINT_NODE_ID_FROM_HOSTNAME=true` but `HOSTNAME` has no `-N` suffix.
     #[error("`HOSTNAME` `{hostname}` has no ordinal suffix to take `node.id` from")]
     NoHostnameOrdinal {
@@ -295,6 +302,7 @@ impl Problem {
                 format!("mount the file, or fix the path in `{file_env_var}`")
             }
             Self::InvalidBoolean { env_var, .. } => format!("set `{env_var}=true` or `{env_var}=false`"),
+            Self::BitnamiScramUsers { .. } => "list the users in `KAFKA_ENTRYPOINT_SCRAM_USERS` (or the file `KAFKA_ENTRYPOINT_SCRAM_USERS_FILE` names), one `user:SCRAM-SHA-256:password` per line, and unset `KAFKA_CLIENT_USERS` and `KAFKA_CLIENT_PASSWORDS`".to_owned(),
             Self::NoHostnameOrdinal { .. } => {
                 "use a StatefulSet-style host name such as `kafka-2`, or set `KAFKA_NODE_ID` instead".to_owned()
             }

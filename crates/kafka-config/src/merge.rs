@@ -198,6 +198,11 @@ pub(crate) fn read_controls(
     warnings: &mut Vec<Warning>,
 ) -> Controls {
     for name in env.values.keys() {
+        if env_vars::BITNAMI_SCRAM_USER_VARS.contains(&name.as_str()) {
+            problems.push(Problem::BitnamiScramUsers {
+                env_var: name.clone(),
+            });
+        }
         if name.starts_with(env_vars::KAFKA_ENTRYPOINT_PREFIX)
             && !env_vars::CONTROL_VARS.contains(&name.as_str())
         {

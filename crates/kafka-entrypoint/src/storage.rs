@@ -22,16 +22,21 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, anyhow};
 use kafka_config::properties::Properties;
 use kafka_storage::{
-    ClusterId, FormatDecision, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease, LogDirState,
-    META_PROPERTIES_FILE, NativeFormatRequest, StorageError, StorageSettings, choose_quorum,
-    decide_format, detect_release, parse_meta_properties, plan_native_format, storage_tool_args,
+    ClusterId, DEFAULT_SCRAM_ITERATIONS, FormatDecision, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease,
+    LogDirState, META_PROPERTIES_FILE, NativeFormatRequest, SALT_RANDOM_BYTES, ScramUser,
+    StorageError, StorageSettings, choose_quorum, decide_format, detect_release,
+    kafka_default_salt, parse_meta_properties, parse_scram_users, plan_native_format,
+    storage_tool_args,
 };
 
 use crate::EnvSnapshot;
 use crate::launch::ChildFailed;
 use crate::run::StorageFormatter;
 
-use kafka_config::env_vars::{CLUSTER_ID, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS};
+use kafka_config::env_vars::{
+    CLUSTER_ID, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS, KAFKA_ENTRYPOINT_SCRAM_USERS,
+    KAFKA_ENTRYPOINT_SCRAM_USERS_FILE,
+};
 
 const RANDOM_SOURCE: &str = "/dev/urandom";
 /// Random draws per directory handed to the planner: one is needed, the rest cover Kafka's
@@ -46,7 +51,8 @@ pub(crate) struct StorageInputs<'a> {
     pub(crate) config_file: &'a Path,
     /// The Kafka distribution (`KAFKA_HOME`): `libs/` tells the release, `bin/` has the tools.
     pub(crate) kafka_home: &'a Path,
-    /// The process environment (`CLUSTER_ID`, `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`).
+    /// The process environment (`CLUSTER_ID`, `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`,
+    /// `KAFKA_ENTRYPOINT_SCRAM_USERS` or `KAFKA_ENTRYPOINT_SCRAM_USERS_FILE`).
     pub(crate) env: &'a EnvSnapshot,
     /// True when the config is the image's own default (no mounted `server.properties`, no
     /// `KAFKA_*` property variables): then a missing `CLUSTER_ID` means the image default id.
@@ -112,11 +118,27 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
     }
     let release = release_of(inputs.kafka_home);
     let wanted_quorum = env_value(inputs.env, KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS);
+    let scram_users = scram_users(inputs.env)?;
+    if !scram_users.is_empty() {
+        let names: Vec<String> = scram_users
+            .iter()
+            .map(|u| format!("{} ({})", u.name, u.mechanism))
+            .collect();
+        report
+            .lines
+            .push(format!("SCRAM users bootstrapped: {}", names.join(", ")));
+    }
     match inputs.formatter {
         StorageFormatter::Native => {
             let release = release?;
             let quorum = choose_quorum(&settings, wanted_quorum.as_deref(), Some(release))
                 .map_err(|e| problem(&e))?;
+            let scram_credentials: Vec<_> = random_draws::<SALT_RANDOM_BYTES>(scram_users.len())?
+                .zip(&scram_users)
+                .map(|(draw, user)| {
+                    user.credential(kafka_default_salt(draw), DEFAULT_SCRAM_ITERATIONS)
+                })
+                .collect();
             let mut random = random_draws(plan.len() * RANDOM_DRAWS_PER_DIRECTORY + 1)?;
             let formats = plan_native_format(
                 &NativeFormatRequest {
@@ -127,6 +149,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
                     states: &states,
                     plan: &plan,
                     now_ms: now_ms()?,
+                    scram_credentials: &scram_credentials,
                 },
                 &mut random,
             )
@@ -158,8 +181,8 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
         StorageFormatter::KafkaStorage => {
             let quorum = choose_quorum(&settings, wanted_quorum.as_deref(), release.ok())
                 .map_err(|e| problem(&e))?;
-            let args = storage_tool_args(&cluster_id, inputs.config_file, &quorum);
-            let code = run_kafka_storage(inputs, args)?;
+            let args = storage_tool_args(&cluster_id, inputs.config_file, &quorum, &scram_users);
+            let code = run_kafka_storage(inputs, args, !scram_users.is_empty())?;
             if code != 0 {
                 return Err(ChildFailed {
                     what: format!(
@@ -242,9 +265,17 @@ fn release_of(kafka_home: &Path) -> anyhow::Result<KafkaRelease> {
 /// Runs Kafka's storage tool as `kafka-storage.sh` would (`kafka-run-class.sh
 /// kafka.tools.StorageTool`, natively: no `bin/` needed) under the entrypoint's supervision
 /// (signals forwarded, child reaped); returns its exit code.
-fn run_kafka_storage(inputs: &StorageInputs<'_>, args: Vec<OsString>) -> anyhow::Result<i32> {
+///
+/// With `secret_args` (SCRAM passwords in `--add-scram`), the main class and its arguments go
+/// into a Java launcher argument file (`java … -cp CP @FILE`, mode `0600`, next to the config
+/// file, removed when the tool exits), so that no password shows in the process list.
+fn run_kafka_storage(
+    inputs: &StorageInputs<'_>,
+    args: Vec<OsString>,
+    secret_args: bool,
+) -> anyhow::Result<i32> {
     let classpath = crate::distribution::classpath(inputs.kafka_home)?;
-    let command = crate::launch::tool_command(
+    let mut command = crate::launch::tool_command(
         inputs.kafka_home,
         inputs.log4j,
         inputs.env,
@@ -252,8 +283,30 @@ fn run_kafka_storage(inputs: &StorageInputs<'_>, args: Vec<OsString>) -> anyhow:
         kafka_storage::STORAGE_TOOL_CLASS,
         args,
     )?;
-    crate::process::run_supervised(&mut command.to_command())
-        .with_context(|| format!("failed to run `{}`", command.program.display()))
+    let mut argument_file = None;
+    if secret_args {
+        let main = command
+            .args
+            .iter()
+            .rposition(|a| a == kafka_storage::STORAGE_TOOL_CLASS)
+            .context("the storage tool's command has no main class")?;
+        let dir = inputs.config_file.parent().unwrap_or(Path::new("."));
+        let path = dir.join(format!(".storage-tool-args-{}", std::process::id()));
+        let text = java_argument_file(&command.args[main..])?;
+        // Owner-only: it holds the SCRAM passwords.
+        crate::files::write_file(&path, text.as_bytes(), 0o600)?;
+        argument_file = Some(path.clone());
+        command.args.truncate(main);
+        let mut at = OsString::from("@");
+        at.push(&path);
+        command.args.push(at);
+    }
+    let result = crate::process::run_supervised(&mut command.to_command())
+        .with_context(|| format!("failed to run `{}`", command.program.display()));
+    if let Some(path) = argument_file {
+        fs::remove_file(&path).with_context(|| format!("failed to remove `{}`", path.display()))?;
+    }
+    result
 }
 
 /// A fresh random id, drawn as Kafka's `Uuid.randomUuid` draws it (`kafka-entrypoint
@@ -268,11 +321,62 @@ pub(crate) fn fresh_random_uuid() -> anyhow::Result<kafka_storage::Uuid> {
     }
 }
 
-/// `count` draws of 16 bytes from `/dev/urandom`, for the planner's directory ids.
-fn random_draws(count: usize) -> anyhow::Result<std::vec::IntoIter<[u8; 16]>> {
+/// A Java launcher argument file (`java @FILE`, JDK 9+) holding `args`, each one a
+/// double-quoted token with `\` and `"` escaped, one per line.
+fn java_argument_file(args: &[OsString]) -> anyhow::Result<String> {
+    let mut text = String::new();
+    for arg in args {
+        let arg = arg
+            .to_str()
+            .with_context(|| format!("storage tool argument `{}` is not UTF-8", arg.display()))?;
+        text.push('"');
+        for c in arg.chars() {
+            if c == '\\' || c == '"' {
+                text.push('\\');
+            }
+            text.push(c);
+        }
+        text.push_str("\"\n");
+    }
+    Ok(text)
+}
+
+/// The SCRAM users to bootstrap, from `KAFKA_ENTRYPOINT_SCRAM_USERS` or the file
+/// `KAFKA_ENTRYPOINT_SCRAM_USERS_FILE` names (not both); none when neither is set. Every bad
+/// line is reported at once; no message quotes a password.
+fn scram_users(env: &EnvSnapshot) -> anyhow::Result<Vec<ScramUser>> {
+    let value = env_value(env, KAFKA_ENTRYPOINT_SCRAM_USERS);
+    let file = env_value(env, KAFKA_ENTRYPOINT_SCRAM_USERS_FILE);
+    let (text, origin) = match (value, file) {
+        (None, None) => return Ok(Vec::new()),
+        (Some(_), Some(_)) => {
+            return Err(anyhow!(
+                "both `{KAFKA_ENTRYPOINT_SCRAM_USERS}` and `{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}` are set\nhelp: set only one of them"
+            ));
+        }
+        (Some(text), None) => (text, KAFKA_ENTRYPOINT_SCRAM_USERS.to_owned()),
+        (None, Some(path)) => {
+            let bytes = fs::read(&path).with_context(|| {
+                format!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: failed to read `{path}`")
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                anyhow!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: `{path}` is not UTF-8 text")
+            })?;
+            (
+                text,
+                format!("{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE} ({path})"),
+            )
+        }
+    };
+    parse_scram_users(&text, &origin).map_err(|errors| problems(&errors))
+}
+
+/// `count` draws of `N` bytes from `/dev/urandom`: the planner's directory ids (16) and SCRAM
+/// salts ([`SALT_RANDOM_BYTES`]).
+fn random_draws<const N: usize>(count: usize) -> anyhow::Result<std::vec::IntoIter<[u8; N]>> {
     let mut source =
         File::open(RANDOM_SOURCE).with_context(|| format!("failed to open `{RANDOM_SOURCE}`"))?;
-    let mut draws = vec![[0u8; 16]; count];
+    let mut draws = vec![[0u8; N]; count];
     for draw in &mut draws {
         source
             .read_exact(draw)
@@ -373,6 +477,19 @@ mod tests {
             text.starts_with("2 problems with the KRaft storage directories; nothing was written")
         );
         assert_eq!(text.matches("help: ").count(), 2);
+    }
+
+    #[test]
+    fn java_argument_files_quote_every_argument() {
+        let args = [
+            "kafka.tools.StorageTool",
+            "SCRAM-SHA-256=[name=a,password=x\"y\\z w]",
+        ]
+        .map(OsString::from);
+        assert_eq!(
+            java_argument_file(&args).expect("UTF-8"),
+            "\"kafka.tools.StorageTool\"\n\"SCRAM-SHA-256=[name=a,password=x\\\"y\\\\z w]\"\n"
+        );
     }
 
     /// A temp dir with a fixture Kafka distribution (not Kafka: an empty jar whose name gives
@@ -953,5 +1070,86 @@ mod tests {
             fs::read_to_string(Path::new(&a).join(META_PROPERTIES)).expect("read"),
             wrapped
         );
+    }
+
+    #[test]
+    fn scram_users_from_a_file_reach_every_checkpoint_with_their_own_salts() {
+        let sandbox = Sandbox::new("4.0.0");
+        let (a, b) = (sandbox.dir("data/a"), sandbox.dir("data/b"));
+        let users = sandbox.dir("users");
+        fs::write(&users, "alice:SCRAM-SHA-256:pw-a\nbob:SCRAM-SHA-512:pw-b\n").expect("users");
+        let report = sandbox
+            .prepare(
+                &combined(&format!("{a},{b}")),
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_SCRAM_USERS_FILE, &users),
+                ],
+                false,
+            )
+            .expect("formats");
+        assert!(report.lines.contains(
+            &"SCRAM users bootstrapped: alice (SCRAM-SHA-256), bob (SCRAM-SHA-512)".to_owned()
+        ));
+        let credentials = |dir: &str| {
+            let bytes = fs::read(Path::new(dir).join("bootstrap.checkpoint")).expect("checkpoint");
+            BootstrapCheckpoint::decode(&bytes)
+                .expect("decodes")
+                .scram_credentials
+        };
+        let in_a = credentials(&a);
+        assert_eq!(
+            in_a,
+            credentials(&b),
+            "one checkpoint, copied to every directory"
+        );
+        assert_eq!(in_a.len(), 2);
+        assert_ne!(in_a[0].salt, in_a[1].salt);
+        assert!(
+            in_a.iter()
+                .all(|c| c.iterations == 4096 && c.salt.iter().all(u8::is_ascii_alphanumeric))
+        );
+    }
+
+    #[test]
+    fn bad_scram_users_are_all_reported_and_nothing_is_written() {
+        let sandbox = Sandbox::new("4.4.0");
+        let a = sandbox.dir("data/a");
+        let error = sandbox
+            .prepare(
+                &combined(&a),
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (
+                        KAFKA_ENTRYPOINT_SCRAM_USERS,
+                        "alice:SCRAM-SHA-1:first-secret\nbob:SCRAM-SHA-256:\n",
+                    ),
+                ],
+                false,
+            )
+            .expect_err("refused");
+        let text = format!("{error:#}");
+        assert!(
+            text.contains("`KAFKA_ENTRYPOINT_SCRAM_USERS` line 1:"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`KAFKA_ENTRYPOINT_SCRAM_USERS` line 2:"),
+            "{text}"
+        );
+        assert!(!text.contains("first-secret"), "{text}");
+        assert!(sandbox.snapshot().is_empty());
+        let both = sandbox
+            .prepare(
+                &combined(&a),
+                &[
+                    (CLUSTER_ID, OTHER_ID),
+                    (KAFKA_ENTRYPOINT_SCRAM_USERS, "a:SCRAM-SHA-256:x"),
+                    (KAFKA_ENTRYPOINT_SCRAM_USERS_FILE, "/nonexistent"),
+                ],
+                false,
+            )
+            .expect_err("both set");
+        assert!(format!("{both:#}").contains("set only one of them"));
     }
 }

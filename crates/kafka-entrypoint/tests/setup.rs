@@ -842,3 +842,45 @@ fn dropped_defaults_list_every_missing_key_and_the_help_gives_a_working_set() {
     );
     assert!(merged.final_file("server.properties").contains("node.id=1"));
 }
+
+#[test]
+fn scram_users_stay_out_of_the_config_and_its_print() {
+    let setup = Setup::new()
+        .env(
+            "KAFKA_ENTRYPOINT_SCRAM_USERS",
+            "alice:SCRAM-SHA-256:planted-scram-secret",
+        )
+        .env("KAFKA_ENTRYPOINT_SCRAM_USERS_FILE", "/run/secrets/none");
+    let output = setup.run(&["--print"]);
+    assert_exit(&output, 0);
+    let everything = format!(
+        "{}{}{:?}",
+        String::from_utf8_lossy(&output.stdout),
+        stderr(&output),
+        setup.final_snapshot()
+    );
+    assert!(!everything.contains("planted-scram-secret"), "{everything}");
+    assert!(
+        !stderr(&output).contains("KAFKA_ENTRYPOINT_SCRAM_USERS"),
+        "known control variables: {}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn bitnami_client_users_are_refused_naming_what_to_use() {
+    let output = Setup::new()
+        .env("KAFKA_CLIENT_USERS", "alice")
+        .env("KAFKA_CLIENT_PASSWORDS", "planted-bitnami-secret")
+        .run(&["--print"]);
+    assert_exit(&output, 2);
+    let text = stderr(&output);
+    assert!(
+        text.contains("`KAFKA_CLIENT_USERS` is a bitnami/kafka variable")
+            && text.contains("`KAFKA_CLIENT_PASSWORDS` is a bitnami/kafka variable")
+            && text.contains("KAFKA_ENTRYPOINT_SCRAM_USERS"),
+        "{text}"
+    );
+    assert!(!text.contains("planted-bitnami-secret"), "{text}");
+    assert!(!String::from_utf8_lossy(&output.stdout).contains("planted-bitnami-secret"));
+}

@@ -1,6 +1,8 @@
 //! Whole-program tests of KRaft storage formatting in `kafka-entrypoint run`: the real binary
-//! against temp dirs and a FIXTURE distribution (not Kafka: shell scripts that record their
-//! arguments, and an empty jar whose name gives the release).
+//! against temp dirs and a FIXTURE distribution (not Kafka: a start script that records its
+//! arguments, and an empty jar whose name gives the release), for the entrypoint's own decisions
+//! (format, skip, refuse, never reformat). The bytes are proven against Kafka's own tool in
+//! `storage_vs_kafka.rs`, the storage-tool fallback on real Kafka in `run_real_kafka.rs`.
 
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -77,7 +79,10 @@ impl Sandbox {
             .arg("--secrets-dir")
             .arg(p("secrets"))
             .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            // The fixture's recording `bin/kafka-server-start.sh` stands in for Kafka after the
+            // storage step these tests are about (real Kafka: `storage_vs_kafka.rs`).
+            .env("KAFKA_ENTRYPOINT_LAUNCH", "script");
         for (key, value) in env {
             command.env(key, value);
         }
@@ -211,34 +216,6 @@ fn user_config_without_cluster_id_fails_with_how_to_make_one() {
     );
 }
 
-#[test]
-fn kafka_storage_fallback_runs_the_distribution_tool() {
-    let sandbox = Sandbox::new("4.0.0");
-    let output = sandbox.run(&[
-        ("KAFKA_ENTRYPOINT_STORAGE_FORMAT", "kafka-storage"),
-        ("CLUSTER_ID", OTHER_ID),
-    ]);
-    assert_success(&output);
-    let final_config = sandbox.root.path().join("final/server.properties");
-    assert_eq!(
-        sandbox
-            .recorded_args("kafka-storage.sh")
-            .expect("kafka-storage.sh ran"),
-        [
-            "format",
-            "--cluster-id",
-            OTHER_ID,
-            "--config",
-            &final_config.to_string_lossy(),
-            "--ignore-formatted"
-        ]
-    );
-    assert!(
-        sandbox.data_files().is_empty(),
-        "the native writer wrote nothing"
-    );
-}
-
 /// The env of a KIP-853 controller: no `KAFKA_CONTROLLER_QUORUM_VOTERS`, so
 /// `controller.quorum.voters` is empty; data dir `a`, metadata dir `meta`.
 fn dynamic_controller_env(sandbox: &Sandbox, initial_controllers: &str) -> Vec<(String, String)> {
@@ -328,24 +305,5 @@ fn bad_initial_controllers_fail_naming_the_variable_and_write_nothing() {
     assert!(
         sandbox.recorded_args("kafka-server-start.sh").is_none(),
         "Kafka was not started"
-    );
-}
-
-#[test]
-fn kafka_storage_fallback_passes_the_initial_controllers_on() {
-    let sandbox = Sandbox::new("4.0.0");
-    let mut env = dynamic_controller_env(&sandbox, "standalone");
-    env.push((
-        "KAFKA_ENTRYPOINT_STORAGE_FORMAT".to_owned(),
-        "kafka-storage".to_owned(),
-    ));
-    assert_success(&sandbox.run(&pairs(&env)));
-    let args = sandbox
-        .recorded_args("kafka-storage.sh")
-        .expect("kafka-storage.sh ran");
-    assert_eq!(args.last().map(String::as_str), Some("--standalone"));
-    assert!(
-        sandbox.data_files().is_empty(),
-        "the native writer wrote nothing"
     );
 }

@@ -19,6 +19,12 @@
 //! - the `VotersRecord` of `--standalone`: the voter's directory id (random; first checked to
 //!   equal the metadata directory's `directory.id` on each side).
 //!
+//! SCRAM users (`KAFKA_ENTRYPOINT_SCRAM_USERS`, [`check_scram_row`]) normalise nothing more: the
+//! salt is the one random input of a credential, so Kafka's tool is given each salt the native
+//! writer drew (`--add-scram MECHANISM=[name=…,salt=<base64>,iterations=4096,password=…]`) and
+//! every field of `UserScramCredentialRecord` (name, mechanism, salt, stored key, server key,
+//! iterations) is compared as written.
+//!
 //! Kafka's tool runs on a JDK 18 or later, as in the image (see [`tool_java`]); the broker
 //! runs on the default JDK 17.
 //!
@@ -358,6 +364,16 @@ impl Area {
 
     /// `kafka-entrypoint run` with `config` mounted as `server.properties`.
     fn run_entrypoint(&self, config: &str, initial_controllers: Option<&str>) -> Output {
+        self.run_entrypoint_with(config, initial_controllers, &[])
+    }
+
+    /// [`Area::run_entrypoint`] with more environment variables.
+    fn run_entrypoint_with(
+        &self,
+        config: &str,
+        initial_controllers: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Output {
         fs::write(self.path("mounted/server.properties"), config).expect("config");
         let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
         command
@@ -380,6 +396,7 @@ impl Area {
         if let Some(value) = initial_controllers {
             command.env("KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS", value);
         }
+        command.envs(env.iter().copied());
         command.output().expect("kafka-entrypoint runs")
     }
 
@@ -398,7 +415,7 @@ impl Area {
             .arg("-cp")
             .arg(format!("{}/libs/*", self.dist.display()))
             .arg(STORAGE_TOOL_CLASS)
-            .args(storage_tool_args(&cluster, config_file, quorum))
+            .args(storage_tool_args(&cluster, config_file, quorum, &[]))
             .args(extra)
             .stdin(Stdio::null())
             .output()
@@ -956,4 +973,160 @@ fn kafka_4_4_0_broker_serves_on_native_kip_853_storage() {
 #[test]
 fn kafka_3_9_2_broker_serves_on_native_storage() {
     broker_serves_on_native_storage("3.9.2", false);
+}
+
+/// The SCRAM users of the comparison: both mechanisms, a password with `=` and `:`.
+const SCRAM_USERS: &str = "alice:SCRAM-SHA-256:alice-secret\nbob:SCRAM-SHA-512:b=ob:secret\n";
+
+/// Standard base64 with padding (Kafka's `salt=` takes `Base64.getDecoder()`'s alphabet).
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// The SCRAM credentials of the first file under `files` that holds bootstrap records.
+fn scram_credentials(
+    files: &BTreeMap<String, (Vec<u8>, u32)>,
+) -> Vec<kafka_storage::ScramCredential> {
+    for (path, (bytes, _)) in files {
+        if path.ends_with(BOOTSTRAP_CHECKPOINT_FILE) {
+            return kafka_storage::BootstrapCheckpoint::decode(bytes)
+                .expect("checkpoint decodes")
+                .scram_credentials;
+        }
+        if path.ends_with(BOOTSTRAP_SNAPSHOT_FILE) {
+            return MetadataSnapshot::decode(bytes)
+                .expect("snapshot decodes")
+                .scram_credentials;
+        }
+    }
+    Vec::new()
+}
+
+/// SCRAM users (`KAFKA_ENTRYPOINT_SCRAM_USERS`) written natively and by Kafka's tool with
+/// `--add-scram`: the salt is the one random input, so the tool gets each salt the native
+/// writer drew (`salt=`, base64) and `iterations=4096`; the files must then be equal after
+/// normalising only what [`normalised`] names (no SCRAM field: name, mechanism, salt, stored
+/// key, server key and iterations are compared as written).
+fn check_scram_row(version: &str, row: &Row) -> String {
+    let dist = distribution(version);
+    let area = Area::new(&dist);
+    let data = area.path("data");
+    let native = area.run_entrypoint_with(
+        &row.config(&data),
+        row.initial_controllers(),
+        &[("KAFKA_ENTRYPOINT_SCRAM_USERS", SCRAM_USERS)],
+    );
+    let stderr = String::from_utf8_lossy(&native.stderr).into_owned();
+    let stdout = String::from_utf8_lossy(&native.stdout).into_owned();
+    assert!(
+        native.status.success(),
+        "{version} {}: kafka-entrypoint run failed\n{stderr}",
+        row.name
+    );
+    for secret in ["alice-secret", "b=ob:secret"] {
+        assert!(
+            !stderr.contains(secret) && !stdout.contains(secret),
+            "a password in the output:\n{stdout}\n{stderr}"
+        );
+    }
+    let native_files = tree(&data);
+    let credentials = scram_credentials(&native_files);
+    let users = kafka_storage::parse_scram_users(SCRAM_USERS, "test").expect("valid");
+    let add_scram: Vec<String> = credentials
+        .iter()
+        .zip(&users)
+        .flat_map(|(credential, user)| {
+            [
+                "--add-scram".to_owned(),
+                format!(
+                    "{}=[name={},salt={},iterations={},password={}]",
+                    user.mechanism,
+                    user.name,
+                    base64(&credential.salt),
+                    credential.iterations,
+                    user.password.expose()
+                ),
+            ]
+        })
+        .collect();
+    fs::rename(&data, area.path("native-data")).expect("move the native result aside");
+    let extra: Vec<&str> = add_scram.iter().map(String::as_str).collect();
+    let tool = area.run_storage_tool(
+        &area.path("final/server.properties"),
+        &row.quorum_choice(),
+        &extra,
+    );
+    assert!(
+        tool.status.success(),
+        "{version} {}: Kafka's storage tool failed\n{}\n{}",
+        row.name,
+        String::from_utf8_lossy(&tool.stdout),
+        String::from_utf8_lossy(&tool.stderr)
+    );
+    let tool_files = tree(&data);
+    let (native_normal, tool_normal) =
+        (normalised(&native_files, row), normalised(&tool_files, row));
+    assert_eq!(
+        native_normal.keys().collect::<Vec<_>>(),
+        tool_normal.keys().collect::<Vec<_>>(),
+        "{version} {}: the same files",
+        row.name
+    );
+    for (path, tool_file) in &tool_normal {
+        assert_eq!(
+            &native_normal[path], tool_file,
+            "{version} {}: `{path}` differs from Kafka's after normalising",
+            row.name
+        );
+    }
+    let described: Vec<String> = credentials
+        .iter()
+        .map(|c| format!("{} {} ({}-byte salt)", c.name, c.mechanism, c.salt.len()))
+        .collect();
+    format!(
+        "{version} | {} + SCRAM users | SAME as Kafka's tool --add-scram: {}; credentials: {}",
+        row.name,
+        tool_files.keys().cloned().collect::<Vec<_>>().join(", "),
+        if described.is_empty() {
+            "none (no bootstrap records on this node, as in Kafka)".to_owned()
+        } else {
+            described.join(", ")
+        }
+    )
+}
+
+#[test]
+fn scram_users_match_kafka_4_4_0() {
+    for row in [COMBINED_1, CONTROLLER_3_META, BROKER_1, STANDALONE] {
+        say(&check_scram_row("4.4.0", &row));
+    }
+}
+
+#[test]
+fn scram_users_match_kafka_3_9_2() {
+    for row in [COMBINED_1, COMBINED_3_META] {
+        say(&check_scram_row("3.9.2", &row));
+    }
+}
+
+#[test]
+fn scram_users_match_kafka_4_1_2_and_4_0_2() {
+    for version in ["4.1.2", "4.0.2"] {
+        say(&check_scram_row(version, &COMBINED_1));
+    }
 }

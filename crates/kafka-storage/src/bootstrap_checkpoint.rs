@@ -5,14 +5,18 @@
 //! 1. a control batch at offset 0 holding one `SnapshotHeaderRecord` (control type 3, version 0,
 //!    `lastContainedLogTimestamp` 0);
 //! 2. a data batch from offset 1 holding one `FeatureLevelRecord` (API key 12, version 0) per
-//!    feature: `metadata.version` first, then the others by name, only levels above 0;
+//!    feature: `metadata.version` first, then the others by name, only levels above 0; then one
+//!    `UserScramCredentialRecord` (API key 11) per `--add-scram`, in argument order;
 //! 3. a control batch holding one `SnapshotFooterRecord` (control type 4, version 0).
 //!
 //! Every batch's base and max timestamp is the wall-clock time when Kafka built it; the records'
 //! timestamp deltas are 0. Those three times are the only inputs besides the features.
 
 use crate::record_batch::{Reader, put_unsigned_varint};
-use crate::{CheckpointError, Record, RecordBatch, decode_batches, encode_batches};
+use crate::scram::USER_SCRAM_CREDENTIAL_RECORD_API_KEY;
+use crate::{
+    CheckpointError, Record, RecordBatch, ScramCredential, decode_batches, encode_batches,
+};
 
 /// `ControlRecordType.SNAPSHOT_HEADER`.
 const SNAPSHOT_HEADER_TYPE: i16 = 3;
@@ -21,7 +25,7 @@ const SNAPSHOT_FOOTER_TYPE: i16 = 4;
 /// API key of `FeatureLevelRecord` in `metadata/src/main/resources/common/metadata/`.
 const FEATURE_LEVEL_RECORD_API_KEY: u64 = 12;
 /// Frame version of `MetadataRecordSerde` (`AbstractApiMessageSerde.DEFAULT_FRAME_VERSION`).
-const FRAME_VERSION: u64 = 1;
+pub(crate) const FRAME_VERSION: u64 = 1;
 
 /// One feature and the level it starts the cluster at.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +75,8 @@ pub struct BootstrapCheckpoint {
     pub timestamps: SnapshotTimestamps,
     /// The feature levels, in file order.
     pub features: Vec<FeatureLevel>,
+    /// The SCRAM credentials (`--add-scram`), in file order, after the features.
+    pub scram_credentials: Vec<ScramCredential>,
 }
 
 impl BootstrapCheckpoint {
@@ -83,7 +89,7 @@ impl BootstrapCheckpoint {
             SNAPSHOT_HEADER_TYPE,
             snapshot_header_value(),
         );
-        let records = feature_records(&self.features);
+        let records = data_records(&self.features, &self.scram_credentials);
         let footer_offset = 1 + records.len() as i64;
         let data = RecordBatch {
             base_offset: 1,
@@ -123,7 +129,7 @@ impl BootstrapCheckpoint {
                 reason: "the second batch is not a data batch at offset 1",
             });
         }
-        let features = parse_feature_records(&data.records)?;
+        let (features, scram_credentials) = parse_data_records(&data.records)?;
         Ok(Self {
             timestamps: SnapshotTimestamps {
                 header_ms: header.base_timestamp,
@@ -131,6 +137,7 @@ impl BootstrapCheckpoint {
                 footer_ms: footer.base_timestamp,
             },
             features,
+            scram_credentials,
         })
     }
 }
@@ -205,33 +212,48 @@ fn check_control(
     Ok(())
 }
 
-/// One `FeatureLevelRecord` per feature, offsets counted from the batch's base offset.
-pub(crate) fn feature_records(features: &[FeatureLevel]) -> Vec<Record> {
+/// One `FeatureLevelRecord` per feature, then one `UserScramCredentialRecord` per credential,
+/// offsets counted from the batch's base offset.
+pub(crate) fn data_records(features: &[FeatureLevel], scram: &[ScramCredential]) -> Vec<Record> {
     features
         .iter()
+        .map(feature_level_record)
+        .chain(scram.iter().map(ScramCredential::record_value))
         .enumerate()
-        .map(|(index, feature)| Record {
+        .map(|(index, value)| Record {
             timestamp_delta: 0,
             offset_delta: i32::try_from(index).unwrap_or(i32::MAX),
             key: None,
-            value: Some(feature_level_record(feature)),
+            value: Some(value),
         })
         .collect()
 }
 
-/// The features of a batch of `FeatureLevelRecord`s.
-pub(crate) fn parse_feature_records(
+/// The features and SCRAM credentials of a batch of bootstrap records.
+pub(crate) fn parse_data_records(
     records: &[Record],
-) -> Result<Vec<FeatureLevel>, CheckpointError> {
-    records
-        .iter()
-        .map(|record| match (&record.key, &record.value) {
-            (None, Some(value)) => parse_feature_level_record(value),
-            _ => Err(CheckpointError::NotABootstrapSnapshot {
+) -> Result<(Vec<FeatureLevel>, Vec<ScramCredential>), CheckpointError> {
+    let mut features = Vec::new();
+    let mut scram = Vec::new();
+    for record in records {
+        let (None, Some(value)) = (&record.key, &record.value) else {
+            return Err(CheckpointError::NotABootstrapSnapshot {
                 reason: "a data record has a key or no value",
-            }),
-        })
-        .collect()
+            });
+        };
+        let mut reader = Reader::new(value, 0);
+        let frame = (
+            reader.unsigned_varint()?,
+            reader.unsigned_varint()?,
+            reader.unsigned_varint()?,
+        );
+        if frame == (FRAME_VERSION, USER_SCRAM_CREDENTIAL_RECORD_API_KEY, 0) {
+            scram.push(ScramCredential::parse_record_body(&mut reader)?);
+        } else {
+            features.push(parse_feature_level_record(value)?);
+        }
+    }
+    Ok((features, scram))
 }
 
 /// A `FeatureLevelRecord` version 0 framed by `MetadataRecordSerde`: frame version, API key and
@@ -284,6 +306,7 @@ mod tests {
     #[test]
     fn footer_offset_follows_the_feature_records() {
         let checkpoint = BootstrapCheckpoint {
+            scram_credentials: Vec::new(),
             timestamps: SnapshotTimestamps::all_at(1),
             features: vec![
                 FeatureLevel::new("metadata.version", 25),
@@ -313,6 +336,7 @@ mod tests {
             features in proptest::collection::vec(("[a-z.]{1,40}", any::<i16>()), 1..8),
         ) {
             let checkpoint = BootstrapCheckpoint {
+                scram_credentials: Vec::new(),
                 timestamps: SnapshotTimestamps { header_ms, records_ms, footer_ms },
                 features: features
                     .iter()

@@ -19,10 +19,11 @@
 //! tagged-field section per struct. Compared byte for byte with the files of Kafka's own tool by
 //! `kafka-entrypoint`'s `tests/storage_vs_kafka.rs` (see `tests/data/SOURCES.md`).
 
-use crate::bootstrap_checkpoint::{feature_records, parse_feature_records};
+use crate::bootstrap_checkpoint::{data_records, parse_data_records};
 use crate::record_batch::{Reader, put_unsigned_varint};
 use crate::{
-    CheckpointError, FeatureLevel, Record, RecordBatch, StorageError, Uuid, decode_batches,
+    CheckpointError, FeatureLevel, Record, RecordBatch, ScramCredential, StorageError, Uuid,
+    decode_batches,
 };
 
 /// The directory under the metadata log dir that holds the snapshot
@@ -239,6 +240,9 @@ pub struct MetadataSnapshot {
     /// The bootstrap feature levels, in file order: empty before Kafka 4.4, which writes them
     /// here instead of into `bootstrap.checkpoint`.
     pub features: Vec<FeatureLevel>,
+    /// The SCRAM credentials (`--add-scram`), after the features: from Kafka 4.4 on they are
+    /// here too, and only here.
+    pub scram_credentials: Vec<ScramCredential>,
 }
 
 /// The voters `Formatter` writes for `initial` with the first of `controller.listener.names`:
@@ -309,16 +313,18 @@ impl MetadataSnapshot {
             max_timestamp: t.control_ms,
             records: control_records,
         }];
-        if !self.features.is_empty() {
+        let records = data_records(&self.features, &self.scram_credentials);
+        if !records.is_empty() {
+            let base_offset = next_offset;
+            next_offset += records.len() as i64;
             batches.push(RecordBatch {
-                base_offset: next_offset,
+                base_offset,
                 partition_leader_epoch: 0,
                 is_control: false,
                 base_timestamp: t.records_ms,
                 max_timestamp: t.records_ms,
-                records: feature_records(&self.features),
+                records,
             });
-            next_offset += self.features.len() as i64;
         }
         // SnapshotFooterRecord: version 0, no tagged fields.
         batches.push(RecordBatch {
@@ -391,9 +397,9 @@ impl MetadataSnapshot {
                 return Err(NOT_SNAPSHOT);
             }
         }
-        let features = match data {
-            Some(batch) => parse_feature_records(&batch.records)?,
-            None => Vec::new(),
+        let (features, scram_credentials) = match data {
+            Some(batch) => parse_data_records(&batch.records)?,
+            None => (Vec::new(), Vec::new()),
         };
         Ok(Self {
             timestamps: MetadataSnapshotTimestamps {
@@ -405,6 +411,7 @@ impl MetadataSnapshot {
             kraft_version,
             voters,
             features,
+            scram_credentials,
         })
     }
 }
@@ -699,6 +706,7 @@ mod tests {
     fn standalone_snapshot_has_kafkas_exact_layout() {
         let initial = InitialControllers::parse(&format!("1@kafka:9093:{DIR_A}")).expect("ok");
         let snapshot = MetadataSnapshot {
+            scram_credentials: Vec::new(),
             timestamps: MetadataSnapshotTimestamps {
                 last_contained_log_ms: 0x0102,
                 control_ms: 0x0304,
@@ -760,6 +768,7 @@ mod tests {
     #[test]
     fn kafka_4_4_static_snapshot_holds_the_features_between_header_and_footer() {
         let snapshot = MetadataSnapshot {
+            scram_credentials: Vec::new(),
             timestamps: MetadataSnapshotTimestamps::all_at(7),
             kraft_version: 0,
             voters: None,
@@ -792,10 +801,12 @@ mod tests {
     fn a_bootstrap_checkpoint_has_the_layout_of_a_static_kafka_4_4_snapshot() {
         let features = vec![crate::FeatureLevel::new("metadata.version", 21)];
         let checkpoint = crate::BootstrapCheckpoint {
+            scram_credentials: Vec::new(),
             timestamps: crate::SnapshotTimestamps::all_at(1),
             features: features.clone(),
         };
         let snapshot = MetadataSnapshot {
+            scram_credentials: Vec::new(),
             timestamps: MetadataSnapshotTimestamps {
                 last_contained_log_ms: 0,
                 ..MetadataSnapshotTimestamps::all_at(1)
@@ -853,6 +864,7 @@ mod tests {
             features in proptest::collection::vec(("[a-z.]{1,40}", any::<i16>()), 0..8),
         ) {
             let snapshot = MetadataSnapshot {
+                scram_credentials: Vec::new(),
                 timestamps: MetadataSnapshotTimestamps {
                     last_contained_log_ms: times.0,
                     control_ms: times.1,

@@ -41,6 +41,17 @@ pub enum StorageError {
         /// The `meta.properties` path.
         path: String,
     },
+    /// A line of the SCRAM users list (`KAFKA_ENTRYPOINT_SCRAM_USERS`) that cannot be used;
+    /// `reason` never quotes the password.
+    #[error("`{origin}` line {line}: {reason}")]
+    ScramUserLine {
+        /// Where the list came from: the variable, or the variable and its file.
+        origin: String,
+        /// The line number, from 1.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
     /// An existing directory belongs to another cluster.
     #[error(
         "`{path}` belongs to cluster `{found}`, but `CLUSTER_ID` is `{wanted}`; refusing to reformat"
@@ -202,6 +213,9 @@ impl StorageError {
     pub fn help(&self) -> Option<String> {
         const FALLBACK: &str = "set `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage` to format with Kafka's own storage tool (`kafka.tools.StorageTool`)";
         match self {
+            Self::ScramUserLine { .. } => Some(
+                "write one user per line as `user:mechanism:password`, mechanism `SCRAM-SHA-256` or `SCRAM-SHA-512` (see the user guide, \"SCRAM users\")".to_owned(),
+            ),
             Self::InvalidClusterId { .. } => Some(
                 "generate one with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and pass it as `CLUSTER_ID`".to_owned(),
             ),

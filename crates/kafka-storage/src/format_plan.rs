@@ -19,9 +19,9 @@ use crate::{
     BOOTSTRAP_SNAPSHOT_FILE, BootstrapCheckpoint, CLUSTER_METADATA_DIR, ClusterId,
     DYNAMIC_QUORUM_KRAFT_VERSION, FormatDecision, InitialController, InitialControllers,
     KafkaRelease, LogDirState, MetaProperties, MetadataSnapshot, MetadataSnapshotTimestamps,
-    PlannedDir, SnapshotTimestamps, StorageError, StorageLayout, Uuid, bootstrap_features,
-    directory_id_from_random, random_uuid_from_random, render_meta_properties, snapshot_voters,
-    storage_layout,
+    PlannedDir, ScramCredential, ScramUser, SnapshotTimestamps, StorageError, StorageLayout, Uuid,
+    bootstrap_features, directory_id_from_random, random_uuid_from_random, render_meta_properties,
+    snapshot_voters, storage_layout,
 };
 
 /// Kafka's storage tool, the main class of `bin/kafka-storage.sh` in every supported release
@@ -193,11 +193,15 @@ pub fn choose_quorum(
 /// `format --cluster-id ID --config FILE --ignore-formatted` and the quorum flag. The same in
 /// every supported release: 3.9.2, 4.0.2, 4.1.2 and 4.4.0 all take `--cluster-id`, `--config`,
 /// `--ignore-formatted`, `--standalone`, `--initial-controllers`, `--no-initial-controllers`,
-/// `--release-version`, `--feature` and `--add-scram`.
+/// `--release-version`, `--feature` and `--add-scram`. Each SCRAM user becomes one
+/// `--add-scram MECHANISM=[name=…,password=…]` (Kafka's default salt and 4096 iterations). The
+/// tool reads passwords from no file of its own, so the caller hands these arguments to the JVM
+/// in a launcher argument file (`java @FILE`) rather than on the command line.
 pub fn storage_tool_args(
     cluster_id: &ClusterId,
     config_file: &Path,
     quorum: &QuorumChoice,
+    scram_users: &[ScramUser],
 ) -> Vec<OsString> {
     let mut args: Vec<OsString> = vec![
         "format".into(),
@@ -215,6 +219,10 @@ pub fn storage_tool_args(
             args.push("--initial-controllers".into());
             args.push(list.into());
         }
+    }
+    for user in scram_users {
+        args.push("--add-scram".into());
+        args.push(user.add_scram_argument().into());
     }
     args
 }
@@ -261,6 +269,10 @@ pub struct NativeFormatRequest<'a> {
     pub plan: &'a [PlannedDir],
     /// The clock, in milliseconds since the Unix epoch: batch timestamps and the date line.
     pub now_ms: i64,
+    /// SCRAM credentials to bootstrap (`--add-scram`): written after the feature levels,
+    /// wherever the release writes those (every `bootstrap.checkpoint` up to 4.3, the
+    /// controller's snapshot from 4.4; a 4.4 broker-only node gets none, as in Kafka).
+    pub scram_credentials: &'a [ScramCredential],
 }
 
 /// Every file the native writer writes for `request`, as Kafka's `Formatter` of that release
@@ -315,6 +327,7 @@ pub fn plan_native_format(
             kraft_version: DYNAMIC_QUORUM_KRAFT_VERSION,
             voters: Some(voters),
             features: Vec::new(),
+            scram_credentials: Vec::new(),
         }),
         StorageLayout::SnapshotOnControllers => settings.is_controller.then(|| MetadataSnapshot {
             timestamps: MetadataSnapshotTimestamps::all_at(now),
@@ -325,12 +338,14 @@ pub fn plan_native_format(
             },
             voters,
             features: features.clone(),
+            scram_credentials: request.scram_credentials.to_vec(),
         }),
     };
     let checkpoint = (layout == StorageLayout::CheckpointInEveryDirectory).then(|| {
         BootstrapCheckpoint {
             timestamps: SnapshotTimestamps::all_at(now),
             features,
+            scram_credentials: request.scram_credentials.to_vec(),
         }
         .encode()
     });
@@ -570,6 +585,7 @@ mod tests {
                 &id,
                 Path::new("/opt/kafka/config/server.properties"),
                 quorum,
+                &[],
             )
         };
         assert_eq!(
@@ -598,6 +614,11 @@ mod tests {
             ))
             .split_off(6),
             ["--initial-controllers", "1@h:9093:AAAAAAAAAAAAAAAAAAAAAA"].map(OsString::from)
+        );
+        let users = crate::parse_scram_users("alice:SCRAM-SHA-512:pw=1\n", "V").expect("valid");
+        assert_eq!(
+            storage_tool_args(&id, Path::new("/c"), &QuorumChoice::Static, &users).split_off(6),
+            ["--add-scram", "SCRAM-SHA-512=[name=alice,password=pw=1]"].map(OsString::from)
         );
     }
 
@@ -694,6 +715,7 @@ mod tests {
                 states: &states,
                 plan: &decisions,
                 now_ms: 1,
+                scram_credentials: &[],
             },
             &mut random,
         )

@@ -26,6 +26,8 @@
 //!   every file's bytes). What the native writer cannot reproduce exactly is refused (e.g.
 //!   [`StorageError::DynamicQuorumUnsupported`], [`StorageError::UnsupportedRelease`]), so the
 //!   caller falls back to Kafka's own storage tool.
+//! - [`parse_scram_users`], [`ScramUser`], [`ScramCredential`]: SCRAM users written into the
+//!   bootstrap records on first start (KIP-900, `--add-scram`).
 #![deny(missing_docs)]
 
 mod bootstrap_checkpoint;
@@ -36,6 +38,7 @@ mod format_plan;
 mod meta_properties;
 mod record_batch;
 mod release;
+mod scram;
 mod uuid;
 
 pub use bootstrap_checkpoint::{BootstrapCheckpoint, FeatureLevel, SnapshotTimestamps};
@@ -59,6 +62,10 @@ pub use record_batch::{Record, RecordBatch, crc32c, decode_batches, encode_batch
 pub use release::{
     KafkaRelease, SUPPORTED_RELEASES, StorageLayout, bootstrap_features, detect_release,
     release_from_jar_name, storage_layout,
+};
+pub use scram::{
+    DEFAULT_SCRAM_ITERATIONS, SALT_RANDOM_BYTES, ScramCredential, ScramMechanism, ScramPassword,
+    ScramUser, kafka_default_salt, parse_scram_users,
 };
 pub use uuid::{
     ClusterId, IMAGE_DEFAULT_CLUSTER_ID, Uuid, directory_id_from_random, random_uuid_from_random,
