@@ -235,7 +235,7 @@ fn stored_cluster_id(states: &[LogDirState]) -> anyhow::Result<ClusterId> {
 
 fn missing_cluster_id() -> anyhow::Error {
     anyhow!(
-        "`{CLUSTER_ID}` is not set, and the config is not the image's default\nhelp: generate an id once with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and set `{CLUSTER_ID}` to it on every node of the cluster"
+        "`{CLUSTER_ID}` is not set, and the config is not the image's default\nhelp: generate an id once with `docker run --rm IMAGE random-uuid` and set `{CLUSTER_ID}` to it on every node of the cluster"
     )
 }
 
@@ -719,7 +719,7 @@ mod tests {
             .expect_err("no id");
         let text = error.to_string();
         assert!(text.contains("`CLUSTER_ID` is not set"), "{text}");
-        assert!(text.contains("kafka-storage.sh random-uuid"), "{text}");
+        assert!(text.contains("docker run --rm IMAGE random-uuid"), "{text}");
         assert!(sandbox.snapshot().is_empty());
     }
 
