@@ -11,7 +11,8 @@ then stops it with SIGTERM and waits for its exit. It prints medians (and min/ma
 and each variant's ratio to the first, as a Markdown table, and writes the raw figures as JSON.
 
 Variants: `no archive` and `CDS archive` (made by `kafka-entrypoint cds-train` on the same
-distribution, JDK and classpath), on each JDK given with --java-home.
+distribution, JDK and classpath), on each JDK given with --java-home; on a JDK 25 also `AOT cache`
+(`cds-train --archive kafka.aot`: JEP 483/514).
 
 usage: bench/startup.py --kafka-home DIR [--java-home DIR ...] [--rounds N] [--json FILE]
   --kafka-home  a Kafka distribution (e.g. target/kafka-dist/kafka_2.13-4.4.0, `kafka-image dist`)
@@ -104,6 +105,14 @@ def environment(work, java_home):
     return env
 
 
+def java_major(java_home):
+    """The feature release of the JDK at `java_home`, from its `release` file."""
+    for line in (Path(java_home) / "release").read_text().splitlines():
+        if line.startswith("JAVA_VERSION="):
+            return int(line.split("=", 1)[1].strip('"').split(".")[0])
+    return 0
+
+
 def rss_kib(pid):
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -152,18 +161,22 @@ def main():
         for jh in java_homes:
             jdk = Path(jh).name if jh else "java on PATH"
             env = environment(work, jh)
-            archive = work / f"cds-{len(variants)}.jsa"
-            train = subprocess.run(
-                [str(ep), "cds-train", "--archive", str(archive), "--kafka-home", str(kafka_home),
-                 "--config", str(work / "defaults/server.properties"),
-                 "--bootstrap-server", f"127.0.0.1:{port}"],
-                env=env, capture_output=True,
-            )
-            if train.returncode != 0:
-                sys.stderr.write(train.stderr.decode(errors="replace"))
-                raise SystemExit("cds-train failed")
             variants.append((f"{jdk}, no archive", env, work / "none.jsa"))
-            variants.append((f"{jdk}, CDS archive", env, archive))
+            kinds = [("CDS archive", "jsa")]
+            if jh and java_major(jh) >= 25:
+                kinds.append(("AOT cache", "aot"))
+            for label, suffix in kinds:
+                archive = work / f"archive-{len(variants)}.{suffix}"
+                train = subprocess.run(
+                    [str(ep), "cds-train", "--archive", str(archive), "--kafka-home",
+                     str(kafka_home), "--config", str(work / "defaults/server.properties"),
+                     "--bootstrap-server", f"127.0.0.1:{port}"],
+                    env=env, capture_output=True,
+                )
+                if train.returncode != 0:
+                    sys.stderr.write(train.stderr.decode(errors="replace"))
+                    raise SystemExit("cds-train failed")
+                variants.append((f"{jdk}, {label}", env, archive))
         # Format the storage once (the first start), as a restarted container finds it.
         start_once(run_command(ep, work, kafka_home, work / "none.jsa"), variants[0][1])
 
