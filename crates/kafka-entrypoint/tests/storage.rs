@@ -208,7 +208,10 @@ fn user_config_without_cluster_id_fails_with_how_to_make_one() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("CLUSTER_ID"), "{stderr}");
-    assert!(stderr.contains("docker run --rm IMAGE random-uuid"), "{stderr}");
+    assert!(
+        stderr.contains("docker run --rm IMAGE random-uuid"),
+        "{stderr}"
+    );
     assert!(sandbox.data_files().is_empty());
     assert!(
         sandbox.recorded_args("kafka-server-start.sh").is_none(),
