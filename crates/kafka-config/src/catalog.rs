@@ -19,6 +19,10 @@ const CATALOG_FILE: &str = include_str!("../data/kafka-broker-configs.txt");
 /// The catalog names Kafka declares `ConfigDef.Type.PASSWORD` (same generator, same format).
 const PASSWORD_FILE: &str = include_str!("../data/kafka-password-configs.txt");
 
+/// `name<TAB>type` of every config real Kafka's `KafkaConfig.configDef()` declares, over the
+/// supported versions (`scripts/dump-kafka-configdef` on the distributions from Maven Central).
+const CONFIGDEF_FILE: &str = include_str!("../data/kafka-configdef.txt");
+
 /// Per-listener overrides: `listener.name.<listener>.<config>` (Kafka's `ListenerName` prefix,
 /// see `listener.security.protocol.map`'s documentation in `SocketServerConfigs`).
 const LISTENER_PREFIX: &str = "listener.name.";
@@ -53,16 +57,43 @@ fn data_lines(file: &'static str) -> Vec<&'static str> {
         .collect()
 }
 
-/// Every name in the catalog, sorted as in the file (byte order).
-pub fn names() -> &'static [&'static str] {
-    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| data_lines(CATALOG_FILE))
+/// The rows of [`CONFIGDEF_FILE`]: (name, `ConfigDef.Type`).
+fn configdef_rows() -> impl Iterator<Item = (&'static str, &'static str)> {
+    data_lines(CONFIGDEF_FILE)
+        .into_iter()
+        .filter_map(|line| line.split_once('\t'))
 }
 
-/// Every catalog name Kafka declares as a password, sorted.
+/// `names` sorted in byte order, each once.
+fn sorted_unique(mut names: Vec<&'static str>) -> Vec<&'static str> {
+    names.sort_unstable();
+    names.dedup();
+    names
+}
+
+/// Every known name: the catalog from Kafka's sources and what the real brokers declare,
+/// sorted (byte order), each once.
+pub fn names() -> &'static [&'static str] {
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut names = data_lines(CATALOG_FILE);
+        names.extend(configdef_rows().map(|(name, _)| name));
+        sorted_unique(names)
+    })
+}
+
+/// Every known name Kafka declares as a password, sorted, each once.
 pub fn password_names() -> &'static [&'static str] {
     static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| data_lines(PASSWORD_FILE))
+    NAMES.get_or_init(|| {
+        let mut names = data_lines(PASSWORD_FILE);
+        names.extend(
+            configdef_rows()
+                .filter(|(_, kind)| *kind == "PASSWORD")
+                .map(|(name, _)| name),
+        );
+        sorted_unique(names)
+    })
 }
 
 /// Buckets of the characters of config names, for the letter-count bound of [`closest`].
