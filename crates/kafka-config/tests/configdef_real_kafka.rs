@@ -3,6 +3,10 @@
 //! (`scripts/dump-kafka-configdef`, jshell on the distribution's jars) is in
 //! `data/kafka-configdef.txt`, so every config the broker knows is a known name and every
 //! `PASSWORD` config is masked.
+#![allow(
+    clippy::disallowed_methods,
+    reason = "a whole-program test: it reads the environment and runs jshell, which the pure crate itself never does"
+)]
 
 use std::path::Path;
 use std::process::Command;
