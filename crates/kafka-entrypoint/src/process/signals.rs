@@ -51,6 +51,16 @@ impl SignalInbox {
     /// Call it before spawning children and before starting threads, so that every thread of
     /// the process has them blocked and none is delivered with its default action.
     pub(crate) fn open() -> anyhow::Result<Self> {
+        // A signal ignored when we were started (`nohup` ignores SIGHUP; a shell starts
+        // background jobs with SIGQUIT ignored) is discarded even while blocked, so it would
+        // never reach the signalfd, and the child would inherit "ignored" and could not even
+        // trap it. SIGTERM and SIGINT already have their handler (`exit_on_stop_signals`).
+        let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+        for signal in FORWARDED.into_iter().filter(|s| !STOP.contains(s)) {
+            // SAFETY: installing the default disposition runs no code of ours in a handler.
+            unsafe { sigaction(signal, &default) }
+                .with_context(|| format!("failed to reset the disposition of {signal}"))?;
+        }
         let mut mask = SigSet::empty();
         for signal in FORWARDED {
             mask.add(signal);
