@@ -6,6 +6,13 @@
 //! once and a final newline. Where upstream's expected text is compared, the difference is only
 //! that final newline (and, with no mounted file, upstream's leading blank line), which
 //! `java.util.Properties` ignores.
+//!
+//! Upstream's inputs (`default.config=…`) are not KRaft configs, and its wrapper validates
+//! nothing; ours refuses a config without the KRaft keys. The harness therefore marks every
+//! input as Kafka 3.x ZooKeeper mode, the one case our KRaft checks leave alone: a
+//! `zookeeper.connect` line in the default and mounted `server.properties`, and
+//! `KAFKA_ZOOKEEPER_CONNECT` beside property variables (so it survives the defaults being
+//! dropped). [`file`] removes that line again before the comparison with upstream's text.
 
 use std::collections::BTreeMap;
 
@@ -21,6 +28,16 @@ fn plan(env: &[(&str, &str)], defaults: &[(&str, &str)], mounted: &[(&str, &str)
     defaults
         .entry("server.properties".to_owned())
         .or_insert_with(|| DEFAULT.as_bytes().to_vec());
+    if let Some(text) = defaults.get_mut("server.properties") {
+        text.extend_from_slice(format!("\n{ZOOKEEPER_MODE}\n").as_bytes());
+    }
+    let mut env: Vec<(&str, &str)> = env.to_vec();
+    if env.iter().any(|(name, _)| {
+        name.starts_with("KAFKA_") && !kafka_config::env_vars::LOG4J_VARS.contains(name)
+    }) {
+        env.push(("KAFKA_ZOOKEEPER_CONNECT", ZOOKEEPER_CONNECT));
+    }
+    let env = env.as_slice();
     let input = SetupInput {
         env: EnvSnapshot::from_pairs(env.iter().copied()),
         paths: SetupPaths {
@@ -32,10 +49,13 @@ fn plan(env: &[(&str, &str)], defaults: &[(&str, &str)], mounted: &[(&str, &str)
         mounted: mounted
             .iter()
             .map(|(name, text)| {
-                (
-                    (*name).to_owned(),
-                    FileRead::Contents(text.as_bytes().to_vec()),
-                )
+                // An empty mounted file stays empty: upstream then uses the defaults.
+                let text = if *name == "server.properties" && !text.trim().is_empty() {
+                    format!("{text}\n{ZOOKEEPER_MODE}\n")
+                } else {
+                    (*text).to_owned()
+                };
+                ((*name).to_owned(), FileRead::Contents(text.into_bytes()))
             })
             .collect(),
         value_files: BTreeMap::new(),
@@ -51,8 +71,17 @@ fn file(plan: &SetupPlan, name: &str) -> String {
         .iter()
         .find(|f| f.name == name)
         .unwrap_or_else(|| panic!("`{name}` not planned"));
-    String::from_utf8(file.contents.clone()).expect("utf-8")
+    let text = String::from_utf8(file.contents.clone()).expect("utf-8");
+    if name == "server.properties" {
+        text.replace(&format!("{ZOOKEEPER_MODE}\n"), "")
+    } else {
+        text
+    }
 }
+
+/// The ZooKeeper-mode marker the harness adds to every input (see the module docs).
+const ZOOKEEPER_CONNECT: &str = "upstream-wrapper-test:2181";
+const ZOOKEEPER_MODE: &str = "zookeeper.connect=upstream-wrapper-test:2181";
 
 const DEFAULT: &str = "default.config=default value";
 const MOUNTED: &str = "mounted.config=mounted value";
