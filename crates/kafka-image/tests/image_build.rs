@@ -59,6 +59,7 @@ fn entrypoint() -> PathBuf {
 #[test]
 #[ignore = "needs Docker"]
 fn local_tarball_builds_an_image_with_the_spec_layout() {
+    let _one_build_at_a_time = one_build_at_a_time();
     let image = fixture_image();
 
     let config = docker(&["image", "inspect", "-f", "{{json .Config}}", image]);
@@ -108,7 +109,7 @@ fn local_tarball_builds_an_image_with_the_spec_layout() {
     ]);
     let expected = "1000\nappuser /opt/kafka/config\nappuser /var/lib/kafka/data\nappuser /mnt/shared/config\n\
                     appuser /etc/kafka/secrets\nroot /usr/local/bin/kafka-entrypoint\n\
-                    log4j2.yaml\nserver.properties\ntools-log4j2.yaml\n/opt/kafka\nstart-script";
+                    jmx-exporter.yml\nlog4j2.yaml\nserver.properties\ntools-log4j2.yaml\n/opt/kafka\nstart-script";
     assert!(listing.starts_with(expected), "got:\n{listing}");
     assert!(
         listing.ends_with("read-only-dist"),
@@ -146,6 +147,7 @@ fn local_tarball_builds_an_image_with_the_spec_layout() {
 #[test]
 #[ignore = "needs Docker"]
 fn kafka_3_tarball_gets_log4j1_defaults_and_json_output() {
+    let _one_build_at_a_time = one_build_at_a_time();
     ensure_base_image();
     let release = FixtureRelease::make("3.9.0");
     let tag = "kafka-image-test:fixture-3.9.0";
@@ -187,7 +189,7 @@ fn kafka_3_tarball_gets_log4j1_defaults_and_json_output() {
     ]);
     assert_eq!(
         files,
-        "log4j.properties\nserver.properties\ntools-log4j.properties"
+        "jmx-exporter.yml\nlog4j.properties\nserver.properties\ntools-log4j.properties"
     );
     // A Kafka 3.x image starts with its defaults too.
     let container = Container::start(&["--health-interval", "1s"], tag, &[]);
@@ -201,6 +203,7 @@ fn kafka_3_tarball_gets_log4j1_defaults_and_json_output() {
 #[test]
 #[ignore = "needs Docker"]
 fn url_on_loopback_is_fetched_and_verified_inside_the_build() {
+    let _one_build_at_a_time = one_build_at_a_time();
     ensure_base_image();
     let release = FixtureRelease::make("4.0.0");
     // Serve the checksum in `sha512sum` format (the local-tarball tests use Apache's
@@ -259,6 +262,14 @@ fn leftover_fetch_containers() -> Vec<String> {
         .collect()
 }
 
+/// Serialises the tests of this file: a build's leftover-container check would see the
+/// intermediate containers of a build running in another test thread.
+fn one_build_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Builds with a broken input and checks the build fails with `message`, tags nothing and leaves
 /// no container behind.
 fn assert_build_fails(tag: &str, args: &[&str], message: &str) {
@@ -296,6 +307,7 @@ fn assert_build_fails(tag: &str, args: &[&str], message: &str) {
 #[test]
 #[ignore = "needs Docker"]
 fn wrong_checksum_fails_the_build_and_tags_nothing() {
+    let _one_build_at_a_time = one_build_at_a_time();
     ensure_base_image();
     let release = FixtureRelease::make("4.1.0");
     // Flip one hex digit of the published checksum.
@@ -324,6 +336,7 @@ fn wrong_checksum_fails_the_build_and_tags_nothing() {
 #[test]
 #[ignore = "needs Docker"]
 fn signature_by_a_key_outside_keys_fails_the_build() {
+    let _one_build_at_a_time = one_build_at_a_time();
     ensure_base_image();
     let release = FixtureRelease::make("4.1.0");
     // Re-sign with a second key whose public half is not in KEYS.
@@ -351,6 +364,7 @@ fn signature_by_a_key_outside_keys_fails_the_build() {
 #[test]
 #[ignore = "needs Docker"]
 fn unreachable_url_fails_the_build_naming_the_url() {
+    let _one_build_at_a_time = one_build_at_a_time();
     ensure_base_image();
     let release = FixtureRelease::make("4.1.0");
     // A port that was free a moment ago: nothing listens there.
@@ -379,6 +393,7 @@ fn unreachable_url_fails_the_build_naming_the_url() {
 #[test]
 #[ignore = "needs Docker"]
 fn cds_archive_is_trained_into_the_image() {
+    let _one_build_at_a_time = one_build_at_a_time();
     ensure_base_image();
     let release = FixtureRelease::make("4.1.0");
     let tag = "kafka-image-test:fixture-cds";
