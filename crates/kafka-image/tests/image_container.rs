@@ -1,8 +1,9 @@
 //! Real containers of the image built from REAL Kafka (assembled from Maven Central; `ci/test`
 //! builds it and names it in `KAFKA_IMAGE_TEST_IMAGE`): zero-config start turns healthy with the
-//! JVM as PID 1 and uid 1000, configuration from the environment, mounted files and secrets
-//! reaches the final config, a restart keeps the data volume, and bad configuration fails at
-//! once. `docker stop` is the sanity suite's `docker_stop_is_clean`.
+//! JVM as PID 1 and uid 1000, a restart keeps the data volume, and bad configuration fails at
+//! once. Environment, mounted files and SSL secrets (with real keystores) are the sanity suite's
+//! `env_config`, `file_input`, `env_over_file` and `ssl_produce_consume`; `docker stop` is its
+//! `docker_stop_is_clean`.
 //!
 //! `#[ignore = "needs Docker"]`: `ci/test` runs them with `--include-ignored`. Each container is
 //! removed by its `Container` guard.
@@ -60,89 +61,6 @@ fn time_to_healthy_with_a_one_second_probe() {
         elapsed.as_secs_f64()
     );
     assert!(elapsed < HEALTHY_TIMEOUT);
-}
-
-#[test]
-#[ignore = "needs Docker"]
-fn env_mounted_files_and_secrets_reach_the_final_config() {
-    let image = real_image::real_test_image();
-    let image = image.as_str();
-    let mounted = mount_dir(&[
-        (
-            "server.properties",
-            "# mounted by the image test\n\
-             process.roles=broker,controller\n\
-             node.id=1\n\
-             controller.quorum.voters=1@localhost:9093\n\
-             controller.listener.names=CONTROLLER\n\
-             listeners=PLAINTEXT://:9092,CONTROLLER://:9093,SSL://:9094\n\
-             advertised.listeners=PLAINTEXT://localhost:9092,SSL://localhost:9094\n\
-             listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL\n\
-             inter.broker.listener.name=PLAINTEXT\n\
-             log.dirs=/var/lib/kafka/data\n\
-             log.retention.hours=5\n\
-             num.partitions=1\n\
-             offsets.topic.replication.factor=1\n",
-        ),
-        ("client.properties", "acks=all\n"),
-    ]);
-    let secrets = mount_dir(&[
-        ("kafka.keystore.jks", "FIXTURE keystore bytes"),
-        ("keystore_creds", "storepass-test-7\n"),
-        ("key_creds", "keypass-test-7\n"),
-    ]);
-    let config_mount = format!("{}:/mnt/shared/config:ro", mounted.path().display());
-    let secrets_mount = format!("{}:/etc/kafka/secrets:ro", secrets.path().display());
-    let container = Container::start(
-        &[
-            "-v",
-            &config_mount,
-            "-v",
-            &secrets_mount,
-            "-e",
-            &format!("CLUSTER_ID={CLUSTER_ID}"),
-            "-e",
-            "KAFKA_NUM_PARTITIONS=3",
-            "-e",
-            "KAFKA_ADVERTISED_LISTENERS=PLAINTEXT://localhost:9092,SSL://localhost:9094",
-            "-e",
-            "KAFKA_SSL_KEYSTORE_FILENAME=kafka.keystore.jks",
-            "-e",
-            "KAFKA_SSL_KEYSTORE_CREDENTIALS=keystore_creds",
-            "-e",
-            "KAFKA_SSL_KEY_CREDENTIALS=key_creds",
-        ],
-        image,
-        &[],
-    );
-    container.wait_healthy(HEALTHY_TIMEOUT);
-    let config = container.exec(&["cat", "/opt/kafka/config/server.properties"]);
-    let lines: Vec<&str> = config.lines().collect();
-    for expected in [
-        "num.partitions=3",
-        "log.retention.hours=5",
-        "ssl.keystore.location=/etc/kafka/secrets/kafka.keystore.jks",
-        "ssl.keystore.password=storepass-test-7",
-        "ssl.key.password=keypass-test-7",
-    ] {
-        assert!(
-            lines.contains(&expected),
-            "final config lacks `{expected}`:\n{config}"
-        );
-    }
-    assert!(
-        !lines.contains(&"num.partitions=1"),
-        "the mounted value was not replaced:\n{config}"
-    );
-    assert_eq!(
-        container.exec(&["cat", "/opt/kafka/config/client.properties"]),
-        "acks=all"
-    );
-    let logs = container.logs();
-    assert!(
-        !logs.contains("storepass-test-7") && !logs.contains("keypass-test-7"),
-        "a secret reached the logs:\n{logs}"
-    );
 }
 
 #[test]

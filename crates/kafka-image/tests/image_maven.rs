@@ -112,7 +112,7 @@ fn maven_source_builds_an_image_labelled_without_cli_scripts() {
     ]);
     assert_eq!(
         defaults,
-        "log4j2.yaml\nserver.properties\ntools-log4j2.yaml"
+        "jmx-exporter.yml\nlog4j2.yaml\nserver.properties\ntools-log4j2.yaml"
     );
 }
 
