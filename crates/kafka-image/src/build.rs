@@ -1324,19 +1324,7 @@ mod tests {
         ] {
             assert!(argv.contains(&expected.to_owned()), "{expected}: {argv:?}");
         }
-        let bin = dir.path().join("kafka-entrypoint");
-        std::fs::write(&bin, b"\x7fELF").expect("write");
-        let context = dir.path().join("ctx");
-        let agent = dir.path().join("agent.jar");
-        std::fs::write(&agent, b"PK").expect("write");
-        assemble_context(
-            &context,
-            &source,
-            APACHE_KEYS_URL,
-            &[(Platform::LinuxAmd64, bin)],
-            &agent,
-        )
-        .expect("assembled");
+        let context = context_in(dir.path(), &source);
         assert!(context.join("dist/kafka.tgz").is_file());
         assert!(context.join("dist/kafka.tgz.sha512").is_file());
         assert!(!context.join("dist/kafka.tgz.asc").exists());
@@ -1461,23 +1449,30 @@ mod tests {
         );
     }
 
-    #[test]
-    fn context_holds_everything_the_dockerfile_copies() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let bin = dir.path().join("kafka-entrypoint");
+    /// The build context for `source`, assembled in `dir/ctx` with a stand-in entrypoint binary
+    /// and exporter agent.
+    fn context_in(dir: &Path, source: &KafkaSource) -> PathBuf {
+        let bin = dir.join("kafka-entrypoint");
         std::fs::write(&bin, b"\x7fELF").expect("write");
-        let context = dir.path().join("ctx");
-        let source = KafkaSource::Url("https://example.invalid/kafka_2.13-4.1.0.tgz".into());
-        let agent = dir.path().join("agent.jar");
+        let agent = dir.join("agent.jar");
         std::fs::write(&agent, b"PK").expect("write");
+        let context = dir.join("ctx");
         assemble_context(
             &context,
-            &source,
+            source,
             APACHE_KEYS_URL,
             &[(Platform::LinuxAmd64, bin)],
             &agent,
         )
         .expect("assembled");
+        context
+    }
+
+    #[test]
+    fn context_holds_everything_the_dockerfile_copies() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let source = KafkaSource::Url("https://example.invalid/kafka_2.13-4.1.0.tgz".into());
+        let context = context_in(dir.path(), &source);
         for line in DOCKERFILE
             .lines()
             .filter(|l| l.starts_with("COPY ") && !l.contains("--from"))
