@@ -46,6 +46,7 @@ fn setup_input() -> SetupInput {
         mounted,
         value_files: BTreeMap::new(),
         secrets: BTreeMap::new(),
+        now: std::time::SystemTime::UNIX_EPOCH,
     }
 }
 

@@ -98,6 +98,20 @@ pub const KAFKA_SSL_TRUSTSTORE_FILENAME: &str = "KAFKA_SSL_TRUSTSTORE_FILENAME";
 /// `ssl.truststore.password`.
 pub const KAFKA_SSL_TRUSTSTORE_CREDENTIALS: &str = "KAFKA_SSL_TRUSTSTORE_CREDENTIALS";
 
+/// Name of the PEM private key file in the secrets directory (`tls.key` of a Kubernetes TLS
+/// secret: PKCS#8, PKCS#1 or SEC1, or encrypted PKCS#8 with `KAFKA_SSL_KEY_CREDENTIALS`); sets
+/// `ssl.keystore.key` (as PKCS#8) and `ssl.keystore.type=PEM`.
+pub const KAFKA_SSL_KEY_PEM_FILENAME: &str = "KAFKA_SSL_KEY_PEM_FILENAME";
+
+/// Name of the PEM certificate chain file in the secrets directory (`tls.crt`, leaf first); sets
+/// `ssl.keystore.certificate.chain`.
+pub const KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME: &str =
+    "KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME";
+
+/// Name of the PEM CA certificates file in the secrets directory (`ca.crt`); sets
+/// `ssl.truststore.certificates` and `ssl.truststore.type=PEM`.
+pub const KAFKA_SSL_CA_PEM_FILENAME: &str = "KAFKA_SSL_CA_PEM_FILENAME";
+
 /// `ssl.client.auth`; when `required` or `requested` the truststore variables are required.
 pub const KAFKA_SSL_CLIENT_AUTH: &str = "KAFKA_SSL_CLIENT_AUTH";
 
@@ -133,6 +147,9 @@ pub const SSL_HELPER_VARS: &[&str] = &[
     KAFKA_SSL_KEY_CREDENTIALS,
     KAFKA_SSL_TRUSTSTORE_FILENAME,
     KAFKA_SSL_TRUSTSTORE_CREDENTIALS,
+    KAFKA_SSL_KEY_PEM_FILENAME,
+    KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME,
+    KAFKA_SSL_CA_PEM_FILENAME,
 ];
 
 /// The entrypoint's control variables (all start with [`KAFKA_ENTRYPOINT_PREFIX`]).
@@ -216,7 +233,7 @@ pub const ALL: &[(&str, &str)] = &[
     ),
     (
         KAFKA_SSL_KEY_CREDENTIALS,
-        "file in the secrets dir holding `ssl.key.password`",
+        "file in the secrets dir holding `ssl.key.password` (or the password of the encrypted PEM key)",
     ),
     (
         KAFKA_SSL_TRUSTSTORE_FILENAME,
@@ -225,6 +242,18 @@ pub const ALL: &[(&str, &str)] = &[
     (
         KAFKA_SSL_TRUSTSTORE_CREDENTIALS,
         "file in the secrets dir holding `ssl.truststore.password`",
+    ),
+    (
+        KAFKA_SSL_KEY_PEM_FILENAME,
+        "PEM private key file in the secrets dir (`tls.key`; PKCS#8, PKCS#1 or SEC1): `ssl.keystore.key`",
+    ),
+    (
+        KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME,
+        "PEM certificate chain file in the secrets dir (`tls.crt`): `ssl.keystore.certificate.chain`",
+    ),
+    (
+        KAFKA_SSL_CA_PEM_FILENAME,
+        "PEM CA certificates file in the secrets dir (`ca.crt`): `ssl.truststore.certificates`",
     ),
     (
         KAFKA_SSL_CLIENT_AUTH,

@@ -203,6 +203,47 @@ pub enum Problem {
         /// What went wrong.
         reason: String,
     },
+    /// A PEM key or certificate file named by an SSL helper variable that cannot be used.
+    #[error("`{env_var}` names `{path}`, which {problem}")]
+    TlsFile {
+        /// The helper variable.
+        env_var: String,
+        /// The path.
+        path: String,
+        /// What is wrong with it (never its content).
+        problem: kafka_tls::PemProblem,
+    },
+    /// The PEM private key does not belong to the first certificate of the chain.
+    #[error("the private key in `{key_path}` (`{key_env_var}`) is not the key of the first certificate in `{chain_path}` (`{chain_env_var}`, {subject})")]
+    TlsKeyDoesNotMatchCertificate {
+        /// The key's helper variable.
+        key_env_var: String,
+        /// The key's path.
+        key_path: String,
+        /// The chain's helper variable.
+        chain_env_var: String,
+        /// The chain's path.
+        chain_path: String,
+        /// The first certificate's subject.
+        subject: String,
+    },
+    /// Two SSL helper variables that give Kafka the same store two ways (a PEM file and a
+    /// JKS/PKCS#12 store or its password).
+    #[error("both `{env_var}` and `{other_env_var}` are set")]
+    SslHelpersConflict {
+        /// The PEM helper.
+        env_var: String,
+        /// The store helper.
+        other_env_var: String,
+    },
+    /// A property that a PEM store set by a helper cannot be combined with.
+    #[error("`{env_var}` gives Kafka a PEM store, but `{key}` is also set")]
+    SslPemPropertyConflict {
+        /// The PEM helper.
+        env_var: String,
+        /// The conflicting key.
+        key: String,
+    },
     /// A property name not in the catalog, with `KAFKA_ENTRYPOINT_STRICT=true`.
     #[error("{origin} sets unknown property `{key}`")]
     UnknownProperty {
@@ -327,6 +368,16 @@ impl Problem {
             ),
             Self::SecretFileMissing { .. } => "mount the file into the secrets directory (default `/etc/kafka/secrets`)".to_owned(),
             Self::SecretFileUnreadable { .. } => "make the file readable by the container's user (uid 1000)".to_owned(),
+            Self::TlsFile { problem, .. } => problem.help().to_owned(),
+            Self::TlsKeyDoesNotMatchCertificate { .. } => {
+                "mount the key and the certificate chain of the same certificate (`tls.key` and `tls.crt` of one Kubernetes TLS secret); the chain starts with the broker's own certificate".to_owned()
+            }
+            Self::SslHelpersConflict { env_var, other_env_var } => format!(
+                "give each store one way: unset `{other_env_var}` to use the PEM file of `{env_var}`, or unset `{env_var}`"
+            ),
+            Self::SslPemPropertyConflict { key, .. } => format!(
+                "unset `{key}`: a PEM store set from files takes no location, password or other type"
+            ),
             Self::UnknownProperty { key, suggestion, .. } => match suggestion {
                 Some(known) => format!(
                     "{} Or unset `KAFKA_ENTRYPOINT_STRICT` if `{key}` belongs to a plugin",

@@ -62,6 +62,8 @@ pub struct SetupInput {
     /// The secrets-directory files named by SSL helper variables
     /// ([`crate::secret_files_to_read`]), by file name.
     pub secrets: BTreeMap<String, FileRead>,
+    /// The instant setup runs at: PEM certificates must be valid then (the core reads no clock).
+    pub now: std::time::SystemTime,
 }
 
 /// A file to write into the final configs directory.
@@ -132,6 +134,7 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
         &env,
         &input.secrets,
         &paths.secrets,
+        input.now,
         &mut merged,
         &mut problems,
         &mut warnings,
@@ -405,6 +408,7 @@ mod tests {
                 .collect(),
             value_files: BTreeMap::new(),
             secrets: BTreeMap::new(),
+            now: std::time::SystemTime::UNIX_EPOCH,
         }
     }
 

@@ -4,8 +4,21 @@
 //! `ssl.keystore.password`, `KAFKA_SSL_KEY_CREDENTIALS` → `ssl.key.password`, and, when
 //! `ssl.client.auth` is `required` or `requested`, the truststore pair. Passwords are the file's
 //! content without its final newline.
+//!
+//! PEM files as a Kubernetes TLS secret mounts them replace either store ([`apply_pem`]):
+//! `KAFKA_SSL_KEY_PEM_FILENAME` (`tls.key`) and `KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME`
+//! (`tls.crt`) give `ssl.keystore.type=PEM`, `ssl.keystore.key` and
+//! `ssl.keystore.certificate.chain`; `KAFKA_SSL_CA_PEM_FILENAME` (`ca.crt`) gives
+//! `ssl.truststore.type=PEM` and `ssl.truststore.certificates`. The key is written as
+//! unencrypted PKCS#8, the one form Kafka loads on every supported Java (an encrypted key is
+//! decrypted with the password in `KAFKA_SSL_KEY_CREDENTIALS`; see `kafka-tls`), into the final
+//! `server.properties`, which only its owner reads. Setup refuses a key that is not the chain's,
+//! a certificate outside its validity at `now`, and files that are not what they should be.
 
 use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use kafka_tls::{Certificate, KeyMatch, PrivateKey};
 
 use crate::env_vars;
 use crate::error::{Problem, Source, Warning};
@@ -55,6 +68,13 @@ const HELPERS: [&SslHelper; 5] = [
     &TRUSTSTORE_PASSWORD,
 ];
 
+/// The PEM helpers: files whose content setup reads, checks and writes into properties.
+const PEM_HELPERS: [&str; 3] = [
+    env_vars::KAFKA_SSL_KEY_PEM_FILENAME,
+    env_vars::KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME,
+    env_vars::KAFKA_SSL_CA_PEM_FILENAME,
+];
+
 /// A file in the secrets directory that the binary must read (or only check) for setup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretFileRequest {
@@ -78,13 +98,15 @@ fn is_plain_file_name(name: &str) -> bool {
 pub fn secret_files_to_read(env: &crate::env::EnvSnapshot) -> Vec<SecretFileRequest> {
     HELPERS
         .iter()
-        .filter_map(|helper| {
-            env.get(helper.env_var)
+        .map(|helper| (helper.env_var, helper.is_password))
+        .chain(PEM_HELPERS.iter().map(|env_var| (*env_var, true)))
+        .filter_map(|(env_var, needs_contents)| {
+            env.get(env_var)
                 .filter(|v| is_plain_file_name(v))
                 .map(|file_name| SecretFileRequest {
-                    env_var: helper.env_var.to_owned(),
+                    env_var: env_var.to_owned(),
                     file_name: file_name.to_owned(),
-                    needs_contents: helper.is_password,
+                    needs_contents,
                 })
         })
         .collect()
@@ -116,26 +138,90 @@ fn configured(merged: &MergedServerProperties, suffix: &str) -> bool {
         .any(|(key, _)| key == suffix || key.ends_with(&format!(".{suffix}")))
 }
 
-/// Applies the SSL helper variables when a listener uses SSL.
+/// A file in the secrets directory as setup found it: its path and, when read, its content.
+struct SecretFile<'a> {
+    path: String,
+    contents: Option<&'a [u8]>,
+}
+
+/// Looks up the file a helper variable names, or the problem with it.
+fn secret_file<'a>(
+    env_var: &str,
+    file_name: &str,
+    secrets: &'a BTreeMap<String, FileRead>,
+    secrets_dir: &str,
+) -> Result<SecretFile<'a>, Problem> {
+    if !is_plain_file_name(file_name) {
+        return Err(Problem::SecretFileNameNotPlain {
+            env_var: env_var.to_owned(),
+            file_name: file_name.to_owned(),
+        });
+    }
+    let path = secret_path(secrets_dir, file_name);
+    let unreadable = |reason: &str| Problem::SecretFileUnreadable {
+        env_var: env_var.to_owned(),
+        path: path.clone(),
+        reason: reason.to_owned(),
+    };
+    match secrets.get(file_name) {
+        Some(FileRead::Contents(bytes)) => Ok(SecretFile {
+            contents: Some(bytes),
+            path,
+        }),
+        Some(FileRead::Present) => Ok(SecretFile {
+            contents: None,
+            path,
+        }),
+        Some(FileRead::Directory) => Err(unreadable("it is a directory")),
+        Some(FileRead::Unreadable { reason }) => Err(unreadable(reason)),
+        Some(FileRead::Missing) | None => Err(Problem::SecretFileMissing {
+            env_var: env_var.to_owned(),
+            path,
+        }),
+    }
+}
+
+/// The content of a password file without its final newline.
+fn password(env_var: &str, file: &SecretFile<'_>) -> Result<String, Problem> {
+    let unreadable = |reason: &str| Problem::SecretFileUnreadable {
+        env_var: env_var.to_owned(),
+        path: file.path.clone(),
+        reason: reason.to_owned(),
+    };
+    let bytes = file
+        .contents
+        .ok_or_else(|| unreadable("its content was not read"))?;
+    let text = decode_text(bytes).map_err(|_| unreadable("not a text file"))?;
+    Ok(trim_final_newline(&text).to_owned())
+}
+
+/// Applies the SSL helper variables when a listener uses SSL; `now` is the instant
+/// certificates must be valid at.
 pub(crate) fn apply_ssl_secrets(
     env: &ResolvedEnv,
     secrets: &BTreeMap<String, FileRead>,
     secrets_dir: &str,
+    now: SystemTime,
     merged: &mut MergedServerProperties,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
 ) {
     let set = |helper: &SslHelper| env.get(helper.env_var).filter(|v| !v.is_empty());
+    let set_var = |env_var: &str| env.get(env_var).filter(|v| !v.is_empty());
     if !uses_tls(merged) {
-        for helper in HELPERS {
-            if set(helper).is_some() {
+        let all = HELPERS.iter().map(|helper| helper.env_var).chain(PEM_HELPERS);
+        for env_var in all {
+            if set_var(env_var).is_some() {
                 warnings.push(Warning::SslHelperUnused {
-                    env_var: helper.env_var.to_owned(),
+                    env_var: env_var.to_owned(),
                 });
             }
         }
         return;
     }
+    let pem_key = set_var(env_vars::KAFKA_SSL_KEY_PEM_FILENAME).is_some()
+        || set_var(env_vars::KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME).is_some();
+    let pem_ca = set_var(env_vars::KAFKA_SSL_CA_PEM_FILENAME).is_some();
     let client_auth = merged
         .properties
         .get("ssl.client.auth")
@@ -144,11 +230,33 @@ pub(crate) fn apply_ssl_secrets(
     let needs_truststore = client_auth.contains("required") || client_auth.contains("requested");
     let keystore_by_helper = set(&KEYSTORE).is_some();
     for helper in HELPERS {
+        let replaced_by_pem = match helper.key {
+            "ssl.keystore.location" | "ssl.keystore.password" => pem_key
+                .then_some(env_vars::KAFKA_SSL_KEY_PEM_FILENAME),
+            "ssl.truststore.location" | "ssl.truststore.password" => pem_ca
+                .then_some(env_vars::KAFKA_SSL_CA_PEM_FILENAME),
+            _ => None,
+        };
+        if let Some(pem_var) = replaced_by_pem {
+            if set(helper).is_some() {
+                problems.push(Problem::SslHelpersConflict {
+                    env_var: pem_var.to_owned(),
+                    other_env_var: helper.env_var.to_owned(),
+                });
+            }
+            continue;
+        }
+        if pem_key && helper.key == "ssl.key.password" {
+            // The PEM key's password: `apply_pem` decrypts the key with it.
+            continue;
+        }
         let Some(file_name) = set(helper) else {
             let required = match helper.key {
                 "ssl.keystore.location" => true,
                 "ssl.keystore.password" | "ssl.key.password" => keystore_by_helper,
-                "ssl.truststore.location" => needs_truststore,
+                "ssl.truststore.location" => {
+                    needs_truststore && !configured(merged, "ssl.truststore.certificates")
+                }
                 _ => needs_truststore && set(&TRUSTSTORE).is_some(),
             };
             if required && !configured(merged, helper.key) {
@@ -158,47 +266,23 @@ pub(crate) fn apply_ssl_secrets(
             }
             continue;
         };
-        if !is_plain_file_name(file_name) {
-            problems.push(Problem::SecretFileNameNotPlain {
-                env_var: helper.env_var.to_owned(),
-                file_name: file_name.to_owned(),
-            });
-            continue;
-        }
-        let path = secret_path(secrets_dir, file_name);
-        let unreadable = |reason: &str| Problem::SecretFileUnreadable {
-            env_var: helper.env_var.to_owned(),
-            path: path.clone(),
-            reason: reason.to_owned(),
+        let file = match secret_file(helper.env_var, file_name, secrets, secrets_dir) {
+            Ok(file) => file,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
         };
-        let value = match (secrets.get(file_name), helper.is_password) {
-            (Some(FileRead::Contents(bytes)), true) => match decode_text(bytes) {
-                Ok(text) => trim_final_newline(&text).to_owned(),
-                Err(_) => {
-                    problems.push(unreadable("not a text file"));
+        let value = if helper.is_password {
+            match password(helper.env_var, &file) {
+                Ok(value) => value,
+                Err(problem) => {
+                    problems.push(problem);
                     continue;
                 }
-            },
-            (Some(FileRead::Contents(_) | FileRead::Present), false) => path.clone(),
-            (Some(FileRead::Present), true) => {
-                problems.push(unreadable("its content was not read"));
-                continue;
             }
-            (Some(FileRead::Directory), _) => {
-                problems.push(unreadable("it is a directory"));
-                continue;
-            }
-            (Some(FileRead::Unreadable { reason }), _) => {
-                problems.push(unreadable(reason));
-                continue;
-            }
-            (Some(FileRead::Missing) | None, _) => {
-                problems.push(Problem::SecretFileMissing {
-                    env_var: helper.env_var.to_owned(),
-                    path,
-                });
-                continue;
-            }
+        } else {
+            file.path
         };
         merged.properties.set(helper.key, &value);
         merged.sources.insert(
@@ -207,6 +291,202 @@ pub(crate) fn apply_ssl_secrets(
                 env_var: helper.env_var.to_owned(),
             },
         );
+    }
+    if pem_key || pem_ca {
+        apply_pem(env, secrets, secrets_dir, now, merged, problems);
+    }
+}
+
+/// Sets `key` from a PEM helper variable.
+fn set_from_pem(merged: &mut MergedServerProperties, key: &str, value: &str, env_var: &str) {
+    merged.properties.set(key, value);
+    merged.sources.insert(
+        key.to_owned(),
+        Source::Secret {
+            env_var: env_var.to_owned(),
+        },
+    );
+}
+
+/// Reads, checks and applies the PEM helpers: the key and its certificate chain as Kafka's PEM
+/// keystore, the CA certificates as its PEM truststore. Every problem is reported, none holds
+/// the files' content.
+fn apply_pem(
+    env: &ResolvedEnv,
+    secrets: &BTreeMap<String, FileRead>,
+    secrets_dir: &str,
+    now: SystemTime,
+    merged: &mut MergedServerProperties,
+    problems: &mut Vec<Problem>,
+) {
+    const KEY: &str = env_vars::KAFKA_SSL_KEY_PEM_FILENAME;
+    const CHAIN: &str = env_vars::KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME;
+    const CA: &str = env_vars::KAFKA_SSL_CA_PEM_FILENAME;
+    let set_var = |env_var: &str| env.get(env_var).filter(|v| !v.is_empty());
+    // The file a PEM helper names and its content, or `None` with the problem reported.
+    let mut read = |env_var: &str| -> Option<(String, &[u8])> {
+        let file_name = set_var(env_var)?;
+        match secret_file(env_var, file_name, secrets, secrets_dir) {
+            Ok(SecretFile {
+                path,
+                contents: Some(bytes),
+            }) => Some((path, bytes)),
+            Ok(SecretFile {
+                path,
+                contents: None,
+            }) => {
+                problems.push(Problem::SecretFileUnreadable {
+                    env_var: env_var.to_owned(),
+                    path,
+                    reason: "its content was not read".to_owned(),
+                });
+                None
+            }
+            Err(problem) => {
+                problems.push(problem);
+                None
+            }
+        }
+    };
+    let key_file = read(KEY);
+    let chain_file = read(CHAIN);
+    let ca_file = read(CA);
+    let pem_key = set_var(KEY).is_some() || set_var(CHAIN).is_some();
+    if pem_key {
+        for (env_var, other) in [(KEY, CHAIN), (CHAIN, KEY)] {
+            if set_var(env_var).is_some() && set_var(other).is_none() {
+                problems.push(Problem::SslSettingMissing {
+                    env_var: other.to_owned(),
+                });
+            }
+        }
+        conflicting_keys(merged, KEY, "keystore", problems);
+    }
+    if set_var(CA).is_some() {
+        conflicting_keys(merged, CA, "truststore", problems);
+    }
+    let tls_file = |env_var: &str, path: &str, problem| Problem::TlsFile {
+        env_var: env_var.to_owned(),
+        path: path.to_owned(),
+        problem,
+    };
+
+    // `None`: no password variable; `Some(None)`: set, but the file gave no password.
+    let key_password = pem_key
+        .then(|| env.get(env_vars::KAFKA_SSL_KEY_CREDENTIALS))
+        .flatten()
+        .filter(|v| !v.is_empty())
+        .map(|file_name| {
+            secret_file(
+                env_vars::KAFKA_SSL_KEY_CREDENTIALS,
+                file_name,
+                secrets,
+                secrets_dir,
+            )
+            .and_then(|file| password(env_vars::KAFKA_SSL_KEY_CREDENTIALS, &file))
+            .map_err(|problem| problems.push(problem))
+            .ok()
+        });
+    let key = match (&key_file, key_password) {
+        (Some((path, bytes)), None) => PrivateKey::parse(bytes, None)
+            .map_err(|problem| problems.push(tls_file(KEY, path, problem)))
+            .ok(),
+        (Some((path, bytes)), Some(Some(password))) => {
+            PrivateKey::parse(bytes, Some(password.as_bytes()))
+                .map_err(|problem| problems.push(tls_file(KEY, path, problem)))
+                .ok()
+        }
+        (None, _) | (_, Some(None)) => None,
+    };
+    let chain = chain_file.as_ref().and_then(|(path, bytes)| {
+        checked_certificates(bytes, now)
+            .map_err(|found| {
+                problems.extend(found.into_iter().map(|problem| tls_file(CHAIN, path, problem)));
+            })
+            .ok()
+    });
+    if let (Some(key), Some(chain), Some((key_path, _)), Some((chain_path, _))) =
+        (&key, &chain, &key_file, &chain_file)
+    {
+        if let Some(leaf) = chain.first()
+            && key.matches(leaf) == KeyMatch::DoesNotMatch
+        {
+            problems.push(Problem::TlsKeyDoesNotMatchCertificate {
+                key_env_var: KEY.to_owned(),
+                key_path: key_path.clone(),
+                chain_env_var: CHAIN.to_owned(),
+                chain_path: chain_path.clone(),
+                subject: leaf.subject(),
+            });
+        }
+        set_from_pem(merged, "ssl.keystore.type", "PEM", KEY);
+        set_from_pem(merged, "ssl.keystore.key", &key.to_pkcs8_pem(), KEY);
+        set_from_pem(
+            merged,
+            "ssl.keystore.certificate.chain",
+            &Certificate::to_pem(chain),
+            CHAIN,
+        );
+    }
+    if let Some((path, bytes)) = &ca_file {
+        match checked_certificates(bytes, now) {
+            Ok(cas) => {
+                set_from_pem(merged, "ssl.truststore.type", "PEM", CA);
+                set_from_pem(
+                    merged,
+                    "ssl.truststore.certificates",
+                    &Certificate::to_pem(&cas),
+                    CA,
+                );
+            }
+            Err(found) => {
+                problems.extend(found.into_iter().map(|problem| tls_file(CA, path, problem)));
+            }
+        }
+    }
+}
+
+/// The certificates of a PEM file, each valid at `now`, or every problem with them.
+fn checked_certificates(
+    bytes: &[u8],
+    now: SystemTime,
+) -> Result<Vec<Certificate>, Vec<kafka_tls::PemProblem>> {
+    let certificates = Certificate::parse_all(bytes).map_err(|problem| vec![problem])?;
+    let invalid: Vec<_> = certificates
+        .iter()
+        .enumerate()
+        .filter_map(|(index, certificate)| certificate.check_validity(now, index + 1).err())
+        .collect();
+    if invalid.is_empty() {
+        Ok(certificates)
+    } else {
+        Err(invalid)
+    }
+}
+
+/// Problems for keys already set that a PEM `store` (`keystore`, `truststore`) set by
+/// `env_var` cannot be combined with: its location or password, or another type.
+fn conflicting_keys(
+    merged: &MergedServerProperties,
+    env_var: &str,
+    store: &str,
+    problems: &mut Vec<Problem>,
+) {
+    let type_key = format!("ssl.{store}.type");
+    let other_type = merged
+        .properties
+        .get(&type_key)
+        .is_some_and(|value| !value.eq_ignore_ascii_case("PEM"));
+    let keys = [format!("ssl.{store}.location"), format!("ssl.{store}.password")];
+    for key in keys
+        .iter()
+        .filter(|key| merged.properties.get(key).is_some())
+        .chain(other_type.then_some(&type_key))
+    {
+        problems.push(Problem::SslPemPropertyConflict {
+            env_var: env_var.to_owned(),
+            key: key.clone(),
+        });
     }
 }
 
@@ -239,6 +519,7 @@ mod tests {
             &resolved,
             &secrets,
             "/etc/kafka/secrets/",
+            SystemTime::UNIX_EPOCH,
             &mut merged,
             &mut problems,
             &mut warnings,
@@ -301,6 +582,7 @@ mod tests {
             &resolved,
             &BTreeMap::new(),
             "/s",
+            SystemTime::UNIX_EPOCH,
             &mut merged,
             &mut problems,
             &mut warnings,
@@ -390,6 +672,171 @@ mod tests {
                 .map(|r| (r.file_name.as_str(), r.needs_contents))
                 .collect::<Vec<_>>(),
             [("ks.jks", false), ("ks_creds", true), ("key_creds", true)]
+        );
+    }
+
+    /// A PEM certificate (valid through 2020–2030) and its PKCS#8 key, made by rcgen.
+    fn pem_pair(name: &str) -> (String, String) {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec![name.to_owned()]).unwrap();
+        params.not_before = rcgen::date_time_ymd(2020, 1, 1);
+        params.not_after = rcgen::date_time_ymd(2030, 1, 1);
+        let cert = params.self_signed(&key).unwrap();
+        (cert.pem(), key.serialize_pem())
+    }
+
+    /// 2025-01-01, inside [`pem_pair`]'s validity.
+    fn in_2025() -> SystemTime {
+        SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_735_689_600)
+    }
+
+    const PEM_ENV: [(&str, &str); 4] = [
+        ("KAFKA_SSL_KEY_PEM_FILENAME", "tls.key"),
+        ("KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME", "tls.crt"),
+        ("KAFKA_SSL_CA_PEM_FILENAME", "ca.crt"),
+        ("KAFKA_SSL_CLIENT_AUTH", "required"),
+    ];
+
+    fn apply_pem_at(
+        env: &[(&str, &str)],
+        files: &[(&str, &str)],
+        now: SystemTime,
+    ) -> (MergedServerProperties, Vec<Problem>) {
+        let snapshot = crate::env::EnvSnapshot::from_pairs(env.iter().copied());
+        let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+        let resolved = resolve_env(&snapshot, &BTreeMap::new(), &mut problems, &mut warnings);
+        let mut properties = Properties::new();
+        properties.set("listeners", "SSL://:9093");
+        properties.set("ssl.client.auth", "required");
+        let mut merged = MergedServerProperties {
+            properties,
+            sources: BTreeMap::new(),
+            defaults_dropped_by: None,
+        };
+        let secrets = files
+            .iter()
+            .map(|(name, text)| ((*name).to_owned(), FileRead::Contents(text.as_bytes().to_vec())))
+            .collect();
+        apply_ssl_secrets(
+            &resolved,
+            &secrets,
+            "/etc/kafka/secrets",
+            now,
+            &mut merged,
+            &mut problems,
+            &mut warnings,
+        );
+        (merged, problems)
+    }
+
+    #[test]
+    fn pem_files_become_kafkas_pem_stores() {
+        let (cert, key) = pem_pair("kafka-0");
+        let (ca, _) = pem_pair("ca");
+        let files = [("tls.key", key.as_str()), ("tls.crt", &cert), ("ca.crt", &ca)];
+        let (merged, problems) = apply_pem_at(&PEM_ENV, &files, in_2025());
+        assert_eq!(problems, vec![]);
+        let get = |key: &str| merged.properties.get(key).unwrap_or_default();
+        assert_eq!(get("ssl.keystore.type"), "PEM");
+        assert_eq!(get("ssl.truststore.type"), "PEM");
+        assert_eq!(get("ssl.keystore.key").replace("\r", ""), key.replace('\r', ""));
+        assert_eq!(get("ssl.keystore.certificate.chain").replace('\r', ""), cert.replace('\r', ""));
+        assert_eq!(get("ssl.truststore.certificates").replace('\r', ""), ca.replace('\r', ""));
+        for key in ["ssl.keystore.location", "ssl.keystore.password", "ssl.key.password", "ssl.truststore.location"] {
+            assert_eq!(merged.properties.get(key), None, "{key}");
+        }
+        assert_eq!(
+            merged.sources.get("ssl.keystore.key"),
+            Some(&Source::Secret { env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into() })
+        );
+        assert!(secret_files_to_read(&crate::env::EnvSnapshot::from_pairs(PEM_ENV))
+            .iter()
+            .all(|request| request.needs_contents));
+    }
+
+    #[test]
+    fn pem_problems_name_the_file_and_are_all_reported() {
+        let (cert, _) = pem_pair("kafka-0");
+        let (_, other_key) = pem_pair("other");
+        let files = [("tls.key", other_key.as_str()), ("tls.crt", &cert), ("ca.crt", "no pem here")];
+        let (merged, problems) = apply_pem_at(&PEM_ENV, &files, in_2025());
+        assert_eq!(
+            problems,
+            vec![
+                Problem::TlsKeyDoesNotMatchCertificate {
+                    key_env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into(),
+                    key_path: "/etc/kafka/secrets/tls.key".into(),
+                    chain_env_var: "KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME".into(),
+                    chain_path: "/etc/kafka/secrets/tls.crt".into(),
+                    subject: "CN=rcgen self signed cert".into(),
+                },
+                Problem::TlsFile {
+                    env_var: "KAFKA_SSL_CA_PEM_FILENAME".into(),
+                    path: "/etc/kafka/secrets/ca.crt".into(),
+                    problem: kafka_tls::PemProblem::NotPem,
+                },
+            ]
+        );
+        for problem in &problems {
+            assert!(!problem.to_string().contains("PRIVATE"), "{problem}");
+        }
+        assert_eq!(merged.properties.get("ssl.truststore.certificates"), None);
+    }
+
+    #[test]
+    fn expired_and_not_yet_valid_certificates_are_problems() {
+        let (cert, key) = pem_pair("kafka-0");
+        let files = [("tls.key", key.as_str()), ("tls.crt", &cert), ("ca.crt", &cert)];
+        for (years, expired) in [(20, true), (-20, false)] {
+            let now = if years > 0 {
+                in_2025() + std::time::Duration::from_secs(20 * 365 * 86_400)
+            } else {
+                in_2025() - std::time::Duration::from_secs(20 * 365 * 86_400)
+            };
+            let (_, problems) = apply_pem_at(&PEM_ENV, &files, now);
+            assert_eq!(problems.len(), 2, "{problems:?}");
+            for (problem, var) in problems.iter().zip(["KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME", "KAFKA_SSL_CA_PEM_FILENAME"]) {
+                let Problem::TlsFile { env_var, problem, .. } = problem else {
+                    panic!("{problem:?}");
+                };
+                assert_eq!(env_var, var);
+                assert_eq!(
+                    matches!(problem, kafka_tls::PemProblem::CertificateExpired { .. }),
+                    expired,
+                    "{problem:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn pem_helpers_conflict_with_stores_and_need_each_other() {
+        let (cert, key) = pem_pair("kafka-0");
+        let env = [
+            ("KAFKA_SSL_KEY_PEM_FILENAME", "tls.key"),
+            ("KAFKA_SSL_KEYSTORE_FILENAME", "ks.jks"),
+            ("KAFKA_SSL_KEY_CREDENTIALS", "key_creds"),
+            ("KAFKA_SSL_CA_PEM_FILENAME", "ca.crt"),
+            ("KAFKA_SSL_TRUSTSTORE_TYPE", "JKS"),
+        ];
+        let files = [("tls.key", key.as_str()), ("ca.crt", &cert), ("key_creds", "pw\n")];
+        let (_, problems) = apply_pem_at(&env, &files, in_2025());
+        assert_eq!(
+            problems,
+            vec![
+                Problem::SslHelpersConflict {
+                    env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into(),
+                    other_env_var: "KAFKA_SSL_KEYSTORE_FILENAME".into(),
+                },
+                Problem::SslSettingMissing {
+                    env_var: "KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME".into(),
+                },
+                Problem::TlsFile {
+                    env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into(),
+                    path: "/etc/kafka/secrets/tls.key".into(),
+                    problem: kafka_tls::PemProblem::KeyNotEncrypted,
+                },
+            ]
         );
     }
 }

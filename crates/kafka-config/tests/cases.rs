@@ -90,6 +90,7 @@ fn input_for(case: &Path) -> SetupInput {
         mounted: read_dir_files(&case.join("mounted")),
         value_files,
         secrets,
+        now: std::time::SystemTime::UNIX_EPOCH,
     }
 }
 

@@ -60,6 +60,7 @@ fn plan(env: &[(&str, &str)], defaults: &[(&str, &str)], mounted: &[(&str, &str)
             .collect(),
         value_files: BTreeMap::new(),
         secrets: BTreeMap::new(),
+        now: std::time::SystemTime::UNIX_EPOCH,
     };
     plan_setup(&input).unwrap_or_else(|problems| panic!("unexpected problems:\n{problems}"))
 }

@@ -256,6 +256,7 @@ fn read_input(dirs: &SetupDirs, env: &EnvSnapshot) -> anyhow::Result<SetupInput>
         mounted,
         value_files,
         secrets,
+        now: std::time::SystemTime::now(),
     })
 }
 

@@ -130,6 +130,11 @@ pub(crate) const CASES: &[Case] = &[
         description: "`docker stop -t 10` ends Kafka by SIGTERM within 10 s (exit 0 or 143, not killed)",
         run: docker_stop_is_clean,
     },
+    Case {
+        name: "ssl_pem_mutual_tls",
+        description: "the PEM files of a Kubernetes TLS secret (PKCS#1 tls.key, tls.crt, ca.crt) become Kafka's PEM stores; a client with a certificate from the CA produces and consumes under mutual TLS, one with an untrusted certificate is refused",
+        run: ssl_pem_mutual_tls,
+    },
 ];
 
 /// A complete single-node KRaft configuration as `KAFKA_*` variables (as in the official
@@ -444,6 +449,84 @@ fn ssl_produce_consume(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     };
     client.create_topic(sandbox, "sanity-ssl", 1, 1, "")?;
     client.round_trip(sandbox, "sanity-ssl", &messages("ssl", 5))
+}
+
+/// One node whose SSL listener (9093, client auth required) takes its key, certificate chain and
+/// CA from PEM files in the secrets directory; a client with a certificate from that CA produces
+/// and consumes, one with a self-signed certificate is refused; the key never reaches the logs.
+fn ssl_pem_mutual_tls(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let secrets = sandbox.host_dir()?;
+    tls::write_pem_secrets(&secrets)?;
+    let mut env = single_node_env_with(&[
+        (
+            "KAFKA_LISTENERS",
+            "PLAINTEXT://:9092,SSL://:9093,CONTROLLER://:9094",
+        ),
+        (
+            "KAFKA_ADVERTISED_LISTENERS",
+            "PLAINTEXT://localhost:9092,SSL://localhost:9093",
+        ),
+        (
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
+        ),
+        ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9094"),
+    ]);
+    env.extend_from_slice(tls::PEM_SSL_ENV);
+    let spec = ContainerSpec::named("kafka")
+        .env(&env)
+        .mount(format!("{}:/etc/kafka/secrets:ro", secrets.display()));
+    let kafka = sandbox.start(&spec)?;
+    sandbox.wait_serving(&kafka, START)?;
+    let config = final_config(sandbox, &kafka)?;
+    expect_key(&config, "ssl.keystore.type", "PEM")?;
+    expect_key(&config, "ssl.truststore.type", "PEM")?;
+    let key = config
+        .iter()
+        .find(|(k, _)| k == "ssl.keystore.key")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    ensure!(
+        key.starts_with("-----BEGIN PRIVATE KEY-----"),
+        "the PKCS#1 tls.key must reach Kafka as PKCS#8 (`ssl.keystore.key`)"
+    );
+    let client_properties = |keystore: &str| {
+        format!(
+            "security.protocol=SSL\nssl.truststore.type=PEM\n\
+             ssl.truststore.location=/etc/kafka/secrets/{ca}\nssl.keystore.type=PEM\n\
+             ssl.keystore.location=/etc/kafka/secrets/{keystore}\n\
+             default.api.timeout.ms=30000\nrequest.timeout.ms=15000",
+            ca = tls::PEM_CA
+        )
+    };
+    let trusted = client_properties(tls::PEM_CLIENT);
+    let client = Client {
+        container: &kafka,
+        bootstrap: "localhost:9093",
+        properties: &trusted,
+    };
+    client.create_topic(sandbox, "sanity-pem", 1, 1, "")?;
+    client.round_trip(sandbox, "sanity-pem", &messages("pem", 5))?;
+    let rogue = client_properties(tls::PEM_ROGUE);
+    let refused = Client {
+        container: &kafka,
+        bootstrap: "localhost:9093",
+        properties: &rogue,
+    }
+    .create_topic(sandbox, "sanity-pem-rogue", 1, 1, "");
+    match refused {
+        Ok(()) => bail!("a client with a self-signed certificate was served under mutual TLS"),
+        Err(error) => ensure!(
+            format!("{error:#}").contains("SslAuthenticationException"),
+            "the untrusted client failed, but not by TLS authentication: {error:#}"
+        ),
+    }
+    let logs = sandbox.logs(&kafka);
+    ensure!(
+        !logs.contains("PRIVATE KEY"),
+        "key material in the container's output"
+    );
+    Ok(())
 }
 
 /// Single node with a SASL_PLAINTEXT listener on 9094 for `mechanism`.

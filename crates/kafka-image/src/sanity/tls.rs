@@ -2,6 +2,10 @@
 //! throw-away CA, a broker key signed by it (SAN `localhost` and the cluster host names), and a
 //! truststore holding the CA. The files land in a secrets directory laid out as the official
 //! image expects (`/etc/kafka/secrets`), with the credential files it names in `KAFKA_SSL_*`.
+//!
+//! [`write_pem_secrets`] makes the PEM form instead, with the `openssl` CLI: the files of a
+//! Kubernetes TLS secret (`tls.key` as PKCS#1, cert-manager's default, `tls.crt`, `ca.crt`) and a
+//! client's PEM keystore signed by the same CA.
 
 use std::path::Path;
 use std::process::Command;
@@ -193,6 +197,61 @@ pub(crate) fn write_secrets(dir: &Path, hosts: &[&str]) -> anyhow::Result<()> {
         TRUSTSTORE_CREDENTIALS,
     ] {
         write_host_file(dir, creds, format!("{pass}\n").as_bytes(), 0o644)?;
+    }
+    Ok(())
+}
+
+/// The PEM files of a Kubernetes TLS secret, as [`write_pem_secrets`] names them.
+pub(crate) const PEM_KEY: &str = "tls.key";
+/// The broker's certificate chain.
+pub(crate) const PEM_CHAIN: &str = "tls.crt";
+/// The CA certificate.
+pub(crate) const PEM_CA: &str = "ca.crt";
+/// A client's PEM keystore (PKCS#8 key, then its certificate), signed by the same CA.
+pub(crate) const PEM_CLIENT: &str = "client.pem";
+/// A client's PEM keystore signed by no CA the broker trusts.
+pub(crate) const PEM_ROGUE: &str = "rogue.pem";
+
+/// The PEM helper variables that point `setup` at the files [`write_pem_secrets`] made, with
+/// client authentication required.
+pub(crate) const PEM_SSL_ENV: &[(&str, &str)] = &[
+    ("KAFKA_SSL_KEY_PEM_FILENAME", PEM_KEY),
+    ("KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME", PEM_CHAIN),
+    ("KAFKA_SSL_CA_PEM_FILENAME", PEM_CA),
+    ("KAFKA_SSL_CLIENT_AUTH", "required"),
+];
+
+/// Writes a CA, the broker's `tls.key` (PKCS#1 RSA) and `tls.crt` (SAN `localhost`), `ca.crt`
+/// and two client PEM keystores (one signed by the CA, one self-signed) into `dir`, all readable
+/// by the container's user.
+pub(crate) fn write_pem_secrets(dir: &Path) -> anyhow::Result<()> {
+    let script = "set -euo pipefail
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=kafka-image-test-ca
+        openssl genrsa -traditional -out tls.key 2048
+        openssl req -new -key tls.key -subj /CN=kafka -out tls.csr
+        printf 'subjectAltName=DNS:localhost\n' > san.ext
+        openssl x509 -req -in tls.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -extfile san.ext -out tls.crt
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out client.key
+        openssl req -new -key client.key -subj /CN=client -out client.csr
+        openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 -out client.crt
+        cat client.key client.crt > client.pem
+        openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.crt -days 2 -subj /CN=rogue
+        cat rogue.key rogue.crt > rogue.pem
+        rm -f ca.key ca.srl tls.csr san.ext client.key client.csr client.crt rogue.key rogue.crt";
+    let output = Command::new("bash")
+        .args(["-c", script])
+        .current_dir(dir)
+        .output()
+        .context("failed to run `openssl` (install Debian's openssl)")?;
+    if !output.status.success() {
+        bail!(
+            "making the PEM certificates with `openssl` failed ({}):\n{}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        );
+    }
+    for file in [PEM_KEY, PEM_CHAIN, PEM_CA, PEM_CLIENT, PEM_ROGUE] {
+        super::sandbox::set_mode(&dir.join(file), 0o644)?;
     }
     Ok(())
 }
