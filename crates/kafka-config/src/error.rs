@@ -214,7 +214,9 @@ pub enum Problem {
         problem: kafka_tls::PemProblem,
     },
     /// The PEM private key does not belong to the first certificate of the chain.
-    #[error("the private key in `{key_path}` (`{key_env_var}`) is not the key of the first certificate in `{chain_path}` (`{chain_env_var}`, {subject})")]
+    #[error(
+        "the private key in `{key_path}` (`{key_env_var}`) is not the key of the first certificate in `{chain_path}` (`{chain_env_var}`, {subject})"
+    )]
     TlsKeyDoesNotMatchCertificate {
         /// The key's helper variable.
         key_env_var: String,

@@ -209,7 +209,10 @@ pub(crate) fn apply_ssl_secrets(
     let set = |helper: &SslHelper| env.get(helper.env_var).filter(|v| !v.is_empty());
     let set_var = |env_var: &str| env.get(env_var).filter(|v| !v.is_empty());
     if !uses_tls(merged) {
-        let all = HELPERS.iter().map(|helper| helper.env_var).chain(PEM_HELPERS);
+        let all = HELPERS
+            .iter()
+            .map(|helper| helper.env_var)
+            .chain(PEM_HELPERS);
         for env_var in all {
             if set_var(env_var).is_some() {
                 warnings.push(Warning::SslHelperUnused {
@@ -231,10 +234,12 @@ pub(crate) fn apply_ssl_secrets(
     let keystore_by_helper = set(&KEYSTORE).is_some();
     for helper in HELPERS {
         let replaced_by_pem = match helper.key {
-            "ssl.keystore.location" | "ssl.keystore.password" => pem_key
-                .then_some(env_vars::KAFKA_SSL_KEY_PEM_FILENAME),
-            "ssl.truststore.location" | "ssl.truststore.password" => pem_ca
-                .then_some(env_vars::KAFKA_SSL_CA_PEM_FILENAME),
+            "ssl.keystore.location" | "ssl.keystore.password" => {
+                pem_key.then_some(env_vars::KAFKA_SSL_KEY_PEM_FILENAME)
+            }
+            "ssl.truststore.location" | "ssl.truststore.password" => {
+                pem_ca.then_some(env_vars::KAFKA_SSL_CA_PEM_FILENAME)
+            }
             _ => None,
         };
         if let Some(pem_var) = replaced_by_pem {
@@ -401,7 +406,11 @@ fn apply_pem(
     let chain = chain_file.as_ref().and_then(|(path, bytes)| {
         checked_certificates(bytes, now)
             .map_err(|found| {
-                problems.extend(found.into_iter().map(|problem| tls_file(CHAIN, path, problem)));
+                problems.extend(
+                    found
+                        .into_iter()
+                        .map(|problem| tls_file(CHAIN, path, problem)),
+                );
             })
             .ok()
     });
@@ -477,7 +486,10 @@ fn conflicting_keys(
         .properties
         .get(&type_key)
         .is_some_and(|value| !value.eq_ignore_ascii_case("PEM"));
-    let keys = [format!("ssl.{store}.location"), format!("ssl.{store}.password")];
+    let keys = [
+        format!("ssl.{store}.location"),
+        format!("ssl.{store}.password"),
+    ];
     for key in keys
         .iter()
         .filter(|key| merged.properties.get(key).is_some())
@@ -715,7 +727,12 @@ mod tests {
         };
         let secrets = files
             .iter()
-            .map(|(name, text)| ((*name).to_owned(), FileRead::Contents(text.as_bytes().to_vec())))
+            .map(|(name, text)| {
+                (
+                    (*name).to_owned(),
+                    FileRead::Contents(text.as_bytes().to_vec()),
+                )
+            })
             .collect();
         apply_ssl_secrets(
             &resolved,
@@ -733,32 +750,58 @@ mod tests {
     fn pem_files_become_kafkas_pem_stores() {
         let (cert, key) = pem_pair("kafka-0");
         let (ca, _) = pem_pair("ca");
-        let files = [("tls.key", key.as_str()), ("tls.crt", &cert), ("ca.crt", &ca)];
+        let files = [
+            ("tls.key", key.as_str()),
+            ("tls.crt", &cert),
+            ("ca.crt", &ca),
+        ];
         let (merged, problems) = apply_pem_at(&PEM_ENV, &files, in_2025());
         assert_eq!(problems, vec![]);
         let get = |key: &str| merged.properties.get(key).unwrap_or_default();
         assert_eq!(get("ssl.keystore.type"), "PEM");
         assert_eq!(get("ssl.truststore.type"), "PEM");
-        assert_eq!(get("ssl.keystore.key").replace("\r", ""), key.replace('\r', ""));
-        assert_eq!(get("ssl.keystore.certificate.chain").replace('\r', ""), cert.replace('\r', ""));
-        assert_eq!(get("ssl.truststore.certificates").replace('\r', ""), ca.replace('\r', ""));
-        for key in ["ssl.keystore.location", "ssl.keystore.password", "ssl.key.password", "ssl.truststore.location"] {
+        assert_eq!(
+            get("ssl.keystore.key").replace("\r", ""),
+            key.replace('\r', "")
+        );
+        assert_eq!(
+            get("ssl.keystore.certificate.chain").replace('\r', ""),
+            cert.replace('\r', "")
+        );
+        assert_eq!(
+            get("ssl.truststore.certificates").replace('\r', ""),
+            ca.replace('\r', "")
+        );
+        for key in [
+            "ssl.keystore.location",
+            "ssl.keystore.password",
+            "ssl.key.password",
+            "ssl.truststore.location",
+        ] {
             assert_eq!(merged.properties.get(key), None, "{key}");
         }
         assert_eq!(
             merged.sources.get("ssl.keystore.key"),
-            Some(&Source::Secret { env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into() })
+            Some(&Source::Secret {
+                env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into()
+            })
         );
-        assert!(secret_files_to_read(&crate::env::EnvSnapshot::from_pairs(PEM_ENV))
-            .iter()
-            .all(|request| request.needs_contents));
+        assert!(
+            secret_files_to_read(&crate::env::EnvSnapshot::from_pairs(PEM_ENV))
+                .iter()
+                .all(|request| request.needs_contents)
+        );
     }
 
     #[test]
     fn pem_problems_name_the_file_and_are_all_reported() {
         let (cert, _) = pem_pair("kafka-0");
         let (_, other_key) = pem_pair("other");
-        let files = [("tls.key", other_key.as_str()), ("tls.crt", &cert), ("ca.crt", "no pem here")];
+        let files = [
+            ("tls.key", other_key.as_str()),
+            ("tls.crt", &cert),
+            ("ca.crt", "no pem here"),
+        ];
         let (merged, problems) = apply_pem_at(&PEM_ENV, &files, in_2025());
         assert_eq!(
             problems,
@@ -786,7 +829,11 @@ mod tests {
     #[test]
     fn expired_and_not_yet_valid_certificates_are_problems() {
         let (cert, key) = pem_pair("kafka-0");
-        let files = [("tls.key", key.as_str()), ("tls.crt", &cert), ("ca.crt", &cert)];
+        let files = [
+            ("tls.key", key.as_str()),
+            ("tls.crt", &cert),
+            ("ca.crt", &cert),
+        ];
         for (years, expired) in [(20, true), (-20, false)] {
             let now = if years > 0 {
                 in_2025() + std::time::Duration::from_secs(20 * 365 * 86_400)
@@ -795,8 +842,14 @@ mod tests {
             };
             let (_, problems) = apply_pem_at(&PEM_ENV, &files, now);
             assert_eq!(problems.len(), 2, "{problems:?}");
-            for (problem, var) in problems.iter().zip(["KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME", "KAFKA_SSL_CA_PEM_FILENAME"]) {
-                let Problem::TlsFile { env_var, problem, .. } = problem else {
+            for (problem, var) in problems.iter().zip([
+                "KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME",
+                "KAFKA_SSL_CA_PEM_FILENAME",
+            ]) {
+                let Problem::TlsFile {
+                    env_var, problem, ..
+                } = problem
+                else {
                     panic!("{problem:?}");
                 };
                 assert_eq!(env_var, var);
@@ -819,7 +872,11 @@ mod tests {
             ("KAFKA_SSL_CA_PEM_FILENAME", "ca.crt"),
             ("KAFKA_SSL_TRUSTSTORE_TYPE", "JKS"),
         ];
-        let files = [("tls.key", key.as_str()), ("ca.crt", &cert), ("key_creds", "pw\n")];
+        let files = [
+            ("tls.key", key.as_str()),
+            ("ca.crt", &cert),
+            ("key_creds", "pw\n"),
+        ];
         let (_, problems) = apply_pem_at(&env, &files, in_2025());
         assert_eq!(
             problems,

@@ -884,3 +884,99 @@ fn bitnami_client_users_are_refused_naming_what_to_use() {
     assert!(!text.contains("planted-bitnami-secret"), "{text}");
     assert!(!String::from_utf8_lossy(&output.stdout).contains("planted-bitnami-secret"));
 }
+
+/// A certificate for `localhost` valid from `from` to `to` (years) and its PKCS#8 key, by rcgen.
+fn pem_pair(from: i32, to: i32) -> (String, String) {
+    let key = rcgen::KeyPair::generate().unwrap();
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
+    params.not_before = rcgen::date_time_ymd(from, 1, 1);
+    params.not_after = rcgen::date_time_ymd(to, 1, 1);
+    (params.self_signed(&key).unwrap().pem(), key.serialize_pem())
+}
+
+/// `ssl_setup` with the keystore helpers replaced by a Kubernetes TLS secret's PEM files.
+fn pem_setup(key: &str, chain: &str, ca: &str) -> Setup {
+    Setup::new()
+        .file("secrets/tls.key", key)
+        .file("secrets/tls.crt", chain)
+        .file("secrets/ca.crt", ca)
+        .env("KAFKA_NODE_ID", "1")
+        .env("KAFKA_PROCESS_ROLES", "broker,controller")
+        .env("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER")
+        .env("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:29093")
+        .env("KAFKA_LISTENERS", "SSL://:9093,CONTROLLER://:29093")
+        .env(
+            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+            "SSL:SSL,CONTROLLER:PLAINTEXT",
+        )
+        .env("KAFKA_INTER_BROKER_LISTENER_NAME", "SSL")
+        .env("KAFKA_SSL_CLIENT_AUTH", "required")
+        .env("KAFKA_SSL_KEY_PEM_FILENAME", "tls.key")
+        .env("KAFKA_SSL_CERTIFICATE_CHAIN_PEM_FILENAME", "tls.crt")
+        .env("KAFKA_SSL_CA_PEM_FILENAME", "ca.crt")
+}
+
+#[test]
+fn pem_key_is_written_owner_only_and_never_printed() {
+    let (cert, key) = pem_pair(2020, 2100);
+    let setup = pem_setup(&key, &cert, &cert);
+    let output = setup.run(&["--print"]);
+    assert_exit(&output, 0);
+    let text = setup.final_file("server.properties");
+    assert!(
+        text.contains("ssl.keystore.key=-----BEGIN PRIVATE KEY-----\\n"),
+        "{text}"
+    );
+    assert!(text.contains("ssl.truststore.type=PEM\n"), "{text}");
+    let mode = fs::metadata(setup.path("final/server.properties"))
+        .expect("meta")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    let body = key.lines().nth(1).unwrap();
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(printed.contains("ssl.keystore.key=******  # secret `KAFKA_SSL_KEY_PEM_FILENAME`"));
+    assert!(!printed.contains(body), "key material printed:\n{printed}");
+}
+
+#[test]
+fn pem_problems_name_their_files_all_at_once() {
+    let (expired, _) = pem_pair(2000, 2010);
+    let (_, other_key) = pem_pair(2020, 2100);
+    let (cert, key) = pem_pair(2020, 2100);
+    let setup = pem_setup(&other_key, &cert, "not a certificate\n")
+        .file("secrets/old.crt", &expired)
+        .file("secrets/key.password", "pem-Secret-7\n")
+        .env("KAFKA_SSL_CA_PEM_FILENAME", "old.crt");
+    let output = setup.run(&[]);
+    assert_exit(&output, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr)
+        .replace(&*setup.dir.path().display().to_string(), "[ROOT]");
+    for expected in [
+        "the private key in `[ROOT]/secrets/tls.key` (`KAFKA_SSL_KEY_PEM_FILENAME`) is not the key of the first certificate in `[ROOT]/secrets/tls.crt`",
+        "`KAFKA_SSL_CA_PEM_FILENAME` names `[ROOT]/secrets/old.crt`, which holds certificate 1 (CN=rcgen self signed cert), which expired at 2010-01-01",
+        "error: 2 problems in the configuration",
+    ] {
+        assert!(stderr.contains(expected), "{expected}\n{stderr}");
+    }
+    assert!(!setup.path("final/server.properties").exists());
+    let again = pem_setup(&key, &cert, &cert)
+        .file("secrets/key.password", "pem-Secret-7\n")
+        .env("KAFKA_SSL_KEY_CREDENTIALS", "key.password")
+        .env("KAFKA_SSL_KEY_PEM_FILENAME", "tls.crt");
+    let output = again.run(&[]);
+    assert_exit(&output, 2);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("holds no private key (found: CERTIFICATE)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("help: "), "{stderr}");
+    for secret in ["pem-Secret-7", key.lines().nth(1).unwrap()] {
+        assert!(!stderr.contains(secret), "leaked:\n{stderr}");
+    }
+}

@@ -273,18 +273,17 @@ impl PrivateKey {
             ENCRYPTED_PKCS8_LABEL => {
                 let info = EncryptedPrivateKeyInfo::from_der(&block.der)
                     .map_err(|error| invalid(error.to_string()))?;
-                let plain = info
-                    .encryption_algorithm
-                    .decrypt(password.unwrap_or_default(), info.encrypted_data)
-                    .map_err(|error| match error {
-                        // pkcs5 0.7 reports bad padding (a wrong password) as `EncryptFailed`.
-                        pkcs8::pkcs5::Error::DecryptFailed | pkcs8::pkcs5::Error::EncryptFailed => {
-                            PemProblem::KeyPasswordWrong
-                        }
-                        other => PemProblem::UnsupportedKeyEncryption {
-                            reason: other.to_string(),
-                        },
-                    })?;
+                let plain =
+                    info.encryption_algorithm
+                        .decrypt(password.unwrap_or_default(), info.encrypted_data)
+                        .map_err(|error| match error {
+                            // pkcs5 0.7 reports bad padding (a wrong password) as `EncryptFailed`.
+                            pkcs8::pkcs5::Error::DecryptFailed
+                            | pkcs8::pkcs5::Error::EncryptFailed => PemProblem::KeyPasswordWrong,
+                            other => PemProblem::UnsupportedKeyEncryption {
+                                reason: other.to_string(),
+                            },
+                        })?;
                 let plain = Zeroizing::new(plain);
                 // A wrong password whose padding happens to check out still leaves garbage.
                 PrivateKeyInfo::from_der(&plain).map_err(|_| PemProblem::KeyPasswordWrong)?;
@@ -317,11 +316,8 @@ impl PrivateKey {
                     parameters: None,
                     ..ec
                 };
-                let inner = Zeroizing::new(
-                    inner
-                        .to_der()
-                        .map_err(|error| invalid(error.to_string()))?,
-                );
+                let inner =
+                    Zeroizing::new(inner.to_der().map_err(|error| invalid(error.to_string()))?);
                 let der = wrap_pkcs8(EC_PUBLIC_KEY, AnyRef::from(&curve), &inner)
                     .map_err(|error| invalid(error.to_string()))?;
                 Ok(Self {
@@ -370,10 +366,7 @@ impl PrivateKey {
                     .ok()
                     .or_else(|| ec.parameters.and_then(|p| p.named_curve()))
                     .ok_or(PemProblem::EcKeyWithoutCurve)?;
-                let point = ec
-                    .public_key
-                    .or(info.public_key)
-                    .map(<[u8]>::to_vec);
+                let point = ec.public_key.or(info.public_key).map(<[u8]>::to_vec);
                 PublicHalf::Ec { curve, point }
             }
             other => {
@@ -405,7 +398,10 @@ impl PrivateKey {
     /// Whether `certificate` is this key's certificate.
     #[must_use]
     pub fn matches(&self, certificate: &Certificate) -> KeyMatch {
-        let spki = &certificate.certificate.tbs_certificate.subject_public_key_info;
+        let spki = &certificate
+            .certificate
+            .tbs_certificate
+            .subject_public_key_info;
         let Some(cert_key) = spki.subject_public_key.as_bytes() else {
             return KeyMatch::DoesNotMatch;
         };

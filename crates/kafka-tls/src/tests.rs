@@ -28,10 +28,20 @@ fn cert(pem: &[u8]) -> Certificate {
 #[test]
 fn every_key_format_matches_its_certificate_and_becomes_pkcs8() {
     /// Key file, password, the format it is in, its certificate file.
-    type Case = (&'static [u8], Option<&'static [u8]>, KeyFormat, &'static [u8]);
+    type Case = (
+        &'static [u8],
+        Option<&'static [u8]>,
+        KeyFormat,
+        &'static [u8],
+    );
     let cases: [Case; 4] = [
         (RSA_PKCS1, None, KeyFormat::Pkcs1, RSA_CRT),
-        (RSA_ENCRYPTED, Some(b"secret"), KeyFormat::EncryptedPkcs8, RSA_CRT),
+        (
+            RSA_ENCRYPTED,
+            Some(b"secret"),
+            KeyFormat::EncryptedPkcs8,
+            RSA_CRT,
+        ),
         (EC_SEC1, None, KeyFormat::Sec1, EC_CRT),
         (EC_PKCS8, None, KeyFormat::Pkcs8, EC_CRT),
     ];
@@ -132,7 +142,10 @@ fn a_combined_file_gives_its_key_and_its_certificates() {
     assert_eq!(key.matches(&certificates[0]), KeyMatch::Matches);
     assert_eq!(certificates[1].subject(), "CN=ec.test");
     let pem = Certificate::to_pem(&certificates);
-    assert_eq!(Certificate::parse_all(pem.as_bytes()).unwrap(), certificates);
+    assert_eq!(
+        Certificate::parse_all(pem.as_bytes()).unwrap(),
+        certificates
+    );
 }
 
 #[test]

@@ -514,13 +514,31 @@ fn ssl_pem_mutual_tls(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
         properties: &rogue,
     }
     .create_topic(sandbox, "sanity-pem-rogue", 1, 1, "");
-    match refused {
-        Ok(()) => bail!("a client with a self-signed certificate was served under mutual TLS"),
-        Err(error) => ensure!(
-            format!("{error:#}").contains("SslAuthenticationException"),
-            "the untrusted client failed, but not by TLS authentication: {error:#}"
-        ),
-    }
+    let Err(error) = refused else {
+        bail!("a client with a self-signed certificate was served under mutual TLS");
+    };
+    // The tool's stderr: Kafka's `SslAuthenticationException` message for TLS 1.2 (during the
+    // handshake) or TLS 1.3 (the broker's `certificate_required` alert after it).
+    let said = error
+        .chain()
+        .find_map(
+            |cause| match cause.downcast_ref::<crate::engine::EngineError>() {
+                Some(crate::engine::EngineError::CommandFailed { stderr, .. }) => {
+                    Some(stderr.clone())
+                }
+                _ => None,
+            },
+        )
+        .unwrap_or_default();
+    ensure!(
+        [
+            "SSL handshake failed",
+            "Failed to process post-handshake messages"
+        ]
+        .iter()
+        .any(|message| said.contains(message)),
+        "the untrusted client failed, but not by TLS authentication: {error:#}\n{said}"
+    );
     let logs = sandbox.logs(&kafka);
     ensure!(
         !logs.contains("PRIVATE KEY"),
