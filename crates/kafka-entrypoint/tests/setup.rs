@@ -928,7 +928,10 @@ fn pem_key_is_written_owner_only_and_never_printed() {
         "{text}"
     );
     assert!(text.contains("ssl.truststore.type=PEM\n"), "{text}");
-    assert!(!text.contains("pem.filename"), "a helper variable became a key:\n{text}");
+    assert!(
+        !text.contains("pem.filename"),
+        "a helper variable became a key:\n{text}"
+    );
     let mode = fs::metadata(setup.path("final/server.properties"))
         .expect("meta")
         .permissions()

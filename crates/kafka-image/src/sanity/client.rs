@@ -9,7 +9,8 @@ use anyhow::{Context as _, bail};
 use super::sandbox::Sandbox;
 
 /// The `java` command line that runs a Kafka main class from the image's distribution (SPEC §2).
-const JAVA: &str = "java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*'";
+pub(crate) const JAVA: &str =
+    "java -Xmx192m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*'";
 
 /// The main classes of Kafka's tools, which moved between packages across versions. Chosen by
 /// which class the image's jars hold ([`Tools::probe_script`]).
