@@ -714,12 +714,25 @@ mod tests {
         files: &[(&str, &str)],
         now: SystemTime,
     ) -> (MergedServerProperties, Vec<Problem>) {
+        apply_pem_over(env, files, now, &[])
+    }
+
+    /// [`apply_pem_at`] over a config that already holds `properties`.
+    fn apply_pem_over(
+        env: &[(&str, &str)],
+        files: &[(&str, &str)],
+        now: SystemTime,
+        properties_set: &[(&str, &str)],
+    ) -> (MergedServerProperties, Vec<Problem>) {
         let snapshot = crate::env::EnvSnapshot::from_pairs(env.iter().copied());
         let (mut problems, mut warnings) = (Vec::new(), Vec::new());
         let resolved = resolve_env(&snapshot, &BTreeMap::new(), &mut problems, &mut warnings);
         let mut properties = Properties::new();
         properties.set("listeners", "SSL://:9093");
         properties.set("ssl.client.auth", "required");
+        for (key, value) in properties_set {
+            properties.set(key, value);
+        }
         let mut merged = MergedServerProperties {
             properties,
             sources: BTreeMap::new(),
@@ -892,6 +905,39 @@ mod tests {
                     env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into(),
                     path: "/etc/kafka/secrets/tls.key".into(),
                     problem: kafka_tls::PemProblem::KeyNotEncrypted,
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn pem_stores_refuse_location_password_and_other_types() {
+        let (cert, key) = pem_pair("kafka-0");
+        let files = [
+            ("tls.key", key.as_str()),
+            ("tls.crt", &cert),
+            ("ca.crt", &cert),
+        ];
+        let set = [
+            ("ssl.keystore.location", "/elsewhere/ks.p12"),
+            ("ssl.truststore.type", "JKS"),
+            (
+                "listener.name.internal.ssl.keystore.location",
+                "/per/listener.jks",
+            ),
+            ("ssl.keystore.type", "pem"),
+        ];
+        let (_, problems) = apply_pem_over(&PEM_ENV, &files, in_2025(), &set);
+        assert_eq!(
+            problems,
+            vec![
+                Problem::SslPemPropertyConflict {
+                    env_var: "KAFKA_SSL_KEY_PEM_FILENAME".into(),
+                    key: "ssl.keystore.location".into(),
+                },
+                Problem::SslPemPropertyConflict {
+                    env_var: "KAFKA_SSL_CA_PEM_FILENAME".into(),
+                    key: "ssl.truststore.type".into(),
                 },
             ]
         );
