@@ -257,7 +257,8 @@ pub(crate) fn apply_ssl_secrets(
         }
         let Some(file_name) = set(helper) else {
             let required = match helper.key {
-                "ssl.keystore.location" => true,
+                // Kafka's own PEM keystore set as properties needs no location either.
+                "ssl.keystore.location" => !configured(merged, "ssl.keystore.key"),
                 "ssl.keystore.password" | "ssl.key.password" => keystore_by_helper,
                 "ssl.truststore.location" => {
                     needs_truststore && !configured(merged, "ssl.truststore.certificates")
@@ -941,5 +942,39 @@ mod tests {
                 },
             ]
         );
+    }
+
+    #[test]
+    fn pem_stores_set_as_properties_need_no_helper() {
+        let (mut merged, _, _) = apply(&[], &[], "SSL://:9093");
+        merged.properties.set("ssl.keystore.type", "PEM");
+        merged
+            .properties
+            .set("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----");
+        merged.properties.set(
+            "ssl.keystore.certificate.chain",
+            "-----BEGIN CERTIFICATE-----",
+        );
+        merged.properties.set("ssl.client.auth", "required");
+        merged
+            .properties
+            .set("ssl.truststore.certificates", "-----BEGIN CERTIFICATE-----");
+        let (mut problems, mut warnings) = (Vec::new(), Vec::new());
+        let resolved = resolve_env(
+            &crate::env::EnvSnapshot::default(),
+            &BTreeMap::new(),
+            &mut problems,
+            &mut warnings,
+        );
+        apply_ssl_secrets(
+            &resolved,
+            &BTreeMap::new(),
+            "/s",
+            SystemTime::UNIX_EPOCH,
+            &mut merged,
+            &mut problems,
+            &mut warnings,
+        );
+        assert_eq!(problems, vec![]);
     }
 }
