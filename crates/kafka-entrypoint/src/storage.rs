@@ -765,6 +765,31 @@ mod tests {
                 .to_string()
                 .contains("`my-cluster` is not a valid Kafka cluster id")
         );
+        // The command the help suggests runs in the image (`docker run IMAGE <command>`).
+        assert!(
+            error
+                .to_string()
+                .contains("help: generate one with `docker run --rm IMAGE random-uuid`"),
+            "{error}"
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn node_id_is_read_by_the_node_model_as_setup_reads_it() {
+        // Issue 10: storage had its own parser, which took `node.id=-1` (a Java int, but no
+        // KRaft node id) and formatted the directory for node -1.
+        let sandbox = Sandbox::new("4.1.0");
+        let text = combined(&sandbox.dir("data/a")).replace("node.id=1", "node.id=-1");
+        let error = sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect_err("node.id -1");
+        assert!(
+            error
+                .to_string()
+                .contains("`node.id` is `-1`, not an integer from 0 to 2147483647"),
+            "{error}"
+        );
         assert!(sandbox.snapshot().is_empty());
     }
 

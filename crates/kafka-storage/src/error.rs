@@ -203,7 +203,7 @@ impl StorageError {
                 "write one user per line as `user:mechanism:password`, mechanism `SCRAM-SHA-256` or `SCRAM-SHA-512` (see the user guide, \"SCRAM users\")".to_owned(),
             ),
             Self::InvalidClusterId { .. } => Some(
-                "generate one with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and pass it as `CLUSTER_ID`".to_owned(),
+                "generate one with `docker run --rm IMAGE random-uuid` and pass it as `CLUSTER_ID`".to_owned(),
             ),
             Self::ClusterIdMismatch { found, .. } => Some(format!(
                 "set `CLUSTER_ID={found}` to start with the existing data, or mount an empty data volume for a new cluster"
