@@ -31,6 +31,7 @@
 //! - [`parse_scram_users`], [`ScramUser`], [`ScramCredential`]: SCRAM users written into the
 //!   bootstrap records on first start (KIP-900, `--add-scram`).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod bootstrap_checkpoint;
 mod decision;
