@@ -359,8 +359,9 @@ fn scram_users(env: &EnvSnapshot) -> anyhow::Result<Vec<ScramUser>> {
         }
         (Some(text), None) => (text, KAFKA_ENTRYPOINT_SCRAM_USERS.to_owned()),
         (None, Some(path)) => {
-            let bytes = fs::read(&path).with_context(|| {
-                format!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: failed to read `{path}`")
+            // The one bounded read: a FIFO or `/dev/zero` here must not hang or fill memory.
+            let bytes = crate::files::read_regular(Path::new(&path)).map_err(|problem| {
+                anyhow!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: failed to read `{path}`: {problem}")
             })?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 anyhow!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: `{path}` is not UTF-8 text")
@@ -773,6 +774,19 @@ mod tests {
             "{error}"
         );
         assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn scram_users_file_must_be_a_regular_file() {
+        // Issue 10: only regular files are read; `/dev/zero` would fill memory.
+        let error = scram_users(&env(&[(KAFKA_ENTRYPOINT_SCRAM_USERS_FILE, "/dev/zero")]))
+            .expect_err("a device");
+        assert!(
+            error
+                .to_string()
+                .contains("it is a device, not a regular file"),
+            "{error}"
+        );
     }
 
     #[test]
