@@ -5,8 +5,13 @@
 # and (issue 10) the same variables with a mounted server.properties of 300 keys Kafka does not
 # know (plugin keys, generated here), which setup lists in one warning line.
 #
-# Targets (issues 2 and 10): each setup median at most 1/20 of java -version's, and at most 5 ms.
-# Prints both medians and the ratio, and exits 1 when a target is missed.
+# Both are timed as re-runs (a container restart): the final files are already there, hold the
+# same bytes and mode, and are not rewritten. A third command times a first start on the issue-2
+# input (the final directory removed before each run, so every file is written: exclusive temp
+# file, fsync, rename, directory fsync); it is reported, not held to the targets.
+#
+# Targets (issues 2 and 10): each re-run median at most 1/20 of java -version's, and at most 5 ms.
+# Prints the medians and ratios, and exits 1 when a target is missed.
 #
 # Usage: bench/run-setup-bench.sh [--runs N]     (needs cargo, hyperfine, java, python3)
 # The binary timed is the one the image ships: the static musl build (`cargo build --release
@@ -75,22 +80,30 @@ if [[ "$(grep -c '^warning: ' "$work/unknown.stderr")" != 1 ]]; then
     exit 1
 fi
 
+first=("$entrypoint" setup --default-configs-dir "$work/defaults" --mounted-configs-dir "$work/mounted"
+    --final-configs-dir "$work/final-first" --secrets-dir "$work/secrets")
+
 printf -v setup_cmd '%q ' "${setup[@]}"
 printf -v unknown_cmd '%q ' "${unknown[@]}"
+printf -v first_cmd '%q ' "${first[@]}"
 hyperfine --shell=none --warmup 5 --runs "$runs" --export-json "$out/setup-vs-java.json" \
-    --command-name "kafka-entrypoint setup (200 env vars, 300-line server.properties)" "$setup_cmd" \
-    --command-name "kafka-entrypoint setup (200 env vars, 300 unknown keys)" "$unknown_cmd" \
-    --command-name "java -version" "java -version"
+    --prepare true --command-name "kafka-entrypoint setup (200 env vars, 300-line server.properties)" "$setup_cmd" \
+    --prepare true --command-name "kafka-entrypoint setup (200 env vars, 300 unknown keys)" "$unknown_cmd" \
+    --prepare true --command-name "java -version" "java -version" \
+    --prepare "rm -rf $work/final-first" \
+    --command-name "kafka-entrypoint setup, first start (200 env vars, 300-line server.properties)" "$first_cmd"
 
 python3 - "$out/setup-vs-java.json" <<'EOF'
 import json, sys
 results = json.load(open(sys.argv[1]))["results"]
-*setups, java = (r["median"] * 1000 for r in results)
+*setups, java, first = (r["median"] * 1000 for r in results)
 ok = True
 for name, setup in zip(["known keys", "300 unknown keys"], setups):
     ratio = java / setup
     ok &= ratio >= 20 and setup <= 5
     print(f"setup ({name}) median {setup:.2f} ms, java -version median {java:.2f} ms, "
           f"java/setup {ratio:.1f}x (target >= 20x), setup <= 5 ms: {'yes' if setup <= 5 else 'no'}")
+print(f"first start (known keys, every file written and fsynced) median {first:.2f} ms, "
+      f"java/first start {java / first:.1f}x (reported, no target)")
 sys.exit(0 if ok else 1)
 EOF

@@ -12,6 +12,7 @@ use crate::env::EnvSnapshot;
 use crate::env_vars;
 use crate::error::{Problem, Source, Warning};
 use crate::naming::{EnvVarRole, classify};
+use crate::node::Roles;
 use crate::plan::FileRead;
 use crate::properties::{Properties, decode_text};
 
@@ -449,8 +450,7 @@ pub(crate) fn merge_server_properties(
 /// controller-only node (Kafka refuses `advertised.listeners` there): an empty value from the
 /// environment is dropped the same way.
 pub(crate) fn drop_empty_advertised_listeners(merged: &mut MergedServerProperties) {
-    let controller_only =
-        merged.properties.get("process.roles").map(str::trim) == Some("controller");
+    let controller_only = Roles::of(&merged.properties).is_some_and(Roles::controller_only);
     let empty = merged
         .properties
         .get("advertised.listeners")
@@ -478,7 +478,7 @@ pub(crate) fn derive_listeners(merged: &mut MergedServerProperties) {
     let Some(Source::Env { env_var }) = merged.sources.get("advertised.listeners") else {
         return;
     };
-    if merged.properties.get("process.roles").map(str::trim) == Some("controller") {
+    if Roles::of(&merged.properties).is_some_and(Roles::controller_only) {
         return;
     }
     let listeners: Vec<String> = advertised

@@ -98,7 +98,27 @@ pub struct Roles {
     pub controller: bool,
 }
 
+impl fmt::Display for Roles {
+    /// The roles as `process.roles` lists them (`broker,controller`, `broker`, `controller`).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = [(self.broker, "broker"), (self.controller, "controller")]
+            .into_iter()
+            .filter_map(|(listed, name)| listed.then_some(name))
+            .collect();
+        f.write_str(&names.join(","))
+    }
+}
+
 impl Roles {
+    /// `process.roles` of `properties` as [`NodeConfig::read`] reads it, for a check that
+    /// needs nothing else of the model; `None` when unset or invalid.
+    #[must_use]
+    pub fn of(properties: &Properties) -> Option<Self> {
+        let mut errors = Vec::new();
+        let roles = roles(properties.get("process.roles")?, &mut errors);
+        errors.is_empty().then_some(roles)
+    }
+
     /// A controller and not a broker.
     #[must_use]
     pub fn controller_only(self) -> bool {
@@ -198,6 +218,9 @@ pub struct NodeConfig {
     pub metadata_log_dir: Option<String>,
     /// The quorum.
     pub quorum: Quorum,
+    /// `inter.broker.protocol.version`, when set: Kafka 3.x formats storage with the
+    /// `metadata.version` it implies.
+    pub inter_broker_protocol_version: Option<String>,
 }
 
 fn comma_list(value: &str) -> impl Iterator<Item = &str> {
@@ -401,6 +424,9 @@ impl NodeConfig {
             .filter(|dir| !dir.is_empty())
             .map(str::to_owned);
         let quorum = quorum(properties, &mut errors);
+        let inter_broker_protocol_version = properties
+            .get("inter.broker.protocol.version")
+            .map(str::to_owned);
         let model = Self {
             roles,
             node_id,
@@ -415,6 +441,7 @@ impl NodeConfig {
             log_dirs_set: dirs_value.is_some(),
             metadata_log_dir,
             quorum,
+            inter_broker_protocol_version,
         };
         (model, errors)
     }
@@ -453,15 +480,21 @@ impl NodeConfig {
             .unwrap_or(DEFAULT_LOG_DIR)
     }
 
-    /// Every directory `kafka-storage format` formats: the log dirs and the metadata dir, once.
+    /// Every directory `kafka-storage format` formats: the log dirs and the metadata dir, once
+    /// each, sorted as `StorageTool.configToLogDirectories` sorts them (a `TreeSet`).
     #[must_use]
     pub fn storage_dirs(&self) -> Vec<&str> {
         let mut dirs: Vec<&str> = self.log_dirs.iter().map(String::as_str).collect();
-        let metadata = self.metadata_dir();
-        if !dirs.contains(&metadata) {
-            dirs.push(metadata);
-        }
+        dirs.push(self.metadata_dir());
+        dirs.sort_unstable();
+        dirs.dedup();
         dirs
+    }
+
+    /// Whether `controller.quorum.voters` lists a static quorum.
+    #[must_use]
+    pub fn has_static_voters(&self) -> bool {
+        matches!(self.quorum, Quorum::Voters(_))
     }
 }
 
@@ -496,6 +529,14 @@ mod tests {
         );
         assert_eq!(node.log_dirs, ["/a", "/b"]);
         assert_eq!(node.storage_dirs(), ["/a", "/b", "/m"]);
+        assert_eq!(node.roles.expect("set").to_string(), "broker,controller");
+        let roles = |text: &str| Roles::of(&Properties::parse(text).expect("valid"));
+        assert_eq!(
+            roles("process.roles= controller\n").map(Roles::controller_only),
+            Some(true)
+        );
+        assert_eq!(roles("process.roles=controller,zookeeper\n"), None);
+        assert_eq!(roles(""), None);
         assert_eq!(
             node.quorum,
             Quorum::Voters(vec![Voter {
@@ -532,6 +573,28 @@ mod tests {
         let (node, errors) = read("listeners=PLAINTEXT://:0\n");
         assert_eq!(errors, vec![]);
         assert_eq!(node.listeners[0].port, 0);
+    }
+
+    #[test]
+    fn storage_dirs_are_log_dirs_then_metadata_dir_sorted_as_kafka_sorts_them() {
+        let dirs = |text: &str| {
+            let (node, _) = read(text);
+            let dirs: Vec<String> = node.storage_dirs().into_iter().map(str::to_owned).collect();
+            (dirs, node.metadata_dir().to_owned())
+        };
+        assert_eq!(
+            dirs("log.dir=/x\nlog.dirs=/b, /a,,/b\nmetadata.log.dir=/m\n"),
+            (vec!["/a".into(), "/b".into(), "/m".into()], "/m".into())
+        );
+        assert_eq!(dirs("log.dir=/x\n"), (vec!["/x".into()], "/x".into()));
+        assert_eq!(
+            dirs("log.dirs= /b ,/a\n"),
+            (vec!["/a".into(), "/b".into()], "/b".into())
+        );
+        assert_eq!(
+            dirs(""),
+            (vec![DEFAULT_LOG_DIR.into()], DEFAULT_LOG_DIR.into())
+        );
     }
 
     #[test]

@@ -20,15 +20,17 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, bail};
+use anyhow::{Context, anyhow, bail};
 use nix::sys::signal::Signal;
 
 use kafka_config::Log4jFormat;
+use kafka_config::node::NodeConfig;
+use kafka_config::properties::Properties;
 
-use crate::distribution;
 use crate::launch::{self, Cds, ChildFailed, LaunchInputs};
 use crate::process::Supervisor;
 use crate::{EnvSnapshot, report};
+use crate::{distribution, files};
 
 /// How long the broker may take to stop after SIGTERM before it is killed.
 const STOP_GRACE: Duration = Duration::from_secs(60);
@@ -117,8 +119,16 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
         Some(config) => config.clone(),
         None => default_config(&args.home.kafka_home),
     };
-    let original = std::fs::read_to_string(&config)
-        .with_context(|| format!("failed to read `{}`", config.display()))?;
+    let original = files::read_regular(&config)
+        .map_err(|problem| anyhow!("failed to read `{}`: {problem}", config.display()))
+        .and_then(|bytes| {
+            String::from_utf8(bytes)
+                .map_err(|_| anyhow!("`{}` is not UTF-8 text", config.display()))
+        })?;
+    let (node, _) = NodeConfig::read(
+        &Properties::parse(&original)
+            .with_context(|| format!("`{}` is not a valid properties file", config.display()))?,
+    );
     let data_dir = scratch.join("data");
     let logs_dir = scratch.join("logs");
     for dir in [scratch, &data_dir, &logs_dir] {
@@ -126,8 +136,11 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
             .with_context(|| format!("failed to create `{}`", dir.display()))?;
     }
     let training_config = scratch.join("server.properties");
-    std::fs::write(&training_config, training_properties(&original, &data_dir))
-        .with_context(|| format!("failed to write `{}`", training_config.display()))?;
+    files::write_file(
+        &training_config,
+        training_properties(&original, &data_dir).as_bytes(),
+        0o600,
+    )?;
     match std::fs::remove_file(&args.archive) {
         Ok(()) => progress(&format!("removed the old `{}`", args.archive.display())),
         Err(error) if error.kind() == io::ErrorKind::NotFound => {}
@@ -144,7 +157,7 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
 
     let kafka = Distribution::read(&args.home.kafka_home, &env)?;
     let mut supervisor = Supervisor::new()?;
-    format_storage(&mut supervisor, &kafka, &original, &training_config)?;
+    format_storage(&mut supervisor, &kafka, &node, &training_config)?;
 
     let inputs = LaunchInputs {
         kafka_home: &args.home.kafka_home,
@@ -239,7 +252,7 @@ fn training_properties(original: &str, data_dir: &Path) -> String {
 fn format_storage(
     supervisor: &mut Supervisor,
     kafka: &Distribution,
-    original: &str,
+    node: &NodeConfig,
     training_config: &Path,
 ) -> anyhow::Result<()> {
     // 22 base64url characters (16 bytes): a valid, fixed cluster id for throw-away data.
@@ -248,13 +261,7 @@ fn format_storage(
         .map(OsString::from)
         .to_vec();
     args.push(training_config.into());
-    let has_static_voters = original.lines().any(|line| {
-        line.trim_start().starts_with("controller.quorum.voters")
-            && line
-                .split_once('=')
-                .is_some_and(|(_, value)| !value.trim().is_empty())
-    });
-    if !has_static_voters {
+    if !node.has_static_voters() {
         args.push("--standalone".into());
     }
     progress("formatting scratch storage with Kafka's storage tool");

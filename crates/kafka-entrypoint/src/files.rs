@@ -36,6 +36,16 @@ pub(crate) enum ReadProblem {
     Unreadable(String),
 }
 
+impl std::fmt::Display for ReadProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Missing => f.write_str("it does not exist"),
+            Self::Directory => f.write_str("it is a directory"),
+            Self::Unreadable(reason) => f.write_str(reason),
+        }
+    }
+}
+
 fn kind_of(file_type: fs::FileType) -> &'static str {
     if file_type.is_fifo() {
         "a FIFO"

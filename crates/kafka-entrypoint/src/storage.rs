@@ -1,9 +1,10 @@
 //! KRaft storage on first start (SPEC §4.2): the only code that writes Kafka's data directories.
 //!
 //! This is the I/O shell around the pure `kafka-storage` crate, which makes every decision
-//! ([`StorageSettings`], [`decide_format`], [`choose_quorum`], [`plan_native_format`],
-//! [`storage_tool_args`]). [`prepare_storage`] reads `meta.properties` of every directory in
-//! `log.dirs` (or `log.dir`) and `metadata.log.dir`, and then either writes the planned files
+//! ([`decide_format`], [`choose_quorum`], [`plan_native_format`], [`storage_tool_args`]) from
+//! the node's typed configuration ([`NodeConfig`], the one parser of roles, `node.id`,
+//! listeners, directories and quorum). [`prepare_storage`] reads `meta.properties` of every
+//! directory in `log.dirs` (or `log.dir`) and `metadata.log.dir`, and then either writes the planned files
 //! itself (`native`, no JVM) or runs the distribution's `bin/kafka-storage.sh format`
 //! (`kafka-storage`). A directory that is already formatted is never touched; a `CLUSTER_ID` or
 //! `node.id` that differs from what a directory holds is an error, and then nothing at all is
@@ -20,12 +21,13 @@ use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, anyhow};
+use kafka_config::node::NodeConfig;
 use kafka_config::properties::Properties;
 use kafka_storage::{
     ClusterId, DEFAULT_SCRAM_ITERATIONS, FormatDecision, IMAGE_DEFAULT_CLUSTER_ID, KafkaRelease,
     LogDirState, META_PROPERTIES_FILE, NativeFormatRequest, SALT_RANDOM_BYTES, ScramUser,
-    StorageError, StorageSettings, choose_quorum, decide_format, detect_release,
-    kafka_default_salt, parse_meta_properties, parse_scram_users, plan_native_format,
+    StorageError, choose_quorum, decide_format, detect_release, kafka_default_salt,
+    parse_meta_properties, parse_scram_users, plan_native_format, storage_node_id,
     storage_tool_args,
 };
 
@@ -78,11 +80,12 @@ pub(crate) struct StorageReport {
 /// (the message then says to use `KAFKA_ENTRYPOINT_STORAGE_FORMAT=kafka-storage`). Each problem
 /// is one line, followed by a `help:` line.
 pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<StorageReport> {
-    let settings = StorageSettings::from_properties(inputs.config).map_err(|e| problem(&e))?;
-    let states = settings
-        .directories()
-        .iter()
-        .map(|dir| read_log_dir(dir))
+    let node = NodeConfig::parse(inputs.config).map_err(|errors| node_problems(&errors))?;
+    let node_id = storage_node_id(&node).map_err(|e| problem(&e))?;
+    let states = node
+        .storage_dirs()
+        .into_iter()
+        .map(read_log_dir)
         .collect::<anyhow::Result<Vec<_>>>()?;
     let all_formatted = states.iter().all(|s| s.meta_properties.is_some());
     let cluster_id = match env_value(inputs.env, CLUSTER_ID) {
@@ -94,7 +97,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
         None if all_formatted => stored_cluster_id(&states)?,
         None => return Err(missing_cluster_id()),
     };
-    let plan = decide_format(&states, &cluster_id, settings.node_id).map_err(|p| problems(&p))?;
+    let plan = decide_format(&states, &cluster_id, node_id).map_err(|p| problems(&p))?;
     let mut report = StorageReport { lines: Vec::new() };
     for dir in &plan {
         if let FormatDecision::SkipFormatted {
@@ -131,7 +134,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
     match inputs.formatter {
         StorageFormatter::Native => {
             let release = release?;
-            let quorum = choose_quorum(&settings, wanted_quorum.as_deref(), Some(release))
+            let quorum = choose_quorum(&node, wanted_quorum.as_deref(), Some(release))
                 .map_err(|e| problem(&e))?;
             let scram_credentials: Vec<_> = random_draws::<SALT_RANDOM_BYTES>(scram_users.len())?
                 .zip(&scram_users)
@@ -142,7 +145,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
             let mut random = random_draws(plan.len() * RANDOM_DRAWS_PER_DIRECTORY + 1)?;
             let formats = plan_native_format(
                 &NativeFormatRequest {
-                    settings: &settings,
+                    node: &node,
                     quorum: &quorum,
                     release,
                     cluster_id: &cluster_id,
@@ -169,7 +172,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
                 report.lines.push(format!(
                     "formatted `{}` for cluster `{cluster_id}`, node {}, Kafka {release}{}",
                     dir.path,
-                    settings.node_id,
+                    node_id,
                     if dir.has_voters {
                         " (KIP-853 initial voters snapshot written)"
                     } else {
@@ -179,7 +182,7 @@ pub(crate) fn prepare_storage(inputs: &StorageInputs<'_>) -> anyhow::Result<Stor
             }
         }
         StorageFormatter::KafkaStorage => {
-            let quorum = choose_quorum(&settings, wanted_quorum.as_deref(), release.ok())
+            let quorum = choose_quorum(&node, wanted_quorum.as_deref(), release.ok())
                 .map_err(|e| problem(&e))?;
             let args = storage_tool_args(&cluster_id, inputs.config_file, &quorum, &scram_users);
             let code = run_kafka_storage(inputs, args, !scram_users.is_empty())?;
@@ -356,8 +359,9 @@ fn scram_users(env: &EnvSnapshot) -> anyhow::Result<Vec<ScramUser>> {
         }
         (Some(text), None) => (text, KAFKA_ENTRYPOINT_SCRAM_USERS.to_owned()),
         (None, Some(path)) => {
-            let bytes = fs::read(&path).with_context(|| {
-                format!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: failed to read `{path}`")
+            // The one bounded read: a FIFO or `/dev/zero` here must not hang or fill memory.
+            let bytes = crate::files::read_regular(Path::new(&path)).map_err(|problem| {
+                anyhow!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: failed to read `{path}`: {problem}")
             })?;
             let text = String::from_utf8(bytes).map_err(|_| {
                 anyhow!("`{KAFKA_ENTRYPOINT_SCRAM_USERS_FILE}`: `{path}` is not UTF-8 text")
@@ -408,6 +412,16 @@ fn problem(error: &StorageError) -> anyhow::Error {
         Some(help) => anyhow!("{error}\nhelp: {help}"),
         None => anyhow!("{error}"),
     }
+}
+
+/// The values of the final config that the node model refuses (setup refuses them before
+/// `run` gets here; this guards any other caller); nothing was written.
+fn node_problems(errors: &[kafka_config::node::NodeError]) -> anyhow::Error {
+    let mut text = String::from("the final config is not a valid KRaft node; nothing was written");
+    for error in errors {
+        text.push_str(&format!("\n  {error}"));
+    }
+    anyhow!(text)
 }
 
 /// Several library problems at once; nothing was written.
@@ -751,6 +765,44 @@ mod tests {
             error
                 .to_string()
                 .contains("`my-cluster` is not a valid Kafka cluster id")
+        );
+        // The command the help suggests runs in the image (`docker run IMAGE <command>`).
+        assert!(
+            error
+                .to_string()
+                .contains("help: generate one with `docker run --rm IMAGE random-uuid`"),
+            "{error}"
+        );
+        assert!(sandbox.snapshot().is_empty());
+    }
+
+    #[test]
+    fn scram_users_file_must_be_a_regular_file() {
+        // Issue 10: only regular files are read; `/dev/zero` would fill memory.
+        let error = scram_users(&env(&[(KAFKA_ENTRYPOINT_SCRAM_USERS_FILE, "/dev/zero")]))
+            .expect_err("a device");
+        assert!(
+            error
+                .to_string()
+                .contains("it is a device, not a regular file"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn node_id_is_read_by_the_node_model_as_setup_reads_it() {
+        // Issue 10: storage had its own parser, which took `node.id=-1` (a Java int, but no
+        // KRaft node id) and formatted the directory for node -1.
+        let sandbox = Sandbox::new("4.1.0");
+        let text = combined(&sandbox.dir("data/a")).replace("node.id=1", "node.id=-1");
+        let error = sandbox
+            .prepare(&text, &[(CLUSTER_ID, OTHER_ID)], false)
+            .expect_err("node.id -1");
+        assert!(
+            error
+                .to_string()
+                .contains("`node.id` is `-1`, not an integer from 0 to 2147483647"),
+            "{error}"
         );
         assert!(sandbox.snapshot().is_empty());
     }

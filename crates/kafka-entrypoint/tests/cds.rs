@@ -235,8 +235,8 @@ fn cds_train_without_its_config_names_the_file() {
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
         format!(
-            "error: CDS training failed; no archive was made\n\nCaused by:\n  failed to read `{}`\n  \
-             No such file or directory (os error 2)\n",
+            "error: CDS training failed; no archive was made\n\nCaused by:\n  failed to read `{}`: it \
+             does not exist\n",
             missing.display()
         )
     );

@@ -155,6 +155,37 @@ fn a_failing_storage_tool_passes_its_exit_code_on_and_kafka_never_starts() {
 }
 
 #[test]
+fn cds_train_passes_a_failing_tools_exit_code_on() {
+    // Issue 10: `cds-train` exited 1 whatever its child did. The fixture's storage tool (the
+    // first tool `cds-train` runs) exits 37 on demand, which real Kafka's tool does not.
+    let sandbox = Sandbox::new();
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"))
+        .arg("cds-train")
+        .arg("--archive")
+        .arg(sandbox.path("kafka.jsa"))
+        .arg("--kafka-home")
+        .arg(&sandbox.kafka_home)
+        .arg("--config")
+        .arg(sandbox.path("defaults/server.properties"))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("FAKE_KAFKA_RECORD_DIR", sandbox.path("records"))
+        .env("LOG_DIR", sandbox.path("logs"))
+        .env("KAFKA_HEAP_OPTS", "-Xmx64m")
+        .env("FAKE_KAFKA_STORAGE_EXIT_CODE", "37")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let output = wait_output(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(37), "{stderr}");
+    assert!(stderr.contains("exited with code 37"), "{stderr}");
+    assert!(!sandbox.path("kafka.jsa").exists(), "no archive is left");
+}
+
+#[test]
 fn sigterm_during_the_storage_fallback_ends_run_with_143() {
     let sandbox = Sandbox::new();
     let child = sandbox

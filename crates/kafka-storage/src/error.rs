@@ -130,12 +130,6 @@ pub enum StorageError {
     /// The final config has no `node.id`.
     #[error("`node.id` is not set in the final config")]
     NodeIdMissing,
-    /// `node.id` is not an integer.
-    #[error("`node.id` is `{value}`, not an integer")]
-    NodeIdNotAnInteger {
-        /// The value found.
-        value: String,
-    },
     /// `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` is set next to a static quorum.
     #[error(
         "`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` is set, but `controller.quorum.voters` lists a static quorum"
@@ -165,14 +159,6 @@ pub enum StorageError {
     /// A KIP-853 voter set needs a controller listener name.
     #[error("`controller.listener.names` is not set, so the KIP-853 voters have no listener name")]
     NoControllerListenerName,
-    /// A listener list entry that is not `NAME://host:port`.
-    #[error("`{key}` entry `{entry}` is not `NAME://host:port`")]
-    ListenerSyntax {
-        /// `listeners` or `advertised.listeners`.
-        key: String,
-        /// The entry.
-        entry: String,
-    },
     /// `standalone` on a node that is not a controller.
     #[error(
         "`KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS=standalone` needs a controller, but `process.roles` is `{process_roles}`"
@@ -217,7 +203,7 @@ impl StorageError {
                 "write one user per line as `user:mechanism:password`, mechanism `SCRAM-SHA-256` or `SCRAM-SHA-512` (see the user guide, \"SCRAM users\")".to_owned(),
             ),
             Self::InvalidClusterId { .. } => Some(
-                "generate one with `docker run --rm IMAGE /opt/kafka/bin/kafka-storage.sh random-uuid` and pass it as `CLUSTER_ID`".to_owned(),
+                "generate one with `docker run --rm IMAGE random-uuid` and pass it as `CLUSTER_ID`".to_owned(),
             ),
             Self::ClusterIdMismatch { found, .. } => Some(format!(
                 "set `CLUSTER_ID={found}` to start with the existing data, or mount an empty data volume for a new cluster"
@@ -243,9 +229,6 @@ impl StorageError {
             Self::NodeIdMissing => Some(
                 "set `KAFKA_NODE_ID` (or `node.id` in a mounted `server.properties`); every KRaft node needs one".to_owned(),
             ),
-            Self::NodeIdNotAnInteger { .. } => {
-                Some("set `KAFKA_NODE_ID` to the node's number, e.g. `1`".to_owned())
-            }
             Self::InitialControllersWithStaticVoters => Some(
                 "unset one of them: a KIP-853 dynamic quorum uses `controller.quorum.bootstrap.servers` instead of `controller.quorum.voters`".to_owned(),
             ),
@@ -261,9 +244,6 @@ impl StorageError {
             Self::NoControllerListenerName => Some(
                 "set `KAFKA_CONTROLLER_LISTENER_NAMES`, e.g. `CONTROLLER`".to_owned(),
             ),
-            Self::ListenerSyntax { key, .. } => Some(format!(
-                "fix `{key}`, e.g. `CONTROLLER://kafka-1:9093`"
-            )),
             Self::StandaloneNotAController { .. } => Some(
                 "use `standalone` only on a controller; a broker joining a dynamic quorum needs `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS` unset or `none`".to_owned(),
             ),

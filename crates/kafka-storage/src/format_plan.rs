@@ -1,6 +1,8 @@
-//! What formatting a node's storage means, decided without touching a disk: which directories
-//! `kafka-storage.sh format` formats, which quorum flag it gets, its exact arguments (for the
-//! `kafka-storage` fallback), and, for the native writer, every file with its bytes.
+//! What formatting a node's storage means, decided without touching a disk: which quorum flag
+//! `kafka-storage.sh format` gets, its exact arguments (for the `kafka-storage` fallback), and,
+//! for the native writer, every file with its bytes. Every setting comes from the node's typed
+//! configuration (`kafka_config::node::NodeConfig`, the one parser of those keys, whose
+//! `storage_dirs` are the directories the tool formats); nothing here reads a property itself.
 //!
 //! The binary (`kafka-entrypoint`, module `storage`) reads the directories' `meta.properties`,
 //! the clock and random bytes, calls [`decide_format`](crate::decide_format) and
@@ -8,12 +10,12 @@
 //! it mirrors; each was compared with the real tool by `kafka-entrypoint`'s
 //! `tests/storage_vs_kafka.rs`.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::Path;
 
 use kafka_config::env_vars::KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS;
-use kafka_config::properties::Properties;
+use kafka_config::node::{Endpoint, NodeConfig};
 
 use crate::{
     BOOTSTRAP_SNAPSHOT_FILE, BootstrapCheckpoint, CLUSTER_METADATA_DIR, ClusterId,
@@ -35,110 +37,10 @@ pub const META_PROPERTIES_FILE: &str = "meta.properties";
 /// `bootstrap.checkpoint` (3.7 to 4.3).
 pub const BOOTSTRAP_CHECKPOINT_FILE: &str = "bootstrap.checkpoint";
 
-/// Kafka's default `listeners` (`SocketServerConfigs.LISTENERS_DEFAULT`).
-const DEFAULT_LISTENERS: &str = "PLAINTEXT://:9092";
-
-/// Kafka's default `log.dir`.
-const DEFAULT_LOG_DIR: &str = "/tmp/kafka-logs";
-
-/// The settings of a node that storage formatting reads, from its final config.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StorageSettings {
-    /// `node.id`.
-    pub node_id: i32,
-    /// `process.roles` as written (for messages).
-    pub process_roles: String,
-    /// `process.roles` lists `controller`.
-    pub is_controller: bool,
-    /// `log.dirs` (or `log.dir`, or Kafka's default), trimmed, empty entries dropped.
-    pub log_dirs: Vec<String>,
-    /// `metadata.log.dir` when set and not blank.
-    pub metadata_log_dir: Option<String>,
-    /// `controller.quorum.voters` lists voters (a static quorum).
-    pub static_voters: bool,
-    /// `controller.listener.names`, upper-cased.
-    pub controller_listener_names: Vec<String>,
-    /// `listeners` (Kafka's default when unset).
-    pub listeners: String,
-    /// `advertised.listeners`, when set.
-    pub advertised_listeners: Option<String>,
-    /// `inter.broker.protocol.version`, when set (3.x derives `metadata.version` from it).
-    pub inter_broker_protocol_version: Option<String>,
-}
-
-impl StorageSettings {
-    /// Reads the settings from the final config; refuses a missing or non-integer `node.id`.
-    pub fn from_properties(config: &Properties) -> Result<Self, StorageError> {
-        let node_id = match config.get("node.id") {
-            None => return Err(StorageError::NodeIdMissing),
-            Some(text) => text
-                .trim()
-                .parse()
-                .map_err(|_| StorageError::NodeIdNotAnInteger {
-                    value: text.to_owned(),
-                })?,
-        };
-        let non_blank = |key: &str| {
-            config
-                .get(key)
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .map(str::to_owned)
-        };
-        let process_roles = config.get("process.roles").unwrap_or_default().to_owned();
-        Ok(Self {
-            node_id,
-            is_controller: process_roles.split(',').any(|r| r.trim() == "controller"),
-            process_roles,
-            log_dirs: split_list(
-                config
-                    .get("log.dirs")
-                    .or_else(|| config.get("log.dir"))
-                    .unwrap_or(DEFAULT_LOG_DIR),
-            ),
-            metadata_log_dir: non_blank("metadata.log.dir"),
-            static_voters: non_blank("controller.quorum.voters").is_some(),
-            controller_listener_names: split_list(
-                config.get("controller.listener.names").unwrap_or_default(),
-            )
-            .into_iter()
-            .map(|name| name.to_uppercase())
-            .collect(),
-            listeners: config
-                .get("listeners")
-                .unwrap_or(DEFAULT_LISTENERS)
-                .to_owned(),
-            advertised_listeners: config.get("advertised.listeners").map(str::to_owned),
-            inter_broker_protocol_version: config
-                .get("inter.broker.protocol.version")
-                .map(str::to_owned),
-        })
-    }
-
-    /// The directories `kafka-storage.sh format` formats: the log dirs and the metadata log dir,
-    /// without duplicates, sorted as Kafka's `TreeSet`.
-    pub fn directories(&self) -> Vec<String> {
-        let mut dirs: BTreeSet<String> = self.log_dirs.iter().cloned().collect();
-        dirs.extend(self.metadata_log_dir.clone());
-        dirs.into_iter().collect()
-    }
-
-    /// `metadata.log.dir`, or else the first log dir: Kafka's `KafkaConfig.metadataLogDir`,
-    /// which `Formatter` compares with each directory.
-    pub fn metadata_directory(&self) -> String {
-        self.metadata_log_dir
-            .clone()
-            .or_else(|| self.log_dirs.first().cloned())
-            .unwrap_or_else(|| DEFAULT_LOG_DIR.to_owned())
-    }
-}
-
-fn split_list(text: &str) -> Vec<String> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|d| !d.is_empty())
-        .map(str::to_owned)
-        .collect()
+/// `node.id` of the node, which every directory records in `meta.properties`; refuses a node
+/// without one.
+pub fn storage_node_id(node: &NodeConfig) -> Result<i32, StorageError> {
+    node.node_id.ok_or(StorageError::NodeIdMissing)
 }
 
 /// The KIP-853 flag `kafka-storage.sh format` gets.
@@ -155,15 +57,15 @@ pub enum QuorumChoice {
     InitialControllers(String),
 }
 
-/// Chooses the quorum flag from the settings and `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`
+/// Chooses the quorum flag from the node and `KAFKA_ENTRYPOINT_INITIAL_CONTROLLERS`
 /// (`standalone`, `none` or a list; `None` when unset or empty); refuses combinations the
 /// storage tool of `release` refuses.
 pub fn choose_quorum(
-    settings: &StorageSettings,
+    node: &NodeConfig,
     initial_controllers: Option<&str>,
     release: Option<KafkaRelease>,
 ) -> Result<QuorumChoice, StorageError> {
-    if settings.static_voters {
+    if node.has_static_voters() {
         return match initial_controllers {
             None => Ok(QuorumChoice::Static),
             Some(_) => Err(StorageError::InitialControllersWithStaticVoters),
@@ -173,7 +75,7 @@ pub fn choose_quorum(
         Some("standalone") => QuorumChoice::Standalone,
         Some("none") => QuorumChoice::NoInitialControllers,
         Some(list) => QuorumChoice::InitialControllers(list.to_owned()),
-        None if settings.is_controller => {
+        None if is_controller(node) => {
             return Err(StorageError::InitialControllersNeeded);
         }
         None => QuorumChoice::Static,
@@ -255,8 +157,8 @@ pub struct DirectoryFormat {
 /// What [`plan_native_format`] needs.
 #[derive(Debug, Clone, Copy)]
 pub struct NativeFormatRequest<'a> {
-    /// The node's settings.
-    pub settings: &'a StorageSettings,
+    /// The node, from its final config.
+    pub node: &'a NodeConfig,
     /// The quorum flag, from [`choose_quorum`].
     pub quorum: &'a QuorumChoice,
     /// The distribution's release.
@@ -282,11 +184,11 @@ pub fn plan_native_format(
     request: &NativeFormatRequest<'_>,
     random: &mut dyn Iterator<Item = [u8; 16]>,
 ) -> Result<Vec<DirectoryFormat>, StorageError> {
-    let settings = request.settings;
-    let node_id = settings.node_id;
+    let node = request.node;
+    let node_id = storage_node_id(node)?;
     // `kafka-storage.sh format` of 3.x derives `metadata.version` from this key when it is set;
     // the native writer only knows each release's default.
-    if let Some(value) = &settings.inter_broker_protocol_version {
+    if let Some(value) = &node.inter_broker_protocol_version {
         return Err(StorageError::InterBrokerProtocolVersionSet {
             value: value.clone(),
         });
@@ -295,9 +197,12 @@ pub fn plan_native_format(
     let features = bootstrap_features(request.release)?;
     let initial = match request.quorum {
         QuorumChoice::Static | QuorumChoice::NoInitialControllers => None,
-        QuorumChoice::Standalone => {
-            Some(standalone_controllers(settings, request.release, random)?)
-        }
+        QuorumChoice::Standalone => Some(standalone_controllers(
+            node,
+            node_id,
+            request.release,
+            random,
+        )?),
         QuorumChoice::InitialControllers(text) => {
             Some(InitialControllers::parse(text).map_err(|cause| {
                 StorageError::InvalidInitialControllersVariable {
@@ -311,10 +216,7 @@ pub fn plan_native_format(
     // .fromVersions` writes no `FeatureLevelRecord` for it, so it appears only in the snapshot.
     let dynamic = *request.quorum != QuorumChoice::Static;
     let voters = match &initial {
-        Some(initial) => Some(snapshot_voters(
-            initial,
-            &controller_listener_name(settings)?,
-        )?),
+        Some(initial) => Some(snapshot_voters(initial, &controller_listener_name(node)?)?),
         None => None,
     };
     let now = request.now_ms;
@@ -329,7 +231,7 @@ pub fn plan_native_format(
             features: Vec::new(),
             scram_credentials: Vec::new(),
         }),
-        StorageLayout::SnapshotOnControllers => settings.is_controller.then(|| MetadataSnapshot {
+        StorageLayout::SnapshotOnControllers => is_controller(node).then(|| MetadataSnapshot {
             timestamps: MetadataSnapshotTimestamps::all_at(now),
             kraft_version: if dynamic {
                 DYNAMIC_QUORUM_KRAFT_VERSION
@@ -352,7 +254,7 @@ pub fn plan_native_format(
     let snapshot_bytes = snapshot.as_ref().map(MetadataSnapshot::encode);
     // `Formatter.DirectoryType`: only the metadata log dir is a metadata directory; with an
     // initial voter set that lists this node, it takes the voter's directory id.
-    let metadata_dir = settings.metadata_directory();
+    let metadata_dir = node.metadata_dir();
     let own_voter = initial.as_ref().and_then(|i| i.get(node_id));
     let mut used_ids: HashSet<Uuid> = request
         .states
@@ -420,49 +322,17 @@ fn fresh_directory_id(
     }
 }
 
+/// Whether `process.roles` lists `controller`.
+fn is_controller(node: &NodeConfig) -> bool {
+    node.roles.is_some_and(|roles| roles.controller)
+}
+
 /// The first of `controller.listener.names` (`StorageTool` passes its head to `Formatter`).
-fn controller_listener_name(settings: &StorageSettings) -> Result<String, StorageError> {
-    settings
-        .controller_listener_names
+fn controller_listener_name(node: &NodeConfig) -> Result<String, StorageError> {
+    node.controller_listener_names
         .first()
         .cloned()
         .ok_or(StorageError::NoControllerListenerName)
-}
-
-/// One `NAME://host:port` entry of `listeners` or `advertised.listeners`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ListenerEndpoint {
-    /// Listener name, upper-cased.
-    pub name: String,
-    /// Host; empty for "all interfaces".
-    pub host: String,
-    /// Port.
-    pub port: u16,
-}
-
-/// Parses a listener list as Kafka's `listenerListToEndPoints` does: comma-separated
-/// `NAME://host:port`, an IPv6 host in brackets, an empty host allowed.
-pub fn parse_listeners(key: &str, value: &str) -> Result<Vec<ListenerEndpoint>, StorageError> {
-    let mut endpoints = Vec::new();
-    for entry in value.split(',').map(str::trim).filter(|e| !e.is_empty()) {
-        let parsed = entry.split_once("://").and_then(|(name, address)| {
-            let (host, port) = address.rsplit_once(':')?;
-            let host = host
-                .strip_prefix('[')
-                .and_then(|h| h.strip_suffix(']'))
-                .unwrap_or(host);
-            Some(ListenerEndpoint {
-                name: name.to_uppercase(),
-                host: host.to_owned(),
-                port: port.parse().ok()?,
-            })
-        });
-        endpoints.push(parsed.ok_or_else(|| StorageError::ListenerSyntax {
-            key: key.to_owned(),
-            entry: entry.to_owned(),
-        })?);
-    }
-    Ok(endpoints)
 }
 
 /// What `kafka-storage.sh format --standalone` derives (`StorageTool
@@ -471,32 +341,30 @@ pub fn parse_listeners(key: &str, value: &str) -> Result<Vec<ListenerEndpoint>, 
 /// means `localhost`, and so does `0.0.0.0` from 3.9.1 on, where 3.9.0 refuses it), with a
 /// fresh `Uuid.randomUuid` directory id.
 fn standalone_controllers(
-    settings: &StorageSettings,
+    node: &NodeConfig,
+    node_id: i32,
     release: KafkaRelease,
     random: &mut dyn Iterator<Item = [u8; 16]>,
 ) -> Result<InitialControllers, StorageError> {
-    if !settings.is_controller {
+    if !is_controller(node) {
         return Err(StorageError::StandaloneNotAController {
-            process_roles: settings.process_roles.clone(),
+            process_roles: node
+                .roles
+                .map(|roles| roles.to_string())
+                .unwrap_or_default(),
         });
     }
-    let advertised = match &settings.advertised_listeners {
-        Some(value) => parse_listeners("advertised.listeners", value)?,
-        None => Vec::new(),
-    };
-    let listeners = parse_listeners("listeners", &settings.listeners)?;
-    let find =
-        |list: &[ListenerEndpoint], name: &str| list.iter().find(|l| l.name == name).cloned();
-    let (listener, key) = settings
+    let find = |list: &[Endpoint], name: &str| list.iter().find(|l| l.name == name).cloned();
+    let (listener, key) = node
         .controller_listener_names
         .iter()
         .find_map(|name| {
-            find(&advertised, name)
+            find(&node.advertised_listeners, name)
                 .map(|l| (l, "advertised.listeners"))
-                .or_else(|| find(&listeners, name).map(|l| (l, "listeners")))
+                .or_else(|| find(&node.listeners, name).map(|l| (l, "listeners")))
         })
         .ok_or_else(|| StorageError::StandaloneNoControllerListener {
-            names: settings.controller_listener_names.join(","),
+            names: node.controller_listener_names.join(","),
         })?;
     if listener.host == "0.0.0.0" && release == KafkaRelease::new(3, 9, 0) {
         return Err(StorageError::DynamicQuorumUnsupported {
@@ -509,7 +377,7 @@ fn standalone_controllers(
         return Err(StorageError::StandaloneIpv6Host {
             key,
             host: listener.host,
-            node_id: settings.node_id,
+            node_id,
             port: listener.port,
         });
     }
@@ -525,7 +393,7 @@ fn standalone_controllers(
         }
     };
     InitialControllers::new(vec![InitialController {
-        node_id: settings.node_id,
+        node_id,
         host,
         port: listener.port,
         directory_id,
@@ -536,39 +404,19 @@ fn standalone_controllers(
 mod tests {
     use super::*;
     use crate::{IMAGE_DEFAULT_CLUSTER_ID, decide_format};
+    use kafka_config::properties::Properties;
 
-    fn settings(text: &str) -> StorageSettings {
-        StorageSettings::from_properties(&Properties::parse(text).expect("valid"))
-            .expect("node.id set")
+    fn node(text: &str) -> NodeConfig {
+        NodeConfig::parse(&Properties::parse(text).expect("valid")).expect("a valid node")
     }
 
     #[test]
-    fn log_dirs_win_over_log_dir_and_metadata_dir_is_added() {
-        let s = settings("node.id=1\nlog.dir=/x\nlog.dirs=/b, /a,,/b\nmetadata.log.dir=/m\n");
-        assert_eq!(s.directories(), ["/a", "/b", "/m"]);
-        assert_eq!(settings("node.id=1\nlog.dir=/x\n").directories(), ["/x"]);
-        assert_eq!(settings("node.id=1\n").directories(), ["/tmp/kafka-logs"]);
+    fn node_id_must_be_set() {
         assert_eq!(
-            settings("node.id=1\nlog.dirs= /b ,/a\n").metadata_directory(),
-            "/b"
+            storage_node_id(&node("log.dirs=/a\n")),
+            Err(StorageError::NodeIdMissing)
         );
-        assert_eq!(
-            settings("node.id=1\nlog.dirs=/b\nmetadata.log.dir=/m\n").metadata_directory(),
-            "/m"
-        );
-    }
-
-    #[test]
-    fn node_id_must_be_an_integer() {
-        let parse =
-            |text: &str| StorageSettings::from_properties(&Properties::parse(text).expect("valid"));
-        assert_eq!(parse("log.dirs=/a\n"), Err(StorageError::NodeIdMissing));
-        assert_eq!(
-            parse("node.id=one\n"),
-            Err(StorageError::NodeIdNotAnInteger {
-                value: "one".into()
-            })
-        );
+        assert_eq!(storage_node_id(&node("node.id=7\n")), Ok(7));
         assert!(
             StorageError::NodeIdMissing
                 .help()
@@ -624,11 +472,10 @@ mod tests {
 
     #[test]
     fn quorum_choice_follows_voters_and_the_control_variable() {
-        let static_quorum = settings(
-            "node.id=1\nprocess.roles=broker,controller\ncontroller.quorum.voters=1@h:9093\n",
-        );
-        let dynamic = settings("node.id=1\nprocess.roles=broker,controller\n");
-        let broker = settings("node.id=1\nprocess.roles=broker\n");
+        let static_quorum =
+            node("node.id=1\nprocess.roles=broker,controller\ncontroller.quorum.voters=1@h:9093\n");
+        let dynamic = node("node.id=1\nprocess.roles=broker,controller\n");
+        let broker = node("node.id=1\nprocess.roles=broker\n");
         let v39 = Some(KafkaRelease::new(3, 9, 0));
         assert_eq!(
             choose_quorum(&static_quorum, None, v39),
@@ -663,52 +510,28 @@ mod tests {
         );
     }
 
-    #[test]
-    fn listener_lists_parse_as_kafka_reads_them() {
-        assert_eq!(
-            parse_listeners("listeners", "PLAINTEXT://:9092, controller://[::1]:9093"),
-            Ok(vec![
-                ListenerEndpoint {
-                    name: "PLAINTEXT".into(),
-                    host: String::new(),
-                    port: 9092
-                },
-                ListenerEndpoint {
-                    name: "CONTROLLER".into(),
-                    host: "::1".into(),
-                    port: 9093
-                },
-            ])
-        );
-        let error = parse_listeners("listeners", "CONTROLLER:9093").expect_err("no ://");
-        assert!(
-            error
-                .to_string()
-                .contains("`listeners` entry `CONTROLLER:9093`")
-        );
-    }
-
     /// Plans a format of every directory of `config_text` on a fresh node.
     fn plan(
         config_text: &str,
         quorum: &QuorumChoice,
         release: KafkaRelease,
     ) -> Result<Vec<DirectoryFormat>, StorageError> {
-        let settings = settings(config_text);
-        let states: Vec<LogDirState> = settings
-            .directories()
+        let node = node(config_text);
+        let states: Vec<LogDirState> = node
+            .storage_dirs()
             .into_iter()
             .map(|path| LogDirState {
-                path,
+                path: path.to_owned(),
                 meta_properties: None,
             })
             .collect();
         let id = ClusterId::parse(IMAGE_DEFAULT_CLUSTER_ID).expect("valid");
-        let decisions = decide_format(&states, &id, settings.node_id).expect("fresh");
+        let node_id = storage_node_id(&node).expect("set");
+        let decisions = decide_format(&states, &id, node_id).expect("fresh");
         let mut random = (1u8..).map(|n| [n; 16]);
         plan_native_format(
             &NativeFormatRequest {
-                settings: &settings,
+                node: &node,
                 quorum,
                 release,
                 cluster_id: &id,

@@ -21,14 +21,17 @@
 //! - [`InitialControllers`], [`MetadataSnapshot`]: the KIP-853 dynamic quorum (`--standalone`,
 //!   `--initial-controllers`) and the bootstrap snapshot in `__cluster_metadata-0/` (which also
 //!   holds the feature levels from Kafka 4.4 on, see [`StorageLayout`]).
-//! - [`StorageSettings`], [`choose_quorum`], [`storage_tool_args`], [`plan_native_format`]: the
-//!   decisions of a format (which directories, which quorum flag, the fallback's arguments,
-//!   every file's bytes). What the native writer cannot reproduce exactly is refused (e.g.
+//! - [`choose_quorum`], [`storage_tool_args`], [`plan_native_format`]: the decisions of a
+//!   format (which quorum flag, the fallback's arguments, every file's bytes), read from the
+//!   node's typed configuration, `kafka_config::node::NodeConfig` (its one parser of roles,
+//!   `node.id`, listeners, directories and quorum; `NodeConfig::storage_dirs` lists the
+//!   directories to format). What the native writer cannot reproduce exactly is refused (e.g.
 //!   [`StorageError::DynamicQuorumUnsupported`], [`StorageError::UnsupportedRelease`]), so the
 //!   caller falls back to Kafka's own storage tool.
 //! - [`parse_scram_users`], [`ScramUser`], [`ScramCredential`]: SCRAM users written into the
 //!   bootstrap records on first start (KIP-900, `--add-scram`).
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
 
 mod bootstrap_checkpoint;
 mod decision;
@@ -50,9 +53,9 @@ pub use dynamic_quorum::{
 };
 pub use error::{CheckpointError, StorageError};
 pub use format_plan::{
-    BOOTSTRAP_CHECKPOINT_FILE, DirectoryFormat, ListenerEndpoint, META_PROPERTIES_FILE,
-    NativeFormatRequest, QuorumChoice, STORAGE_TOOL_CLASS, StorageFile, StorageSettings,
-    choose_quorum, parse_listeners, plan_native_format, storage_tool_args,
+    BOOTSTRAP_CHECKPOINT_FILE, DirectoryFormat, META_PROPERTIES_FILE, NativeFormatRequest,
+    QuorumChoice, STORAGE_TOOL_CLASS, StorageFile, choose_quorum, plan_native_format,
+    storage_node_id, storage_tool_args,
 };
 pub use meta_properties::{
     MetaProperties, StoredClusterId, java_date_comment, parse_meta_properties,
