@@ -210,7 +210,7 @@ impl Client<'_> {
         let consumed = "/tmp/kafka-image-test-consumed.txt";
         // The consumer waits for the producer's JVM too, so it gets more time. The producer's
         // stdout (4.2+ prints deprecation notices there) goes to stderr: stdout is the records.
-        let consume = self.consume_command(topic, messages.len(), &consumer_config, 60_000);
+        let consume = self.consume_command(topic, messages.len(), &consumer_config, 120_000);
         let produce = self.produce_command(topic, messages, &producer_config, sandbox.tools());
         let out = sandbox
             .bash(
