@@ -1,7 +1,8 @@
 //! The compose files in `docker/examples/` are valid for `docker-compose`, describe the clusters
 //! their comments promise and (`#[ignore = "needs Docker"]`, on the real image) start with every
-//! container healthy and pass a record; the Kubernetes manifests pass a schema check and derive
-//! node ids from pod ordinals.
+//! container healthy and pass a record over the client listener their name promises (SSL, SASL or
+//! PLAINTEXT); the Kubernetes manifests pass a schema check and derive node ids from pod
+//! ordinals.
 
 mod real_image;
 
@@ -239,10 +240,17 @@ fn statefulset_derives_node_ids_from_pod_ordinals_matching_the_voters() {
     );
 }
 
+/// How many containers the examples running at once may have: two examples run side by side
+/// (the 5-node isolated clusters each next to a single node, the 3-node ones together), so the
+/// waits of one overlap the other's work without starting ten JVMs on two cores at once.
+const CONTAINER_BUDGET: usize = 6;
+
 /// Starts every example with `docker-compose up` (host ports removed, so it cannot clash with
 /// anything on the machine) against the real test image (`KAFKA_IMAGE_TEST_IMAGE`), waits until
-/// every container is healthy, sends one record through a broker and reads it back; then removes
-/// the project with its volumes. The SSL examples get stores from `make-secrets.sh`.
+/// every container is healthy, sends one record through a broker over the example's own client
+/// listener (SSL with a client certificate, SASL with a user of the example) and reads it back;
+/// then removes the project with its volumes. The SSL examples get stores from
+/// `make-secrets.sh`. Two examples run at a time (at most [`CONTAINER_BUDGET`] containers).
 #[test]
 #[ignore = "needs Docker"]
 fn every_example_starts_turns_healthy_and_serves_a_record() {
@@ -267,117 +275,287 @@ fn every_example_starts_turns_healthy_and_serves_a_record() {
         "{}",
         String::from_utf8_lossy(&secrets.stderr)
     );
-    for file in examples() {
-        let name = file.file_name().unwrap().to_string_lossy().into_owned();
-        let project = format!(
-            "kafka-image-example-{}-{}",
-            std::process::id(),
-            name.trim_end_matches(".yml")
-        );
-        let mut config = compose_config(&copy.join(&name));
-        for service in config["services"].as_mapping_mut().unwrap().values_mut() {
-            service.as_mapping_mut().unwrap().remove("ports");
-            service["image"] = serde_yaml::Value::from(image.clone());
-        }
-        let resolved = copy.join(format!("resolved-{name}"));
-        std::fs::write(&resolved, serde_yaml::to_string(&config).unwrap()).unwrap();
-        let project_guard = ComposeProject {
-            file: resolved.clone(),
-            project: project.clone(),
-        };
-        project_guard.run(&["up", "-d"]);
-        let ids = project_guard.run(&["ps", "-q"]);
-        let ids: Vec<&str> = ids.lines().collect();
-        assert_eq!(
-            ids.len(),
-            config["services"].as_mapping().unwrap().len(),
-            "{name}"
-        );
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
-        loop {
-            let states: Vec<String> = ids
-                .iter()
-                .map(|id| {
-                    let out = Command::new("docker")
-                        .args([
-                            "inspect",
-                            "--format",
-                            "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}",
-                            id,
-                        ])
-                        .output()
-                        .unwrap();
-                    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    let mut queue: Vec<(PathBuf, usize)> = examples()
+        .into_iter()
+        .map(|file| {
+            // The raw file is enough to count the services (`compose_config` runs later).
+            let text = std::fs::read_to_string(&file).unwrap();
+            let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+            let services = yaml["services"].as_mapping().unwrap().len();
+            (file, services)
+        })
+        .collect();
+    // Biggest first, so the small ones fill the gaps.
+    queue.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
+    let scheduler = Scheduler {
+        state: std::sync::Mutex::new((queue, 0)),
+        changed: std::sync::Condvar::new(),
+    };
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..2)
+            .map(|_| {
+                scope.spawn(|| {
+                    while let Some((file, size)) = scheduler.next() {
+                        let _done = Finished(&scheduler, size);
+                        example_serves_a_record(&image, &copy, &file);
+                    }
                 })
-                .collect();
-            if states.iter().all(|s| s == "running healthy") {
-                break;
+            })
+            .collect();
+        for worker in workers {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
             }
-            assert!(
-                states.iter().all(|s| s.starts_with("running")),
-                "{name}: a container stopped: {states:?}\n{}",
-                project_guard.run(&["logs", "--tail", "50"])
-            );
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{name}: not healthy after 180 s: {states:?}\n{}",
-                project_guard.run(&["logs", "--tail", "50"])
-            );
-            std::thread::sleep(std::time::Duration::from_secs(1));
         }
-        record_goes_through(&project_guard, &config, &name);
-        // The entrypoint warns about unknown property names: an example must have none.
-        let logs = project_guard.run(&["logs", "--no-color"]);
-        assert!(
-            !logs.contains("warning: `"),
-            "{name}: setup warned:\n{logs}"
-        );
+    });
+}
+
+/// The examples left to run and how many containers are running.
+struct Scheduler {
+    state: std::sync::Mutex<(Vec<(PathBuf, usize)>, usize)>,
+    changed: std::sync::Condvar,
+}
+
+impl Scheduler {
+    /// The next example that fits the budget (waiting until one does), or `None` when all ran.
+    fn next(&self) -> Option<(PathBuf, usize)> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        loop {
+            let (queue, running) = &mut *state;
+            if queue.is_empty() {
+                return None;
+            }
+            // Alone, even an example over the budget runs.
+            if let Some(index) = queue
+                .iter()
+                .position(|(_, size)| *running == 0 || *running + size <= CONTAINER_BUDGET)
+            {
+                let next = queue.remove(index);
+                *running += next.1;
+                return Some(next);
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
     }
 }
 
-/// The in-network address of the first broker of an example: its advertised listener that is not
-/// on `localhost` (the INTERNAL or PLAINTEXT one), else `localhost:9092` (a single node whose
-/// clients run in its own container).
-fn broker_bootstrap(config: &serde_yaml::Value) -> (String, String) {
+/// Gives an example's containers back to the budget when it ends, even by a panic.
+struct Finished<'a>(&'a Scheduler, usize);
+
+impl Drop for Finished<'_> {
+    fn drop(&mut self) {
+        let mut state = self.0.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.1 -= self.1;
+        self.0.changed.notify_all();
+    }
+}
+
+/// One example: up, every container healthy, a record through it, no setup warning, down.
+fn example_serves_a_record(image: &str, copy: &Path, file: &Path) {
+    let name = file.file_name().unwrap().to_string_lossy().into_owned();
+    let project = format!(
+        "kafka-image-example-{}-{}",
+        std::process::id(),
+        name.trim_end_matches(".yml")
+    );
+    let mut config = compose_config(&copy.join(&name));
+    let client = client_listener(&config);
+    assert_eq!(
+        client.protocol,
+        expected_protocol(&name),
+        "{name}: the record must go through the example's own client listener"
+    );
+    for (service_name, service) in config["services"].as_mapping_mut().unwrap() {
+        let service = service.as_mapping_mut().unwrap();
+        service.remove("ports");
+        service.insert("image".into(), image.into());
+        // The image's check every second instead of every 5 s: the same check, seen sooner.
+        let mut healthcheck = serde_yaml::Mapping::new();
+        healthcheck.insert("interval".into(), "1s".into());
+        service.insert("healthcheck".into(), healthcheck.into());
+        if service_name.as_str() == Some(client.service.as_str()) && client.protocol == "SSL" {
+            // The client's certificate, made by make-secrets.sh like the brokers'.
+            let mount = format!(
+                "{}:{CLIENT_SECRETS}:ro",
+                copy.join("secrets/client").display()
+            );
+            service["volumes"]
+                .as_sequence_mut()
+                .unwrap()
+                .push(mount.into());
+        }
+    }
+    let resolved = copy.join(format!("resolved-{name}"));
+    std::fs::write(&resolved, serde_yaml::to_string(&config).unwrap()).unwrap();
+    let project_guard = ComposeProject {
+        file: resolved.clone(),
+        project: project.clone(),
+    };
+    project_guard.run(&["up", "-d"]);
+    let ids = project_guard.run(&["ps", "-q"]);
+    let ids: Vec<&str> = ids.lines().collect();
+    assert_eq!(
+        ids.len(),
+        config["services"].as_mapping().unwrap().len(),
+        "{name}"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let mut inspect = Command::new("docker");
+        inspect.args([
+            "inspect",
+            "--format",
+            "{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{end}}",
+        ]);
+        let out = inspect.args(&ids).output().unwrap();
+        let out = String::from_utf8_lossy(&out.stdout);
+        let states: Vec<&str> = out.lines().map(str::trim).collect();
+        if states.len() == ids.len() && states.iter().all(|s| *s == "running healthy") {
+            break;
+        }
+        assert!(
+            states.iter().all(|s| s.starts_with("running")),
+            "{name}: a container stopped: {states:?}\n{}",
+            project_guard.run(&["logs", "--tail", "50"])
+        );
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name}: not healthy after 180 s: {states:?}\n{}",
+            project_guard.run(&["logs", "--tail", "50"])
+        );
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    record_goes_through(&project_guard, &client, &name);
+    // The entrypoint warns about unknown property names: an example must have none.
+    let logs = project_guard.run(&["logs", "--no-color"]);
+    assert!(
+        !logs.contains("warning: `"),
+        "{name}: setup warned:\n{logs}"
+    );
+}
+
+/// Where the SSL examples' client stores are mounted in the broker the client runs in.
+const CLIENT_SECRETS: &str = "/etc/kafka/client-secrets";
+
+/// The security protocol an example's name promises its clients.
+fn expected_protocol(name: &str) -> &'static str {
+    if name.contains("-sasl") {
+        "SASL_PLAINTEXT"
+    } else if name.contains("-ssl") {
+        "SSL"
+    } else {
+        "PLAINTEXT"
+    }
+}
+
+/// The listener a client of an example uses, and the container it runs in.
+#[derive(Debug)]
+struct ClientListener {
+    /// The compose service whose container runs the client (the example's first broker).
+    service: String,
+    /// `host:port`.
+    bootstrap: String,
+    /// Its security protocol.
+    protocol: String,
+    /// Its SASL mechanism, for a SASL listener.
+    mechanism: String,
+}
+
+/// The client listener of an example's first broker: among its advertised listeners, one with
+/// security (SSL or SASL) before a PLAINTEXT one, and one on the compose network before one on
+/// `localhost` (reachable only from the broker's own container, so only a single node's); a node
+/// configured by a mounted file (no advertised listeners in its environment) is reached on
+/// `localhost:9092`, PLAINTEXT.
+fn client_listener(config: &serde_yaml::Value) -> ClientListener {
     let services = config["services"].as_mapping().unwrap();
     for (name, service) in services {
         let Some(advertised) = env_of(service, "KAFKA_ADVERTISED_LISTENERS") else {
             continue;
         };
         let protocols = env_of(service, "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").unwrap_or_default();
-        let internal = advertised.split(',').find_map(|listener| {
-            let (listener_name, address) = listener.split_once("://")?;
-            let plaintext = protocols
-                .split(',')
-                .any(|p| p == format!("{listener_name}:PLAINTEXT"))
-                || listener_name == "PLAINTEXT";
-            (plaintext && !address.starts_with("localhost")).then(|| address.to_owned())
-        });
-        let address = internal.unwrap_or_else(|| "localhost:9092".to_owned());
-        return (name.as_str().unwrap().to_owned(), address);
+        let single_node = services.len() == 1;
+        let (bootstrap, protocol) = advertised
+            .split(',')
+            .filter_map(|listener| {
+                let (listener_name, address) = listener.split_once("://")?;
+                let protocol = protocols
+                    .split(',')
+                    .find_map(|p| p.strip_prefix(&format!("{listener_name}:")))
+                    .unwrap_or(listener_name);
+                let local = address.starts_with("localhost");
+                (single_node || !local).then_some((address, protocol, local))
+            })
+            .min_by_key(|(_, protocol, local)| (*protocol == "PLAINTEXT", *local))
+            .map(|(address, protocol, _)| (address.to_owned(), protocol.to_owned()))
+            .unwrap_or_else(|| panic!("{name:?}: no listener a client can reach"));
+        return ClientListener {
+            service: name.as_str().unwrap().to_owned(),
+            bootstrap,
+            protocol,
+            mechanism: env_of(service, "KAFKA_SASL_ENABLED_MECHANISMS")
+                .unwrap_or_default()
+                .to_owned(),
+        };
     }
     let first = services.keys().next().unwrap().as_str().unwrap().to_owned();
-    (first, "localhost:9092".to_owned())
+    ClientListener {
+        service: first,
+        bootstrap: "localhost:9092".to_owned(),
+        protocol: "PLAINTEXT".to_owned(),
+        mechanism: String::new(),
+    }
 }
 
-/// Produces one record with `acks=all` through the example's first broker (Kafka's own tool
-/// classes in its container) and consumes it back.
-fn record_goes_through(project: &ComposeProject, config: &serde_yaml::Value, name: &str) {
-    let (service, bootstrap) = broker_bootstrap(config);
+/// The client properties for `listener`: the client stores `make-secrets.sh` made (password
+/// `changeit-examples`, its default) for SSL, user `alice` of `secrets/kafka_plain_jaas.conf` for
+/// SASL/PLAIN.
+fn client_properties(listener: &ClientListener) -> String {
+    match listener.protocol.as_str() {
+        "SSL" => format!(
+            "security.protocol=SSL\nssl.truststore.location={CLIENT_SECRETS}/kafka.truststore.jks\n\
+             ssl.truststore.password=changeit-examples\n\
+             ssl.keystore.location={CLIENT_SECRETS}/kafka.keystore.jks\n\
+             ssl.keystore.password=changeit-examples\nssl.key.password=changeit-examples\n"
+        ),
+        "SASL_PLAINTEXT" => {
+            assert_eq!(listener.mechanism, "PLAIN", "{listener:?}");
+            "security.protocol=SASL_PLAINTEXT\nsasl.mechanism=PLAIN\n\
+             sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required \
+             username=\"alice\" password=\"alice-secret\";\n"
+                .to_owned()
+        }
+        _ => String::new(),
+    }
+}
+
+/// Produces one record with `acks=all` through the example's client listener (Kafka's own tool
+/// classes in the first broker's container; the consumer starts alongside the producer) and
+/// consumes it back.
+fn record_goes_through(project: &ComposeProject, client: &ClientListener, name: &str) {
+    let ClientListener {
+        service, bootstrap, ..
+    } = client;
+    let properties = client_properties(client);
     let java = "java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '/opt/kafka/libs/*'";
+    let config = "/tmp/example-client.properties";
     // The producer class moved in Kafka 4.0; take whichever the image has.
     let script = format!(
-        "producer=org.apache.kafka.tools.ConsoleProducer; \
+        "cat > {config} <<'EOF'\n{properties}EOF\n\
+         producer=org.apache.kafka.tools.ConsoleProducer; \
          grep -q -a -F org/apache/kafka/tools/ConsoleProducer.class /opt/kafka/libs/kafka*.jar \
            || producer=kafka.tools.ConsoleProducer; \
-         {java} org.apache.kafka.tools.TopicCommand --bootstrap-server {bootstrap} --create \
-           --topic example --partitions 1 --replication-factor 1 >/dev/null && \
-         echo example-record | {java} $producer --bootstrap-server {bootstrap} --topic example \
-           --producer-property acks=all && \
+         {java} org.apache.kafka.tools.TopicCommand --bootstrap-server {bootstrap} \
+           --command-config {config} --create --topic example --partitions 1 \
+           --replication-factor 1 >/dev/null || exit 1; \
          {java} org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server {bootstrap} \
-           --topic example --from-beginning --max-messages 1 --timeout-ms 60000"
+           --consumer.config {config} --topic example --from-beginning --max-messages 1 \
+           --timeout-ms 60000 & consumer=$!; \
+         if ! echo example-record | {java} $producer --bootstrap-server {bootstrap} \
+           --producer.config {config} --topic example --producer-property acks=all; then \
+           kill $consumer; exit 1; fi; \
+         wait $consumer"
     );
-    let out = project.run(&["exec", "-T", &service, "bash", "-c", &script]);
+    let out = project.run(&["exec", "-T", service, "bash", "-c", &script]);
     assert!(
         out.lines().any(|line| line == "example-record"),
         "{name}: the record was not read back through `{bootstrap}`:\n{out}"
@@ -411,13 +589,15 @@ impl ComposeProject {
 
 impl Drop for ComposeProject {
     fn drop(&mut self) {
-        // Best effort: remove the project's containers, network and volumes.
+        // Best effort: remove the project's containers, network and volumes. Its checks are
+        // done, so the containers need no clean shutdown (a cluster stopping all at once would
+        // wait out the whole timeout).
         let _ = Command::new("docker-compose")
             .arg("-p")
             .arg(&self.project)
             .arg("-f")
             .arg(&self.file)
-            .args(["down", "-v", "--timeout", "20"])
+            .args(["down", "-v", "--timeout", "1"])
             .output();
     }
 }

@@ -30,6 +30,8 @@ pub(crate) const TOPIC_COMMAND: &str = "org.apache.kafka.tools.TopicCommand";
 pub(crate) const CONSOLE_CONSUMER: &str = "org.apache.kafka.tools.consumer.ConsoleConsumer";
 /// `kafka-metadata-quorum.sh` (the same class in 3.9 and 4.x).
 pub(crate) const METADATA_QUORUM: &str = "org.apache.kafka.tools.MetadataQuorumCommand";
+/// `kafka-get-offsets.sh` (the same class in 3.9 and 4.x).
+pub(crate) const GET_OFFSET_SHELL: &str = "org.apache.kafka.tools.GetOffsetShell";
 /// The producer that prints one JSON line per acknowledged record (3.9 and 4.x).
 pub(crate) const VERIFIABLE_PRODUCER: &str = "org.apache.kafka.tools.VerifiableProducer";
 
@@ -137,16 +139,10 @@ impl Client<'_> {
         messages: &[String],
     ) -> anyhow::Result<()> {
         let config = self.config_flag(sandbox, "--producer.config")?;
-        let lines = messages.join("\n");
         sandbox
             .bash(
                 self.container,
-                &format!(
-                    "printf '%s\\n' '{lines}' | {JAVA} {producer} --bootstrap-server {} \
-                     {config} --topic {topic} --producer-property acks=all",
-                    self.bootstrap,
-                    producer = sandbox.tools().producer
-                ),
+                &self.produce_command(topic, messages, &config, sandbox.tools()),
             )
             .with_context(|| {
                 format!(
@@ -168,25 +164,71 @@ impl Client<'_> {
         let out = sandbox
             .bash(
                 self.container,
-                &format!(
-                    "{JAVA} {CONSOLE_CONSUMER} --bootstrap-server {} {config} --topic {topic} \
-                     --from-beginning --max-messages {count} --timeout-ms 30000",
-                    self.bootstrap
-                ),
+                &self.consume_command(topic, count, &config, 30_000),
             )
             .with_context(|| format!("failed to consume from `{topic}`"))?;
         Ok(records(&out))
     }
 
+    /// The console producer reading `messages` (one per line) with `acks=all`.
+    fn produce_command(
+        &self,
+        topic: &str,
+        messages: &[String],
+        config: &str,
+        tools: Tools,
+    ) -> String {
+        let lines = messages.join("\n");
+        format!(
+            "printf '%s\\n' '{lines}' | {JAVA} {producer} --bootstrap-server {} \
+             {config} --topic {topic} --producer-property acks=all",
+            self.bootstrap,
+            producer = tools.producer
+        )
+    }
+
+    /// The console consumer reading `count` records from the beginning, giving up after
+    /// `timeout_ms` without one.
+    fn consume_command(&self, topic: &str, count: usize, config: &str, timeout_ms: u32) -> String {
+        format!(
+            "{JAVA} {CONSOLE_CONSUMER} --bootstrap-server {} {config} --topic {topic} \
+             --from-beginning --max-messages {count} --timeout-ms {timeout_ms}",
+            self.bootstrap
+        )
+    }
+
     /// Produces `messages` and checks that consuming from the beginning returns them in order.
+    /// The consumer starts alongside the producer (one `docker exec`, the two JVMs start at
+    /// once) and waits for exactly that many records.
     pub(crate) fn round_trip(
         &self,
         sandbox: &Sandbox<'_>,
         topic: &str,
         messages: &[String],
     ) -> anyhow::Result<()> {
-        self.produce(sandbox, topic, messages)?;
-        expect_messages(&self.consume(sandbox, topic, messages.len())?, messages)
+        let producer_config = self.config_flag(sandbox, "--producer.config")?;
+        let consumer_config = self.config_flag(sandbox, "--consumer.config")?;
+        let consumed = "/tmp/kafka-image-test-consumed.txt";
+        // The consumer waits for the producer's JVM too, so it gets more time. The producer's
+        // stdout (4.2+ prints deprecation notices there) goes to stderr: stdout is the records.
+        let consume = self.consume_command(topic, messages.len(), &consumer_config, 120_000);
+        let produce = self.produce_command(topic, messages, &producer_config, sandbox.tools());
+        let out = sandbox
+            .bash(
+                self.container,
+                &format!(
+                    "{consume} > {consumed} & consumer=$!; \
+                     if ! {produce} >&2; then kill $consumer; exit 1; fi; \
+                     wait $consumer && cat {consumed}"
+                ),
+            )
+            .with_context(|| {
+                format!(
+                    "failed to produce {} message(s) to `{topic}` and consume them back",
+                    messages.len()
+                )
+            })?;
+        expect_messages(&records(&out), messages)
     }
 
     /// Adds a SCRAM credential for `user` (`kafka-configs.sh --alter --add-config`).
@@ -210,6 +252,25 @@ impl Client<'_> {
             )
             .with_context(|| format!("failed to create the SCRAM user `{user}`"))?;
         Ok(())
+    }
+
+    /// The log end offset of partition 0 of `topic` (`GetOffsetShell`, `topic:0:OFFSET`): how
+    /// many records it holds, without waiting for a consumer to time out.
+    pub(crate) fn end_offset(&self, sandbox: &Sandbox<'_>, topic: &str) -> anyhow::Result<u64> {
+        let config = self.config_flag(sandbox, "--command-config")?;
+        let out = sandbox
+            .bash(
+                self.container,
+                &format!(
+                    "{JAVA} {GET_OFFSET_SHELL} --bootstrap-server {} {config} --topic {topic} \
+                     --partitions 0 --time -1",
+                    self.bootstrap
+                ),
+            )
+            .with_context(|| format!("failed to read the end offset of `{topic}`"))?;
+        parse_end_offset(&out, topic).with_context(|| {
+            format!("no `{topic}:0:OFFSET` line in GetOffsetShell's output:\n{out}")
+        })
     }
 
     /// `TopicCommand --describe` of `topic`.
@@ -259,6 +320,13 @@ pub(crate) fn messages(tag: &str, count: usize) -> Vec<String> {
     (1..=count).map(|i| format!("{tag}-{i}")).collect()
 }
 
+/// The offset of `topic:0:OFFSET` in `GetOffsetShell`'s output.
+fn parse_end_offset(out: &str, topic: &str) -> Option<u64> {
+    let prefix = format!("{topic}:0:");
+    out.lines()
+        .find_map(|line| line.trim().strip_prefix(&prefix)?.parse().ok())
+}
+
 /// The `Isr:` list of the first partition line of `kafka-topics.sh --describe` output.
 fn parse_isr(describe: &str) -> Vec<u32> {
     describe
@@ -282,6 +350,16 @@ mod tests {
                    \tTopic: t\tPartition: 0\tLeader: 1\tReplicas: 1,2,3\tIsr: 1,3,2\tElr: \tLastKnownElr: \n";
         assert_eq!(parse_isr(out), [1, 3, 2]);
         assert!(parse_isr("no partitions").is_empty());
+    }
+
+    #[test]
+    fn end_offset_is_read_from_get_offset_shell() {
+        assert_eq!(
+            parse_end_offset("sanity-plain:0:3\n", "sanity-plain"),
+            Some(3)
+        );
+        assert_eq!(parse_end_offset("other:0:3\n", "sanity-plain"), None);
+        assert_eq!(parse_end_offset("", "t"), None);
     }
 
     #[test]

@@ -392,18 +392,36 @@ pub(crate) fn combined_cluster_faults(sandbox: &mut Sandbox<'_>) -> anyhow::Resu
             .wait_whole(sandbox)
             .with_context(|| format!("the cluster did not recover after: {fault}"))?;
         let recovered_at = now_ms();
-        // Let the producer show its recovery in the timeline.
-        std::thread::sleep(MARGIN);
         let acks = cluster.acks(sandbox)?;
         let read_back = cluster
             .read_back(sandbox, &acks)
             .with_context(|| format!("after: {fault}"))?;
+        // The timeline shows the producer's recovery until `MARGIN` after it; the read-back took
+        // most of that time already.
+        let timeline_end = recovered_at + margin;
+        let timeline = sandbox.wait_for(
+            "the producer's acknowledgements after the recovery",
+            RECOVERY,
+            || {
+                let acks = cluster.acks(sandbox)?;
+                if acks.iter().any(|a| a.timestamp_ms >= timeline_end) {
+                    return Ok(Some(acks));
+                }
+                let state = sandbox.state(&cluster.producer)?;
+                ensure!(
+                    state.running,
+                    "the producer exited with code {} after: {fault}",
+                    state.exit_code
+                );
+                Ok(None)
+            },
+        )?;
         sandbox.record_fault(FaultRecord {
             fault: fault.clone(),
             acknowledged: acks.len(),
             read_back,
-            stall: longest_stall(&acks, fault_at, recovered_at),
-            acks_per_second: acks_per_second(&acks, window_start, recovered_at + margin),
+            stall: longest_stall(&timeline, fault_at, recovered_at),
+            acks_per_second: acks_per_second(&timeline, window_start, timeline_end),
             fault_at: Duration::from_millis(fault_at - window_start),
             recovered_at: Duration::from_millis(recovered_at - window_start),
         });
