@@ -131,13 +131,4 @@ else
     fail "\`$source_name\` ships neither config/log4j2.yaml nor config/log4j.properties" "use Kafka 3.7 to 4.1"
 fi
 
-# `run` writes the final configs to /opt/kafka/config and Kafka its logs to /opt/kafka/logs: both
-# are links into /tmp, which `run` fills at every start, so the image works with any uid and a
-# read-only root file system (only /tmp and the data volume are written). The distribution's own
-# config files (samples such as connect-standalone.properties) stay, read-only, in config.dist/;
-# the whole distribution stays read-only.
-mv /opt/kafka/config /opt/kafka/config.dist
-rm -rf /opt/kafka/logs
-ln -s /tmp/kafka/config /opt/kafka/config
-ln -s /tmp/kafka/logs /opt/kafka/logs
 rm -rf "$work" "$GNUPGHOME" /tmp/dist /tmp/keys

@@ -318,6 +318,19 @@ impl<'e> Sandbox<'e> {
         lines.join("\n")
     }
 
+    /// A container's whole log: also what the entrypoint said before Kafka's own start-up
+    /// lines, which the tail of [`Sandbox::logs`] loses.
+    pub(crate) fn full_log(&self, container: &str) -> String {
+        let mut lines = Vec::new();
+        // Best effort, as `logs`.
+        let _ = self
+            .engine
+            .stream(&strings(&["logs", container]), &[], &mut |line| {
+                lines.push(line.to_owned());
+            });
+        lines.join("\n")
+    }
+
     /// The logs of every container of the case, for the report of a failed case.
     pub(crate) fn all_logs(&self) -> Vec<ContainerLog> {
         self.containers
