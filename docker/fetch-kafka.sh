@@ -131,8 +131,4 @@ else
     fail "\`$source_name\` ships neither config/log4j2.yaml nor config/log4j.properties" "use Kafka 3.7 to 4.1"
 fi
 
-# Kafka's scripts write to /opt/kafka/logs, and `run` writes the final configs to /opt/kafka/config:
-# both belong to appuser (uid 1000); the rest of the distribution stays read-only for it.
-mkdir -p /opt/kafka/logs
-chown -R 1000:1000 /opt/kafka/config /opt/kafka/logs
 rm -rf "$work" "$GNUPGHOME" /tmp/dist /tmp/keys

@@ -609,6 +609,13 @@ pub enum Warning {
         /// The file this distribution reads.
         expected: String,
     },
+    /// Variables a Kubernetes Service or Docker link injected (`KAFKA_PORT=tcp://…`,
+    /// `KAFKA_SERVICE_HOST`, …), left out of the properties; one warning names them all.
+    #[error("{} injected by a Kubernetes Service or Docker link named `kafka…`, not Kafka settings, ignored: {}", count_vars(env_vars.len()), list_vars(env_vars))]
+    ServiceLinkVarsIgnored {
+        /// The variables, sorted.
+        env_vars: Vec<String>,
+    },
     /// A directory inside the mounted configs directory.
     #[error("mounted `{path}` is a directory and is not copied")]
     MountedDirectorySkipped {
@@ -623,6 +630,22 @@ fn count_keys(count: usize) -> String {
     } else {
         format!("{count} keys are")
     }
+}
+
+fn count_vars(count: usize) -> String {
+    if count == 1 {
+        "1 variable is".to_owned()
+    } else {
+        format!("{count} variables are")
+    }
+}
+
+fn list_vars(env_vars: &[String]) -> String {
+    env_vars
+        .iter()
+        .map(|name| format!("`{name}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn list_keys(keys: &[(String, Source)]) -> String {
@@ -652,6 +675,9 @@ impl Warning {
             ),
             Self::DataDirNotOnVolume { .. } => Some(
                 "mount a volume there (`-v kafka-data:/var/lib/kafka/data`) or set `KAFKA_LOG_DIRS` to a mounted directory".to_owned(),
+            ),
+            Self::ServiceLinkVarsIgnored { .. } => Some(
+                "turn service links off with `enableServiceLinks: false` in the pod spec (Kubernetes) or drop `--link` (Docker); a Kafka setting of this shape goes in a mounted `server.properties`".to_owned(),
             ),
             Self::Log4jFormatMismatch { expected, .. } => {
                 Some(format!("mount `{expected}` instead"))

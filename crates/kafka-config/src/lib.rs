@@ -8,6 +8,8 @@
 //!    `KAFKA_`, lower-case, `_` → `.`, `___` → `-`, `__` → `_` (`KAFKA_NODE_ID` → `node.id`).
 //!    `KAFKA_CFG_*` (bitnami) maps the same way; two variables giving one key two values is an
 //!    error. `NAME_FILE=/path` gives `NAME` the file's content without its final newline.
+//!    Variables a Kubernetes Service or Docker link injected (`KAFKA_PORT=tcp://…`,
+//!    `KAFKA_SERVICE_HOST`, …; [`service_links`]) are left out, with one warning naming them.
 //! 2. **Precedence** ([`merge`]): the mounted `server.properties`, then every environment property
 //!    replaces its key; the image's defaults only when neither gives anything. Each key appears
 //!    once; the mounted file's comments stay.
@@ -40,6 +42,7 @@ pub mod plan;
 pub mod properties;
 pub mod redact;
 pub mod secrets;
+pub mod service_links;
 pub mod validate;
 
 pub use env::EnvSnapshot;

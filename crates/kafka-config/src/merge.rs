@@ -15,6 +15,7 @@ use crate::naming::{EnvVarRole, classify};
 use crate::node::Roles;
 use crate::plan::FileRead;
 use crate::properties::{Properties, decode_text};
+use crate::service_links::service_link_vars;
 
 /// A property set by the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -230,15 +231,30 @@ pub(crate) fn read_controls(
     }
 }
 
-/// The properties the environment sets, in variable-name order, each key once.
+/// The properties the environment sets, in variable-name order, each key once. Variables a
+/// Kubernetes Service or Docker link injected are left out, with one warning naming them.
 pub(crate) fn env_properties(
     env: &ResolvedEnv,
     controls: Controls,
     problems: &mut Vec<Problem>,
+    warnings: &mut Vec<Warning>,
 ) -> Vec<EnvProperty> {
     let mut official: Vec<EnvProperty> = Vec::new();
     let mut bitnami: Vec<EnvProperty> = Vec::new();
+    let injected = service_link_vars(
+        env.values
+            .iter()
+            .map(|(name, (value, _))| (name.as_str(), value.as_str())),
+    );
+    if !injected.is_empty() {
+        warnings.push(Warning::ServiceLinkVarsIgnored {
+            env_vars: injected.clone(),
+        });
+    }
     for (name, (value, blame)) in &env.values {
+        if injected.binary_search(name).is_ok() {
+            continue;
+        }
         let (list, key) = match classify(name) {
             EnvVarRole::Property(key) => (&mut official, key),
             EnvVarRole::BitnamiProperty(key) => (&mut bitnami, key),
@@ -521,8 +537,39 @@ mod tests {
     fn props(pairs: &[(&str, &str)]) -> (Vec<EnvProperty>, Vec<Problem>) {
         let (resolved, mut problems, _) = resolve(pairs, &[]);
         let controls = read_controls(&resolved, &mut problems, &mut Vec::new());
-        let props = env_properties(&resolved, controls, &mut problems);
+        let props = env_properties(&resolved, controls, &mut problems, &mut Vec::new());
         (props, problems)
+    }
+
+    #[test]
+    fn service_link_variables_are_left_out_with_one_warning() {
+        let (resolved, mut problems, _) = resolve(
+            &[
+                ("KAFKA_NODE_ID", "1"),
+                ("KAFKA_PORT", "tcp://10.0.0.1:9092"),
+                ("KAFKA_PORT_9092_TCP_PORT", "9092"),
+                ("KAFKA_SERVICE_HOST", "10.0.0.1"),
+                ("KAFKA_SERVICE_PORT", "9092"),
+            ],
+            &[],
+        );
+        let controls = read_controls(&resolved, &mut problems, &mut Vec::new());
+        let mut warnings = Vec::new();
+        let props = env_properties(&resolved, controls, &mut problems, &mut warnings);
+        assert!(problems.is_empty());
+        let keys: Vec<&str> = props.iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["node.id"]);
+        assert_eq!(
+            warnings,
+            [Warning::ServiceLinkVarsIgnored {
+                env_vars: vec![
+                    "KAFKA_PORT".to_owned(),
+                    "KAFKA_PORT_9092_TCP_PORT".to_owned(),
+                    "KAFKA_SERVICE_HOST".to_owned(),
+                    "KAFKA_SERVICE_PORT".to_owned(),
+                ]
+            }]
+        );
     }
 
     #[test]

@@ -107,7 +107,7 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
 
     let env = merge::resolve_env(&input.env, &input.value_files, &mut problems, &mut warnings);
     let controls = merge::read_controls(&env, &mut problems, &mut warnings);
-    let env_props = merge::env_properties(&env, controls, &mut problems);
+    let env_props = merge::env_properties(&env, controls, &mut problems, &mut warnings);
 
     let mounted_path = join(&paths.mounted, SERVER_PROPERTIES);
     let mounted = input

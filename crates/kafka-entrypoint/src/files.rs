@@ -312,6 +312,40 @@ impl Drop for Staging {
     }
 }
 
+/// Creates the directory `dir` and its parents, also when `dir` is a link to a directory that
+/// does not exist yet: the image links `/opt/kafka/config` and `/opt/kafka/logs` to directories
+/// under `/tmp`, which is empty on a fresh tmpfs (a read-only root file system).
+pub(crate) fn create_dir_all(dir: &Path) -> anyhow::Result<()> {
+    let mut path = dir.to_owned();
+    // A chain of links longer than the kernel's own limit is a loop.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(meta) if meta.file_type().is_symlink() && fs::metadata(&path).is_err() => {
+                let target = fs::read_link(&path)
+                    .with_context(|| format!("failed to read the link `{}`", path.display()))?;
+                path = match path.parent() {
+                    Some(parent) => parent.join(target),
+                    None => target,
+                };
+            }
+            _ => {
+                return fs::create_dir_all(&path).with_context(|| {
+                    if path == dir {
+                        format!("failed to create `{}`", dir.display())
+                    } else {
+                        format!(
+                            "failed to create `{}` (where `{}` links to)",
+                            path.display(),
+                            dir.display()
+                        )
+                    }
+                });
+            }
+        }
+    }
+    Err(anyhow!("`{}` is a loop of links", dir.display()))
+}
+
 /// Writes one file safely (a [`Staging`] of one).
 pub(crate) fn write_file(target: &Path, contents: &[u8], mode: u32) -> anyhow::Result<()> {
     let mut staging = Staging::new();
@@ -323,6 +357,23 @@ pub(crate) fn write_file(target: &Path, contents: &[u8], mode: u32) -> anyhow::R
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn create_dir_all_creates_what_a_dangling_link_points_to() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let link = dir.path().join("config");
+        symlink("tmp/kafka/config", &link).expect("link");
+        create_dir_all(&link).expect("created through the link");
+        assert!(dir.path().join("tmp/kafka/config").is_dir());
+        assert!(fs::symlink_metadata(&link).expect("link").is_symlink());
+        // Existing directories and links to them are fine; a loop is an error naming the path.
+        create_dir_all(&link).expect("again");
+        create_dir_all(&dir.path().join("plain/dir")).expect("plain");
+        let looped = dir.path().join("loop");
+        symlink("loop", &looped).expect("loop");
+        let error = create_dir_all(&looped).expect_err("a loop").to_string();
+        assert!(error.contains("loop"), "{error}");
+    }
 
     fn mode_of(path: &Path) -> u32 {
         fs::symlink_metadata(path)

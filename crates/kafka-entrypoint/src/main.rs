@@ -8,6 +8,7 @@
 //! environment once and dispatches; the work lives in one module per subcommand.
 
 mod cds;
+mod data_dirs;
 mod distribution;
 mod files;
 mod health;

@@ -16,12 +16,13 @@ use anyhow::Context;
 
 use kafka_config::Log4jFormat;
 use kafka_config::env_vars::KAFKA_ENTRYPOINT_METRICS_PORT;
+use kafka_config::node::NodeConfig;
 
 use crate::launch::{self, Cds, ChildFailed, LaunchInputs, LaunchMode, MetricsAgent};
 use crate::setup::{self, SetupDirs};
 use crate::storage::{self, StorageInputs};
 use crate::{EnvSnapshot, report};
-use crate::{distribution, memory, process};
+use crate::{data_dirs, distribution, files, memory, process};
 
 /// How KRaft storage is formatted on first start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -148,6 +149,10 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
         Ok(command) => command,
         Err((error, code)) => return report(&error, code),
     };
+    let (node, _) = NodeConfig::read(&outcome.server_properties);
+    if let Err(error) = data_dirs::check_writable(&node.storage_dirs()) {
+        return report(&error, 1);
+    }
     let config_file = final_dir.join("server.properties");
     let storage = storage::prepare_storage(&StorageInputs {
         config: &outcome.server_properties,
@@ -185,12 +190,8 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
     }
     if let Some(dir) = &command.log_dir_to_create {
         // kafka-run-class.sh: "create logs directory".
-        if let Err(error) = std::fs::create_dir_all(dir) {
-            let error = anyhow::Error::new(error).context(format!(
-                "failed to create the log directory `{}`",
-                dir.display()
-            ));
-            return report(&error, 1);
+        if let Err(error) = files::create_dir_all(dir) {
+            return report(&error.context("failed to create the log directory"), 1);
         }
     }
     let error = process::exec(&mut command.to_command());

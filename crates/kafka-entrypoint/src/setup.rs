@@ -282,8 +282,7 @@ const FINAL_FILE_MODE: u32 = 0o600;
 /// Stages every file in the final directory, then renames them all into place; when any
 /// write fails, nothing in the directory changes.
 fn write_plan(plan: &SetupPlan, final_dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(final_dir)
-        .with_context(|| format!("failed to create `{}`", final_dir.display()))?;
+    files::create_dir_all(final_dir)?;
     let mut staging = Staging::new();
     for file in &plan.files {
         staging.stage(&final_dir.join(&file.name), &file.contents, FINAL_FILE_MODE)?;

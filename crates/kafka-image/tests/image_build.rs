@@ -103,11 +103,13 @@ fn local_tarball_builds_an_image_with_the_spec_layout() {
         "bash",
         image,
         "-c",
-        "id -u; stat -c '%U %n' /opt/kafka/config /var/lib/kafka/data /mnt/shared/config \
-         /etc/kafka/secrets /usr/local/bin/kafka-entrypoint; ls /etc/kafka/docker; echo $KAFKA_HOME; \
+        "id -u; readlink /opt/kafka/config /opt/kafka/logs; stat -c '%U:%G %a %n' /var/lib/kafka/data; \
+         stat -c '%U %n' /mnt/shared/config /etc/kafka/secrets /usr/local/bin/kafka-entrypoint; \
+         ls /etc/kafka/docker; echo $KAFKA_HOME; \
          test -x /opt/kafka/bin/kafka-server-start.sh && echo start-script; touch /opt/kafka/bin/x 2>&1 || echo read-only-dist",
     ]);
-    let expected = "1000\nappuser /opt/kafka/config\nappuser /var/lib/kafka/data\nappuser /mnt/shared/config\n\
+    // The final configs and logs live in /tmp; the data directory is group 0's too (any uid).
+    let expected = "1000\n/tmp/kafka/config\n/tmp/kafka/logs\nappuser:root 770 /var/lib/kafka/data\nappuser /mnt/shared/config\n\
                     appuser /etc/kafka/secrets\nroot /usr/local/bin/kafka-entrypoint\n\
                     jmx-exporter.yml\nlog4j2.yaml\nserver.properties\ntools-log4j2.yaml\n/opt/kafka\nstart-script";
     assert!(listing.starts_with(expected), "got:\n{listing}");

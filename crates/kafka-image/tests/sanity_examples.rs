@@ -1,8 +1,8 @@
 //! The compose files in `docker/examples/` are valid for `docker-compose`, describe the clusters
 //! their comments promise and (`#[ignore = "needs Docker"]`, on the real image) start with every
 //! container healthy and pass a record over the client listener their name promises (SSL, SASL or
-//! PLAINTEXT); the Kubernetes manifests pass a schema check and derive node ids from pod
-//! ordinals.
+//! PLAINTEXT); the Kubernetes manifests pass a schema check, derive node ids from pod ordinals and
+//! run locked down (read-only root, no service links).
 
 mod real_image;
 
@@ -189,20 +189,26 @@ fn kubernetes_manifests_pass_schema_validation() {
     );
 }
 
-#[test]
-fn statefulset_derives_node_ids_from_pod_ordinals_matching_the_voters() {
+/// The documents of `deploy/kubernetes/kafka.yaml`.
+fn manifest() -> Vec<serde_yaml::Value> {
     let path = repo_root().join("deploy/kubernetes/kafka.yaml");
     let text = std::fs::read_to_string(&path).unwrap();
-    let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&text)
+    serde_yaml::Deserializer::from_str(&text)
         .map(|doc| serde::Deserialize::deserialize(doc).unwrap())
-        .collect();
-    let find = |kind: &str, name: &str| {
-        docs.iter()
-            .find(|d| {
-                d["kind"].as_str() == Some(kind) && d["metadata"]["name"].as_str() == Some(name)
-            })
-            .unwrap_or_else(|| panic!("no {kind} {name}"))
-    };
+        .collect()
+}
+
+/// The manifest's document of `kind` named `name`.
+fn find<'a>(docs: &'a [serde_yaml::Value], kind: &str, name: &str) -> &'a serde_yaml::Value {
+    docs.iter()
+        .find(|d| d["kind"].as_str() == Some(kind) && d["metadata"]["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no {kind} {name}"))
+}
+
+#[test]
+fn statefulset_derives_node_ids_from_pod_ordinals_matching_the_voters() {
+    let docs = manifest();
+    let find = |kind: &str, name: &str| find(&docs, kind, name);
     let statefulset = find("StatefulSet", "kafka");
     let headless_name = statefulset["spec"]["serviceName"].as_str().unwrap();
     let headless = find("Service", headless_name);
@@ -244,6 +250,37 @@ fn statefulset_derives_node_ids_from_pod_ordinals_matching_the_voters() {
 /// (the 5-node isolated clusters each next to a single node, the 3-node ones together), so the
 /// waits of one overlap the other's work without starting ten JVMs on two cores at once.
 const CONTAINER_BUDGET: usize = 6;
+
+/// Locked down as the image allows (the sanity case `random_uid_read_only_root` runs it so): a
+/// read-only root with an emptyDir on /tmp, no root, the data volume's group for the user, and
+/// no service-link variables from the Service `kafka`.
+#[test]
+fn statefulset_runs_read_only_without_root_or_service_links() {
+    let docs = manifest();
+    let statefulset = find(&docs, "StatefulSet", "kafka");
+    let pod = &statefulset["spec"]["template"]["spec"];
+    assert_eq!(pod["enableServiceLinks"].as_bool(), Some(false));
+    assert_eq!(pod["securityContext"]["runAsNonRoot"].as_bool(), Some(true));
+    assert!(pod["securityContext"]["fsGroup"].as_u64().is_some());
+    let container = &pod["containers"][0];
+    assert_eq!(
+        container["securityContext"]["readOnlyRootFilesystem"].as_bool(),
+        Some(true)
+    );
+    let tmp = container["volumeMounts"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|mount| mount["mountPath"].as_str() == Some("/tmp"))
+        .expect("a volume on /tmp");
+    let volume = pod["volumes"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .find(|volume| volume["name"] == tmp["name"])
+        .expect("the /tmp volume");
+    assert!(volume["emptyDir"].is_mapping(), "{volume:?}");
+}
 
 /// Starts every example with `docker-compose up` (host ports removed, so it cannot clash with
 /// anything on the machine) against the real test image (`KAFKA_IMAGE_TEST_IMAGE`), waits until

@@ -92,7 +92,7 @@ pub(crate) const CASES: &[Case] = &[
     },
     Case {
         name: "sasl_scram",
-        description: "a SCRAM-SHA-512 user created with Kafka's ConfigCommand produces and consumes",
+        description: "a SCRAM-SHA-512 user from KAFKA_ENTRYPOINT_SCRAM_USERS exists at the first start: it produces and consumes with no second step, a wrong password is refused, the password is in no log",
         run: sasl_scram,
     },
     Case {
@@ -134,6 +134,21 @@ pub(crate) const CASES: &[Case] = &[
         name: "ssl_pem_mutual_tls",
         description: "the PEM files of a Kubernetes TLS secret (PKCS#1 tls.key, tls.crt, ca.crt) become Kafka's PEM stores; a client with a certificate from the CA produces and consumes under mutual TLS, one with an untrusted certificate is refused",
         run: ssl_pem_mutual_tls,
+    },
+    Case {
+        name: "random_uid_read_only_root",
+        description: "`--user 100234:0 --read-only --tmpfs /tmp` with only a data volume (OpenShift, readOnlyRootFilesystem): turns healthy, serves records, and keeps them across a restart",
+        run: random_uid_read_only_root,
+    },
+    Case {
+        name: "service_link_variables_ignored",
+        description: "the variables a Kubernetes Service `kafka` injects (KAFKA_PORT=tcp://…, KAFKA_SERVICE_HOST, …) become no keys, with one warning naming them",
+        run: service_link_variables_ignored,
+    },
+    Case {
+        name: "prometheus_metrics",
+        description: "KAFKA_ENTRYPOINT_METRICS_PORT: another container scrapes kafka_server_* series over HTTP, MessagesIn counting the records produced",
+        run: prometheus_metrics,
     },
 ];
 
@@ -225,8 +240,14 @@ fn health_turns_healthy(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
     let health = sandbox.state(&kafka)?.health;
     ensure!(health != "none", "the image has no HEALTHCHECK");
+    wait_healthy(sandbox, &kafka)
+}
+
+/// Waits for the image's HEALTHCHECK to report `healthy`, failing if the container exits or
+/// turns `unhealthy` first.
+fn wait_healthy(sandbox: &Sandbox<'_>, kafka: &str) -> anyhow::Result<()> {
     sandbox.wait_for("Docker health status `healthy`", START, || {
-        let state = sandbox.state(&kafka)?;
+        let state = sandbox.state(kafka)?;
         if !state.running {
             bail!(
                 "container exited with code {} before turning healthy",
@@ -546,9 +567,9 @@ fn ssl_pem_mutual_tls(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
 fn start_sasl_node(
     sandbox: &mut Sandbox<'_>,
     mechanism: &'static str,
-    jaas: (&'static str, &'static str),
+    extra: &[(&'static str, &'static str)],
 ) -> anyhow::Result<String> {
-    let env = single_node_env_with(&[
+    let mut env = single_node_env_with(&[
         (
             "KAFKA_LISTENERS",
             "PLAINTEXT://:9092,CONTROLLER://:9093,SASL_PLAINTEXT://:9094",
@@ -562,8 +583,8 @@ fn start_sasl_node(
             "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT",
         ),
         ("KAFKA_SASL_ENABLED_MECHANISMS", mechanism),
-        jaas,
     ]);
+    env.extend_from_slice(extra);
     let kafka = sandbox.start(&ContainerSpec::named("kafka").env(&env))?;
     sandbox.wait_serving(&kafka, START)?;
     Ok(kafka)
@@ -580,13 +601,13 @@ fn sasl_plain(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = start_sasl_node(
         sandbox,
         "PLAIN",
-        (
+        &[(
             // listener.name.sasl_plaintext.plain.sasl.jaas.config (`__` is `_`).
             "KAFKA_LISTENER_NAME_SASL__PLAINTEXT_PLAIN_SASL_JAAS_CONFIG",
             "org.apache.kafka.common.security.plain.PlainLoginModule required \
              username=\"admin\" password=\"admin-secret\" user_admin=\"admin-secret\" \
              user_alice=\"alice-secret\";",
-        ),
+        )],
     )?;
     let module = "org.apache.kafka.common.security.plain.PlainLoginModule";
     let good = sasl_client_properties("PLAIN", module, "alice", "alice-secret");
@@ -598,26 +619,37 @@ fn sasl_plain(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     client.create_topic(sandbox, "sanity-plain", 1, 1, "")?;
     client.round_trip(sandbox, "sanity-plain", &messages("plain", 3))?;
     let bad = sasl_client_properties("PLAIN", module, "alice", "wrong");
+    refuses_wrong_password(sandbox, &client, &bad, "sanity-plain", "plain", 3)
+}
+
+/// Fails unless a client with the `bad` properties (a wrong password) can neither read `topic`,
+/// which holds `stored` records tagged `tag`, nor write to it.
+fn refuses_wrong_password(
+    sandbox: &Sandbox<'_>,
+    client: &Client<'_>,
+    bad: &str,
+    topic: &str,
+    tag: &str,
+    stored: usize,
+) -> anyhow::Result<()> {
     let intruder = Client {
-        properties: &bad,
-        ..client
+        properties: bad,
+        ..client.clone()
     };
     // A wrong password neither writes nor reads. The tools' exit codes and stdout (where they
     // may log the authentication error) prove nothing; the records do.
-    let _refused = intruder.produce(sandbox, "sanity-plain", &messages("intruder", 1));
-    let read = intruder
-        .consume(sandbox, "sanity-plain", 1)
-        .unwrap_or_default();
+    let _refused = intruder.produce(sandbox, topic, &messages("intruder", 1));
+    let read = intruder.consume(sandbox, topic, 1).unwrap_or_default();
     ensure!(
-        !read.iter().any(|line| line == "plain-1"),
-        "a wrong SASL/PLAIN password read the topic"
+        !read.iter().any(|line| *line == format!("{tag}-1")),
+        "a wrong password read `{topic}`"
     );
-    // The topic still holds exactly alice's three records (its end offset counts them; a
-    // consumer waiting for a fourth would only time out).
-    let stored = client.end_offset(sandbox, "sanity-plain")?;
+    // The topic still holds exactly the `stored` records (its end offset counts them; a
+    // consumer waiting for one more would only time out).
+    let held = client.end_offset(sandbox, topic)?;
     ensure!(
-        stored == 3,
-        "a wrong SASL/PLAIN password wrote a record: `sanity-plain` holds {stored} records, expected alice's 3"
+        held == stored as u64,
+        "a wrong password wrote a record: `{topic}` holds {held} records, expected {stored}"
     );
     Ok(())
 }
@@ -626,26 +658,41 @@ fn sasl_scram(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = start_sasl_node(
         sandbox,
         "SCRAM-SHA-512",
-        (
-            // listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config (`___` is `-`).
-            "KAFKA_LISTENER_NAME_SASL__PLAINTEXT_SCRAM___SHA___512_SASL_JAAS_CONFIG",
-            "org.apache.kafka.common.security.scram.ScramLoginModule required;",
-        ),
+        &[
+            (
+                // listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config (`___` is `-`).
+                "KAFKA_LISTENER_NAME_SASL__PLAINTEXT_SCRAM___SHA___512_SASL_JAAS_CONFIG",
+                "org.apache.kafka.common.security.scram.ScramLoginModule required;",
+            ),
+            // Written into the bootstrap metadata when the storage is formatted (KIP-900).
+            (
+                "KAFKA_ENTRYPOINT_SCRAM_USERS",
+                "alice:SCRAM-SHA-512:alice-secret",
+            ),
+        ],
     )?;
-    plaintext_client(&kafka).add_scram_user(sandbox, "SCRAM-SHA-512", "alice", "alice-secret")?;
-    let properties = sasl_client_properties(
-        "SCRAM-SHA-512",
-        "org.apache.kafka.common.security.scram.ScramLoginModule",
-        "alice",
-        "alice-secret",
-    );
+    let module = "org.apache.kafka.common.security.scram.ScramLoginModule";
+    let properties = sasl_client_properties("SCRAM-SHA-512", module, "alice", "alice-secret");
     let client = Client {
         container: &kafka,
         bootstrap: "localhost:9094",
         properties: &properties,
     };
     client.create_topic(sandbox, "sanity-scram", 1, 1, "")?;
-    client.round_trip(sandbox, "sanity-scram", &messages("scram", 3))
+    client.round_trip(sandbox, "sanity-scram", &messages("scram", 3))?;
+    let bad = sasl_client_properties("SCRAM-SHA-512", module, "alice", "wrong");
+    refuses_wrong_password(sandbox, &client, &bad, "sanity-scram", "scram", 3)?;
+    let logs = sandbox.full_log(&kafka);
+    ensure!(
+        logs.contains("SCRAM users bootstrapped: alice (SCRAM-SHA-512)"),
+        "the log does not say that `alice` was bootstrapped:\n{}",
+        logs.lines().take(20).collect::<Vec<_>>().join("\n")
+    );
+    ensure!(
+        !logs.contains("alice-secret"),
+        "the container's log shows the SCRAM password"
+    );
+    Ok(())
 }
 
 /// The environment of node `id` of a cluster on the case network.
@@ -898,9 +945,25 @@ fn unwritable_data_volume_fails_clearly(sandbox: &mut Sandbox<'_>) -> anyhow::Re
     ensure!(
         logs.contains("error: ")
             && logs.contains("/var/lib/kafka/data")
-            && (logs.contains("Permission denied") || logs.contains("not writable")),
+            && logs.contains("not writable"),
         "the error does not say that `/var/lib/kafka/data` is not writable:\n{logs}"
     );
+    // The host directory belongs to the user running the suite; the container runs as 1000.
+    let owner = std::os::unix::fs::MetadataExt::uid(
+        &std::fs::metadata(&dir).context("failed to read the data directory's owner")?,
+    );
+    for needed in [
+        format!("belongs to uid {owner}"),
+        "runs as uid 1000".to_owned(),
+        "--user".to_owned(),
+        "chown".to_owned(),
+        "fsGroup".to_owned(),
+    ] {
+        ensure!(
+            logs.contains(&needed),
+            "the error does not say `{needed}` (who owns the volume, who the container runs as, how to fix it):\n{logs}"
+        );
+    }
     ensure!(
         !logs.contains("Kafka Server started"),
         "Kafka started on an unwritable data volume"
@@ -925,6 +988,147 @@ fn docker_stop_is_clean(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
         "`docker stop` took {}s, the whole {}s timeout",
         took.as_secs(),
         CLEAN_STOP.as_secs()
+    );
+    Ok(())
+}
+
+/// OpenShift's arbitrary uid in group 0 on a read-only root: only the data volume and `/tmp`
+/// are writable. The restart starts on an empty `/tmp` and must keep the volume as it was.
+fn random_uid_read_only_root(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let volume = sandbox.volume("data");
+    let spec = ContainerSpec::named("kafka")
+        .user("100234:0")
+        .read_only_root()
+        .mount(format!("{volume}:/var/lib/kafka/data"));
+    let kafka = sandbox.start(&spec)?;
+    wait_healthy(sandbox, &kafka)?;
+    let uid = sandbox.exec(&kafka, &["id", "-u"])?;
+    ensure!(
+        uid.trim() == "100234",
+        "the container runs as uid {}, not 100234",
+        uid.trim()
+    );
+    let client = plaintext_client(&kafka);
+    client.create_topic(sandbox, "any-uid", 1, 1, "")?;
+    let sent = messages("any-uid", 5);
+    client.round_trip(sandbox, "any-uid", &sent)?;
+    let meta = "/var/lib/kafka/data/meta.properties";
+    let before = sandbox.read_file(&kafka, meta)?;
+    sandbox.stop(&kafka, STOP_TIMEOUT)?;
+    // A fresh /tmp: the final configs are written again, the data stays.
+    sandbox.restart(&kafka)?;
+    wait_healthy(sandbox, &kafka)?;
+    let after = sandbox.read_file(&kafka, meta)?;
+    ensure!(
+        before == after,
+        "`{meta}` changed across a restart:\nbefore:\n{before}\nafter:\n{after}"
+    );
+    super::client::expect_messages(&client.consume(sandbox, "any-uid", sent.len())?, &sent)
+}
+
+/// What a Kubernetes Service named `kafka` with a port named `broker` injects into every pod of
+/// its namespace.
+const SERVICE_LINK_VARS: &[(&str, &str)] = &[
+    ("KAFKA_PORT", "tcp://10.0.0.1:9092"),
+    ("KAFKA_PORT_9092_TCP", "tcp://10.0.0.1:9092"),
+    ("KAFKA_PORT_9092_TCP_ADDR", "10.0.0.1"),
+    ("KAFKA_PORT_9092_TCP_PORT", "9092"),
+    ("KAFKA_PORT_9092_TCP_PROTO", "tcp"),
+    ("KAFKA_SERVICE_HOST", "10.0.0.1"),
+    ("KAFKA_SERVICE_PORT", "9092"),
+    ("KAFKA_SERVICE_PORT_BROKER", "9092"),
+];
+
+fn service_link_variables_ignored(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let mut env = single_node_env();
+    env.extend_from_slice(SERVICE_LINK_VARS);
+    let kafka = sandbox.start(&ContainerSpec::named("kafka").env(&env))?;
+    sandbox.wait_serving(&kafka, START)?;
+    let config = final_config(sandbox, &kafka)?;
+    let injected: Vec<&str> = config
+        .iter()
+        .map(|(key, _)| key.as_str())
+        .filter(|key| *key == "port" || key.starts_with("port.") || key.starts_with("service."))
+        .collect();
+    ensure!(
+        injected.is_empty(),
+        "the final server.properties has keys from service-link variables: {injected:?}"
+    );
+    expect_key(&config, "node.id", "1")?;
+    let logs = sandbox.full_log(&kafka);
+    // The entrypoint's own lines (Kafka's start with a `[timestamp]` or a tab).
+    let entrypoint: Vec<&str> = logs
+        .lines()
+        .filter(|line| !line.starts_with('[') && !line.starts_with('\t'))
+        .collect();
+    let warnings: Vec<&str> = logs
+        .lines()
+        .filter(|line| line.contains("injected by a Kubernetes Service"))
+        .collect();
+    ensure!(
+        warnings.len() == 1,
+        "expected one warning about the injected variables, found {}:\n{}",
+        warnings.len(),
+        entrypoint.join("\n")
+    );
+    for (name, _) in SERVICE_LINK_VARS {
+        ensure!(
+            warnings[0].contains(&format!("`{name}`")),
+            "the warning does not name `{name}`: {}",
+            warnings[0]
+        );
+    }
+    ensure!(
+        logs.contains("enableServiceLinks: false"),
+        "the warning does not say how to turn service links off:\n{}",
+        entrypoint.join("\n")
+    );
+    serves_records(sandbox, &kafka, "service-links")
+}
+
+/// The port the cases' Prometheus exporter listens on.
+const METRICS_PORT: &str = "9404";
+
+fn prometheus_metrics(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let env = single_node_env_with(&[("KAFKA_ENTRYPOINT_METRICS_PORT", METRICS_PORT)]);
+    let kafka = sandbox.start(&ContainerSpec::named("kafka").networked().env(&env))?;
+    // Prometheus scrapes from elsewhere: a second container on the network, no JVM in it.
+    let scraper = sandbox.start(
+        &ContainerSpec::named("scraper")
+            .networked()
+            .run("sleep", &["infinity"]),
+    )?;
+    sandbox.wait_serving(&kafka, START)?;
+    serves_records(sandbox, &kafka, "prometheus")?;
+    // HTTP/1.0 over bash's /dev/tcp: the image has no curl, and needs none.
+    let scrape = sandbox
+        .bash(
+            &scraper,
+            &format!(
+                "exec 3<>/dev/tcp/kafka/{METRICS_PORT} && \
+                 printf 'GET /metrics HTTP/1.0\r\nHost: kafka\r\n\r\n' >&3 && cat <&3"
+            ),
+        )
+        .with_context(|| format!("failed to scrape http://kafka:{METRICS_PORT}/metrics"))?;
+    let series = scrape
+        .lines()
+        .filter(|line| line.starts_with("kafka_server_"))
+        .count();
+    ensure!(
+        series > 0,
+        "the scrape has no kafka_server_* series:\n{}",
+        scrape.lines().take(40).collect::<Vec<_>>().join("\n")
+    );
+    let messages_in = scrape
+        .lines()
+        .filter(|line| {
+            line.starts_with("kafka_server_brokertopicmetrics_messagesin_total{")
+                && line.contains("topic=\"prometheus\"")
+        })
+        .find_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok());
+    ensure!(
+        messages_in.is_some_and(|count| count >= 5.0),
+        "kafka_server_brokertopicmetrics_messagesin_total{{topic=\"prometheus\"}} is {messages_in:?} after producing 5 records"
     );
     Ok(())
 }

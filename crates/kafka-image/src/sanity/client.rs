@@ -1,5 +1,5 @@
 //! A Kafka client for the sanity cases: the distribution's own tool classes (`TopicCommand`,
-//! `ConsoleProducer`, `ConsoleConsumer`, `ConfigCommand`) run inside a container with `docker
+//! `ConsoleProducer`, `ConsoleConsumer`) run inside a container with `docker
 //! exec … java -cp '/opt/kafka/libs/*' <main class>`, the command line Kafka's `bin/` scripts
 //! would build. Images assembled from Maven Central have no `bin/`, so the suite never relies on
 //! it. Only a real Kafka distribution can serve these; the fixture's classes talk to no broker.
@@ -19,9 +19,6 @@ pub(crate) struct Tools {
     /// `kafka-console-producer.sh`: `org.apache.kafka.tools.ConsoleProducer` from 4.0,
     /// `kafka.tools.ConsoleProducer` before.
     pub(crate) producer: &'static str,
-    /// `kafka-configs.sh`: `org.apache.kafka.tools.ConfigCommand` once it moved to the tools
-    /// module, `kafka.admin.ConfigCommand` before.
-    pub(crate) configs: &'static str,
 }
 
 /// `kafka-topics.sh` (the same class in 3.9 and 4.x).
@@ -40,10 +37,6 @@ const PRODUCERS: [&str; 2] = [
     "org.apache.kafka.tools.ConsoleProducer",
     "kafka.tools.ConsoleProducer",
 ];
-const CONFIG_COMMANDS: [&str; 2] = [
-    "org.apache.kafka.tools.ConfigCommand",
-    "kafka.admin.ConfigCommand",
-];
 
 impl Tools {
     /// A bash snippet printing `class NAME` for every candidate class the image's jars hold (a
@@ -51,7 +44,6 @@ impl Tools {
     pub(crate) fn probe_script() -> String {
         PRODUCERS
             .iter()
-            .chain(&CONFIG_COMMANDS)
             .map(|class| {
                 let entry = format!("{}.class", class.replace('.', "/"));
                 format!(
@@ -77,7 +69,6 @@ impl Tools {
         };
         Tools {
             producer: pick(PRODUCERS),
-            configs: pick(CONFIG_COMMANDS),
         }
     }
 }
@@ -231,29 +222,6 @@ impl Client<'_> {
         expect_messages(&records(&out), messages)
     }
 
-    /// Adds a SCRAM credential for `user` (`kafka-configs.sh --alter --add-config`).
-    pub(crate) fn add_scram_user(
-        &self,
-        sandbox: &Sandbox<'_>,
-        mechanism: &str,
-        user: &str,
-        password: &str,
-    ) -> anyhow::Result<()> {
-        sandbox
-            .bash(
-                self.container,
-                &format!(
-                    "{JAVA} {configs} --bootstrap-server {} --alter --add-config \
-                     '{mechanism}=[iterations=8192,password={password}]' --entity-type users \
-                     --entity-name {user}",
-                    self.bootstrap,
-                    configs = sandbox.tools().configs
-                ),
-            )
-            .with_context(|| format!("failed to create the SCRAM user `{user}`"))?;
-        Ok(())
-    }
-
     /// The log end offset of partition 0 of `topic` (`GetOffsetShell`, `topic:0:OFFSET`): how
     /// many records it holds, without waiting for a consumer to time out.
     pub(crate) fn end_offset(&self, sandbox: &Sandbox<'_>, topic: &str) -> anyhow::Result<u64> {
@@ -364,24 +332,22 @@ mod tests {
 
     #[test]
     fn tools_prefer_the_newest_package() {
-        let four_four = "class org.apache.kafka.tools.ConsoleProducer\nclass kafka.tools.ConsoleProducer\n\
-                         class org.apache.kafka.tools.ConfigCommand\nclass kafka.admin.ConfigCommand\n";
+        let four_four =
+            "class org.apache.kafka.tools.ConsoleProducer\nclass kafka.tools.ConsoleProducer\n";
         assert_eq!(
             Tools::from_probe(four_four),
             Tools {
                 producer: "org.apache.kafka.tools.ConsoleProducer",
-                configs: "org.apache.kafka.tools.ConfigCommand"
             }
         );
-        let three_nine = "class kafka.tools.ConsoleProducer\nclass kafka.admin.ConfigCommand\n";
+        let three_nine = "class kafka.tools.ConsoleProducer\n";
         assert_eq!(
             Tools::from_probe(three_nine),
             Tools {
                 producer: "kafka.tools.ConsoleProducer",
-                configs: "kafka.admin.ConfigCommand"
             }
         );
-        assert!(Tools::probe_script().contains("'org/apache/kafka/tools/ConfigCommand.class'"));
+        assert!(Tools::probe_script().contains("'org/apache/kafka/tools/ConsoleProducer.class'"));
     }
 
     #[test]

@@ -40,6 +40,11 @@ pub(crate) struct ContainerSpec {
     pub(crate) entrypoint: Option<String>,
     /// Arguments after the image.
     pub(crate) command: Vec<String>,
+    /// `--user UID:GID` instead of the image's user.
+    pub(crate) user: Option<String>,
+    /// `--read-only --tmpfs /tmp`: a read-only root file system, as under Kubernetes'
+    /// `readOnlyRootFilesystem` with an `emptyDir` on `/tmp`.
+    pub(crate) read_only_root: bool,
 }
 
 impl ContainerSpec {
@@ -74,6 +79,18 @@ impl ContainerSpec {
     pub(crate) fn run(mut self, program: &str, args: &[&str]) -> Self {
         self.entrypoint = Some(program.to_owned());
         self.command = strings(args);
+        self
+    }
+
+    /// Runs the container as `user` (`UID:GID`).
+    pub(crate) fn user(mut self, user: &str) -> Self {
+        self.user = Some(user.to_owned());
+        self
+    }
+
+    /// Makes the root file system read-only, with a tmpfs on `/tmp` (and the mounts given).
+    pub(crate) fn read_only_root(mut self) -> Self {
+        self.read_only_root = true;
         self
     }
 
@@ -203,6 +220,12 @@ impl<'e> Sandbox<'e> {
         if let Some(hostname) = &spec.hostname {
             args.extend(strings(&["--hostname", hostname]));
         }
+        if let Some(user) = &spec.user {
+            args.extend(strings(&["--user", user]));
+        }
+        if spec.read_only_root {
+            args.extend(strings(&["--read-only", "--tmpfs", "/tmp"]));
+        }
         if !spec.env.iter().any(|(key, _)| key == "KAFKA_HEAP_OPTS") {
             args.extend(strings(&["-e", &format!("KAFKA_HEAP_OPTS={HEAP_OPTS}")]));
         }
@@ -292,6 +315,19 @@ impl<'e> Sandbox<'e> {
         let _ = self
             .engine
             .stream(&args, &[], &mut |line| lines.push(line.to_owned()));
+        lines.join("\n")
+    }
+
+    /// A container's whole log: also what the entrypoint said before Kafka's own start-up
+    /// lines, which the tail of [`Sandbox::logs`] loses.
+    pub(crate) fn full_log(&self, container: &str) -> String {
+        let mut lines = Vec::new();
+        // Best effort, as `logs`.
+        let _ = self
+            .engine
+            .stream(&strings(&["logs", container]), &[], &mut |line| {
+                lines.push(line.to_owned());
+            });
         lines.join("\n")
     }
 
