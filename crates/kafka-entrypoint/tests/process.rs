@@ -25,6 +25,12 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
         Some("--supervise") => {
+            // As `main` does first: the stop signals get their handler (which also undoes a
+            // SIGINT ignored by the shell that started this test in the background).
+            if let Err(error) = process::exit_on_stop_signals() {
+                eprintln!("error: {error:#}");
+                std::process::exit(99)
+            }
             let mut command = Command::new(&args[2]);
             command.args(&args[3..]);
             match process::run_supervised(&mut command) {
