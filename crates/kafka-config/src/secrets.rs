@@ -946,34 +946,19 @@ mod tests {
 
     #[test]
     fn pem_stores_set_as_properties_need_no_helper() {
-        let (mut merged, _, _) = apply(&[], &[], "SSL://:9093");
-        merged.properties.set("ssl.keystore.type", "PEM");
-        merged
-            .properties
-            .set("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----");
-        merged.properties.set(
-            "ssl.keystore.certificate.chain",
-            "-----BEGIN CERTIFICATE-----",
-        );
-        merged.properties.set("ssl.client.auth", "required");
-        merged
-            .properties
-            .set("ssl.truststore.certificates", "-----BEGIN CERTIFICATE-----");
-        let (mut problems, mut warnings) = (Vec::new(), Vec::new());
-        let resolved = resolve_env(
-            &crate::env::EnvSnapshot::default(),
-            &BTreeMap::new(),
-            &mut problems,
-            &mut warnings,
-        );
-        apply_ssl_secrets(
-            &resolved,
-            &BTreeMap::new(),
-            "/s",
+        let (_, problems) = apply_pem_over(
+            &[],
+            &[],
             SystemTime::UNIX_EPOCH,
-            &mut merged,
-            &mut problems,
-            &mut warnings,
+            &[
+                ("ssl.keystore.type", "PEM"),
+                ("ssl.keystore.key", "-----BEGIN PRIVATE KEY-----"),
+                (
+                    "ssl.keystore.certificate.chain",
+                    "-----BEGIN CERTIFICATE-----",
+                ),
+                ("ssl.truststore.certificates", "-----BEGIN CERTIFICATE-----"),
+            ],
         );
         assert_eq!(problems, vec![]);
     }

@@ -9,9 +9,8 @@
 mod real_kafka;
 
 use std::fs;
-use std::process::{Command, Stdio};
 
-use real_kafka::{Sandbox, free_port, is_kafka_3, primary_version, records, wait_output};
+use real_kafka::{Sandbox, free_port, is_kafka_3, primary_version, records};
 
 const USERS: &str =
     "# SCRAM users\nalice:SCRAM-SHA-256:alice-secret\nbob:SCRAM-SHA-512:bob:secret=2\n";
@@ -173,34 +172,10 @@ fn first_start_authenticates(version: &str, formatter: &str) {
         "alice",
         "not-her-password",
     );
-    let refused = wait_output(
-        Command::new("java")
-            .arg("-Xmx256m")
-            .arg("-cp")
-            .arg(format!("{}/libs/*", sandbox.kafka_home.display()))
-            .arg("org.apache.kafka.tools.TopicCommand")
-            .args([
-                "--bootstrap-server",
-                &sasl,
-                "--command-config",
-                &wrong,
-                "--list",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&refused.stdout),
-        String::from_utf8_lossy(&refused.stderr)
-    );
+    let (status, said) = sandbox.list_topics_as(&sasl, &wrong);
     assert!(
-        !refused.status.success() && said.contains("Authentication failed"),
-        "{version}: a wrong password must be refused ({}):\n{said}",
-        refused.status
+        !status.success() && said.contains("Authentication failed"),
+        "{version}: a wrong password must be refused ({status}):\n{said}"
     );
     broker.stop();
     let leftovers: Vec<_> = fs::read_dir(sandbox.path("final"))

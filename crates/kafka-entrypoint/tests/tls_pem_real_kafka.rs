@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use real_kafka::{Sandbox, free_port, is_kafka_3, primary_version, records, wait_output};
+use real_kafka::{Sandbox, free_port, is_kafka_3, primary_version, records};
 
 /// How the broker's key is mounted.
 #[derive(Debug, Clone, Copy)]
@@ -242,34 +242,10 @@ fn pem_tls_serves(version: &str, key: BrokerKey) {
         ),
         (server_tls.clone(), "no certificate"),
     ] {
-        let refused = wait_output(
-            Command::new("java")
-                .arg("-Xmx256m")
-                .arg("-cp")
-                .arg(format!("{}/libs/*", sandbox.kafka_home.display()))
-                .arg("org.apache.kafka.tools.TopicCommand")
-                .args([
-                    "--bootstrap-server",
-                    &mtls,
-                    "--command-config",
-                    &config,
-                    "--list",
-                ])
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .unwrap(),
-        );
-        let said = format!(
-            "{}{}",
-            String::from_utf8_lossy(&refused.stdout),
-            String::from_utf8_lossy(&refused.stderr)
-        );
+        let (status, said) = sandbox.list_topics_as(&mtls, &config);
         assert!(
-            !refused.status.success() && refused_by_tls(&said),
-            "{version}: a client with {who} must be refused under mutual TLS ({}):\n{said}",
-            refused.status
+            !status.success() && refused_by_tls(&said),
+            "{version}: a client with {who} must be refused under mutual TLS ({status}):\n{said}"
         );
     }
     broker.stop();

@@ -313,6 +313,17 @@ fn run_suite(
             selected[index].name
         )
     };
+    let run_in_turn = |index: usize| {
+        run_listed(
+            engine,
+            shell,
+            image,
+            tools,
+            &selected[index],
+            &label(index),
+            skipped,
+        )
+    };
     let mut results: Vec<Option<CaseResult>> = selected.iter().map(|_| None).collect();
     let beside = selected
         .iter()
@@ -330,15 +341,7 @@ fn run_suite(
             scope.spawn(move || run_case(engine, image, tools, case))
         });
         for index in now {
-            results[index] = Some(run_listed(
-                engine,
-                shell,
-                image,
-                tools,
-                &selected[index],
-                &label(index),
-                skipped,
-            ));
+            results[index] = Some(run_in_turn(index));
         }
         if let (Some(index), Some(background)) = (beside, background) {
             let progress = shell.progress("Finishing", &label(index), None);
@@ -350,15 +353,7 @@ fn run_suite(
             results[index] = Some(result);
         }
         for index in after {
-            results[index] = Some(run_listed(
-                engine,
-                shell,
-                image,
-                tools,
-                &selected[index],
-                &label(index),
-                skipped,
-            ));
+            results[index] = Some(run_in_turn(index));
         }
     });
     let results: Vec<CaseResult> = results.into_iter().flatten().collect();

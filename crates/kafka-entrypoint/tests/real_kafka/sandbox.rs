@@ -5,7 +5,7 @@
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, kill};
@@ -132,6 +132,42 @@ impl Sandbox {
     /// Runs one of Kafka's tool classes from the distribution (`java -cp libs/*`), feeding
     /// `stdin`, and returns its output; fails the test when it does not exit 0.
     pub(crate) fn tool(&self, main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
+        let output = self.tool_output(main_class, args, stdin);
+        assert!(
+            output.status.success(),
+            "`{main_class} {}` failed ({}):\n{}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+
+    /// What a client with the properties file `config` is told when it lists the topics of
+    /// `bootstrap` (Kafka's `TopicCommand`): whether it succeeded, and its stdout and stderr
+    /// together (where a refusal's reason is printed).
+    pub(crate) fn list_topics_as(&self, bootstrap: &str, config: &str) -> (ExitStatus, String) {
+        let output = self.tool_output(
+            "org.apache.kafka.tools.TopicCommand",
+            &[
+                "--bootstrap-server",
+                bootstrap,
+                "--command-config",
+                config,
+                "--list",
+            ],
+            b"",
+        );
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output.status, said)
+    }
+
+    /// Runs one of Kafka's tool classes as [`Sandbox::tool`] does, whatever its exit status.
+    fn tool_output(&self, main_class: &str, args: &[&str], stdin: &[u8]) -> Output {
         let tools_log4j = if is_kafka_3(&self.version) {
             format!(
                 "-Dlog4j.configuration=file:{}",
@@ -156,15 +192,7 @@ impl Sandbox {
             .spawn()
             .unwrap();
         child.stdin.take().unwrap().write_all(stdin).unwrap();
-        let output = wait_output(child);
-        assert!(
-            output.status.success(),
-            "`{main_class} {}` failed ({}):\n{}",
-            args.join(" "),
-            output.status,
-            String::from_utf8_lossy(&output.stderr)
-        );
-        output
+        wait_output(child)
     }
 
     /// Produces `records` with `acks=all` through Kafka's console producer.

@@ -4,6 +4,7 @@
 //! Kafka's own tool classes inside the container and exactly those records consumed back. The
 //! fixture distribution cannot pass them: it answers `ApiVersions` only.
 
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
@@ -393,7 +394,19 @@ fn jmx_metrics_from_another_host(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()
 fn start_ssl_node(sandbox: &mut Sandbox<'_>) -> anyhow::Result<String> {
     let secrets = sandbox.host_dir()?;
     tls::write_secrets(&secrets, &[])?;
-    let mut env = single_node_env_with(&[
+    start_tls_node(sandbox, &secrets, &[], tls::SSL_ENV)
+}
+
+/// A single node with the listeners of [`start_ssl_node`] plus `extra`, its SSL set by the
+/// helper variables `tls_env` from `secrets` (mounted read-only as the secrets dir); returns it
+/// once it serves.
+fn start_tls_node(
+    sandbox: &mut Sandbox<'_>,
+    secrets: &Path,
+    extra: &[(&'static str, &'static str)],
+    tls_env: &[(&'static str, &'static str)],
+) -> anyhow::Result<String> {
+    let mut changes = vec![
         (
             "KAFKA_LISTENERS",
             "PLAINTEXT://:9092,SSL://:9093,CONTROLLER://:9094",
@@ -407,8 +420,10 @@ fn start_ssl_node(sandbox: &mut Sandbox<'_>) -> anyhow::Result<String> {
             "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
         ),
         ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9094"),
-    ]);
-    env.extend_from_slice(tls::SSL_ENV);
+    ];
+    changes.extend_from_slice(extra);
+    let mut env = single_node_env_with(&changes);
+    env.extend_from_slice(tls_env);
     let spec = ContainerSpec::named("kafka")
         .env(&env)
         .mount(format!("{}:/etc/kafka/secrets:ro", secrets.display()));
@@ -478,30 +493,14 @@ fn ssl_produce_consume(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
 fn ssl_pem_mutual_tls(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let secrets = sandbox.host_dir()?;
     tls::write_pem_secrets(&secrets)?;
-    let mut env = single_node_env_with(&[
-        (
-            "KAFKA_LISTENERS",
-            "PLAINTEXT://:9092,SSL://:9093,CONTROLLER://:9094",
-        ),
-        (
-            "KAFKA_ADVERTISED_LISTENERS",
-            "PLAINTEXT://localhost:9092,SSL://localhost:9093",
-        ),
-        (
-            "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
-            "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL",
-        ),
-        ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@localhost:9094"),
-        // One offsets partition: the consumer's group coordinator is ready in seconds, not the
-        // half minute 50 partitions can take on a loaded machine.
-        ("KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS", "1"),
-    ]);
-    env.extend_from_slice(tls::PEM_SSL_ENV);
-    let spec = ContainerSpec::named("kafka")
-        .env(&env)
-        .mount(format!("{}:/etc/kafka/secrets:ro", secrets.display()));
-    let kafka = sandbox.start(&spec)?;
-    sandbox.wait_serving(&kafka, START)?;
+    // One offsets partition: the consumer's group coordinator is ready in seconds, not the
+    // half minute 50 partitions can take on a loaded machine.
+    let kafka = start_tls_node(
+        sandbox,
+        &secrets,
+        &[("KAFKA_OFFSETS_TOPIC_NUM_PARTITIONS", "1")],
+        tls::PEM_SSL_ENV,
+    )?;
     let config = final_config(sandbox, &kafka)?;
     expect_key(&config, "ssl.keystore.type", "PEM")?;
     expect_key(&config, "ssl.truststore.type", "PEM")?;
