@@ -30,17 +30,20 @@ impl EnvSnapshot {
     /// A snapshot of OS strings, as `std::env::vars_os()` yields them.
     pub fn from_os_pairs(pairs: impl IntoIterator<Item = (OsString, OsString)>) -> Self {
         let mut snapshot = Self::default();
+        let mut vars = Vec::new();
         for (name, value) in pairs {
             match (name.into_string(), value.into_string()) {
-                (Ok(name), Ok(value)) => {
-                    snapshot.vars.insert(name, value);
-                }
+                (Ok(name), Ok(value)) => vars.push((name, value)),
                 (Ok(name), Err(_)) => snapshot.not_unicode.push(name),
                 (Err(name), _) => snapshot
                     .not_unicode
                     .push(name.to_string_lossy().into_owned()),
             }
         }
+        // Sorted by name first (stable: a later duplicate stays later and wins), so that the
+        // map is built from a sorted run without comparing names again and again.
+        vars.sort_by(|(a, _), (b, _)| crate::byte_order::compare(a, b));
+        snapshot.vars = vars.into_iter().collect();
         snapshot.not_unicode.sort();
         snapshot
     }

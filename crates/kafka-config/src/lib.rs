@@ -29,6 +29,7 @@
 //! every value read from a file, whatever prints configuration.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
+pub mod byte_order;
 pub mod catalog;
 pub mod env;
 pub mod env_vars;
@@ -36,6 +37,7 @@ pub mod error;
 pub mod log4j;
 mod log4j2_yaml;
 pub mod merge;
+mod name_index;
 pub mod naming;
 pub mod node;
 pub mod plan;
@@ -46,7 +48,7 @@ pub mod service_links;
 pub mod validate;
 
 pub use env::EnvSnapshot;
-pub use error::{Problem, Problems, Source, Warning};
+pub use error::{Problem, Problems, Source, Sources, Warning};
 pub use log4j::Log4jFormat;
 pub use merge::value_files_to_read;
 pub use plan::{FileRead, RenderedFile, SetupInput, SetupPaths, SetupPlan, plan_setup};

@@ -7,10 +7,11 @@
 //! used only when neither gives anything.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::env::EnvSnapshot;
 use crate::env_vars;
-use crate::error::{Problem, Source, Warning};
+use crate::error::{Problem, Source, Sources, Warning};
 use crate::naming::{EnvVarRole, classify};
 use crate::node::Roles;
 use crate::plan::FileRead;
@@ -83,7 +84,9 @@ pub(crate) fn resolve_env(
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
 ) -> ResolvedEnv {
-    let mut resolved = ResolvedEnv::default();
+    // (name, (value, blame)) in variable-name order but for the `NAME_FILE` targets; the map is
+    // built from it at once (a later entry wins, as an insert would).
+    let mut values = Vec::new();
     for name in env.not_unicode() {
         if name.starts_with(env_vars::KAFKA_PREFIX)
             || env_vars::OTHER_VARS_READ.contains(&name.as_str())
@@ -101,9 +104,7 @@ pub(crate) fn resolve_env(
             EnvVarRole::Unrelated
         };
         let EnvVarRole::FileIndirection(target) = role else {
-            resolved
-                .values
-                .insert(name.to_owned(), (value.to_owned(), name.to_owned()));
+            values.push((name.to_owned(), (value.to_owned(), name.to_owned())));
             continue;
         };
         if !supports_file_indirection(&target) {
@@ -129,7 +130,7 @@ pub(crate) fn resolve_env(
             Some(FileRead::Contents(bytes)) => match decode_text(bytes) {
                 Ok(text) => {
                     let text = trim_final_newline(&text).to_owned();
-                    resolved.values.insert(target, (text, name.to_owned()));
+                    values.push((target, (text, name.to_owned())));
                 }
                 Err(_) => problems.push(unreadable("not UTF-8 or Latin-1 text")),
             },
@@ -140,7 +141,9 @@ pub(crate) fn resolve_env(
             }
         }
     }
-    resolved
+    ResolvedEnv {
+        values: values.into_iter().collect(),
+    }
 }
 
 /// How the image's defaults combine with the user's configuration
@@ -373,7 +376,7 @@ pub(crate) fn read_properties_file(
 /// The merged `server.properties` with the source of every key.
 pub(crate) struct MergedServerProperties {
     pub(crate) properties: Properties,
-    pub(crate) sources: BTreeMap<String, Source>,
+    pub(crate) sources: Sources,
     /// What made the merge leave the image's defaults out (`` `KAFKA_NODE_ID` `` or the mounted
     /// file's path), when it did.
     pub(crate) defaults_dropped_by: Option<String>,
@@ -390,7 +393,7 @@ pub(crate) fn merge_server_properties(
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
 ) -> MergedServerProperties {
-    let mut sources = BTreeMap::new();
+    let mut sources = Sources::default();
     let mounted = mounted.filter(|(_, properties)| !properties.is_empty());
     let user_given = mounted.is_some() || !env_props.is_empty();
     let use_defaults = !user_given || mode == DefaultsMode::Merge;
@@ -404,13 +407,9 @@ pub(crate) fn merge_server_properties(
     if use_defaults {
         match defaults {
             Some((path, defaults)) => {
+                let path: Arc<str> = Arc::from(path);
                 for (key, _) in defaults.iter() {
-                    sources.insert(
-                        key.to_owned(),
-                        Source::Default {
-                            path: path.to_owned(),
-                        },
-                    );
+                    sources.insert(key.to_owned(), Source::Default { path: path.clone() });
                 }
                 // Keep the defaults file's comments and layout.
                 properties = defaults;
@@ -429,11 +428,12 @@ pub(crate) fn merge_server_properties(
                 line: duplicate.line,
             });
         }
+        let shared_path: Arc<str> = Arc::from(path);
         for (key, _) in file.iter() {
             sources.insert(
                 key.to_owned(),
                 Source::File {
-                    path: path.to_owned(),
+                    path: shared_path.clone(),
                 },
             );
         }

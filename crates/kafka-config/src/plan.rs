@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::env::EnvSnapshot;
 use crate::env_vars;
-use crate::error::{Problem, Problems, Source, Warning};
+use crate::error::{Problem, Problems, Sources, Warning};
 use crate::log4j::{self, Log4jFormat};
 use crate::merge;
 use crate::properties::{Properties, decode_text};
@@ -86,7 +86,7 @@ pub struct SetupPlan {
     /// The final `server.properties`.
     pub server_properties: Properties,
     /// Where each key of the final `server.properties` came from.
-    pub sources: BTreeMap<String, Source>,
+    pub sources: Sources,
     /// The log4j format of the distribution, when the defaults directory ships log4j files.
     pub log4j_format: Option<Log4jFormat>,
 }
@@ -376,6 +376,7 @@ fn copy_other_mounted(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Source;
     use proptest::prelude::*;
 
     /// A complete KRaft node, as properties.

@@ -13,7 +13,6 @@
 //! leading blanks, the separators and comment characters of keys, and every non-ASCII character as
 //! `\uXXXX` (UTF-16 code units, as Java's own `store` does), since the file is read as ISO-8859-1.
 
-use std::collections::HashMap;
 use std::fmt::Write as _;
 
 /// A `.properties` file that does not follow Java's syntax.
@@ -102,7 +101,7 @@ enum Line {
 pub struct Properties {
     lines: Vec<Line>,
     /// Key → position of its entry in `lines`, so that merging hundreds of keys stays linear.
-    index: HashMap<String, usize>,
+    index: rustc_hash::FxHashMap<String, usize>,
     duplicates: Vec<DuplicateKey>,
 }
 
@@ -148,23 +147,33 @@ impl Properties {
     /// [`PropertiesError::MalformedUnicodeEscape`] for a `\u` escape Java rejects.
     pub fn parse(text: &str) -> Result<Self, PropertiesError> {
         let mut properties = Self::new();
+        let lines = text.bytes().filter(|byte| *byte == b'\n').count() + 1;
+        properties.lines.reserve(lines);
+        properties.index.reserve(lines);
         for logical in LogicalLines::new(text) {
             match logical.kind {
                 LogicalKind::Comment => properties.lines.push(Line::Comment(logical.text)),
                 LogicalKind::Blank => properties.lines.push(Line::Blank),
                 LogicalKind::Entry => {
                     let (key, value) = split_entry(&logical.text, logical.line)?;
-                    if properties.get(&key).is_some() {
-                        properties.duplicates.push(DuplicateKey {
-                            key: key.clone(),
-                            line: logical.line,
-                        });
-                    }
-                    properties.set(&key, &value);
+                    properties.set_parsed(key, value, logical.line);
                 }
             }
         }
         Ok(properties)
+    }
+
+    /// Sets a parsed entry, taking its strings: in place, as a duplicate, when the key exists.
+    fn set_parsed(&mut self, key: String, value: String, line: usize) {
+        if let Some(&position) = self.index.get(&key) {
+            if let Some(Line::Entry { value: v, .. }) = self.lines.get_mut(position) {
+                *v = value;
+            }
+            self.duplicates.push(DuplicateKey { key, line });
+            return;
+        }
+        self.index.insert(key.clone(), self.lines.len());
+        self.lines.push(Line::Entry { key, value });
     }
 
     /// The value of `key`, if set.
@@ -242,9 +251,9 @@ impl Properties {
                 Line::Comment(text) => out.push_str(text),
                 Line::Blank => {}
                 Line::Entry { key, value } => {
-                    out.push_str(&escape_key(key));
+                    escape_into(&mut out, key, true);
                     out.push('=');
-                    out.push_str(&escape_value(value));
+                    escape_into(&mut out, value, false);
                 }
             }
             out.push('\n');
@@ -257,7 +266,9 @@ impl Properties {
 /// `=`, `:`, `#` and `!`, which would otherwise end the key or start a comment.
 #[must_use]
 pub fn escape_key(key: &str) -> String {
-    escape(key, true)
+    let mut out = String::with_capacity(key.len());
+    escape_into(&mut out, key, true);
+    out
 }
 
 /// Escapes a value for a `.properties` file: backslash, tab, newline, carriage return and form
@@ -265,11 +276,29 @@ pub fn escape_key(key: &str) -> String {
 /// non-ASCII character as `\uXXXX`.
 #[must_use]
 pub fn escape_value(value: &str) -> String {
-    escape(value, false)
+    let mut out = String::with_capacity(value.len());
+    escape_into(&mut out, value, false);
+    out
 }
 
-fn escape(text: &str, is_key: bool) -> String {
-    let mut out = String::with_capacity(text.len());
+/// Whether `byte` is written as it is: printable ASCII other than the backslash, and, in a key,
+/// other than a blank and `=`, `:`, `#`, `!`.
+fn is_plain(byte: u8, is_key: bool) -> bool {
+    match byte {
+        b'\\' => false,
+        b' ' | b'=' | b':' | b'#' | b'!' => !is_key,
+        b' '..=b'~' => true,
+        _ => false,
+    }
+}
+
+/// Appends `text` escaped (see [`escape_key`] and [`escape_value`]) to `out`. Most keys and
+/// values need no escape and are copied whole.
+fn escape_into(out: &mut String, text: &str, is_key: bool) {
+    if !text.starts_with(' ') && text.bytes().all(|byte| is_plain(byte, is_key)) {
+        out.push_str(text);
+        return;
+    }
     for (index, c) in text.chars().enumerate() {
         match c {
             '\\' => out.push_str("\\\\"),
@@ -292,7 +321,6 @@ fn escape(text: &str, is_key: bool) -> String {
             }
         }
     }
-    out
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -344,7 +372,9 @@ impl Iterator for LogicalLines<'_> {
     /// comment whenever the logical line is still empty, even after a continuation, and a logical
     /// line that is empty at its end is skipped rather than read as an empty key.
     fn next(&mut self) -> Option<LogicalLine> {
-        let mut text = String::new();
+        // Room for a typical line up front: growing one character at a time reallocated
+        // each line several times.
+        let mut text = String::with_capacity(96);
         let mut indent = String::new();
         let mut skip_blanks = true;
         let mut appended_line_begin = false;

@@ -1,11 +1,10 @@
 //! The effective configuration as `setup --print` shows it: each key with its value and source,
 //! every password-like value masked. This is the only way setup prints configuration values.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use crate::catalog;
-use crate::error::Source;
+use crate::error::{Source, Sources};
 use crate::properties::{Properties, escape_key, escape_value};
 
 /// What a masked value is shown as.
@@ -59,7 +58,7 @@ pub fn shown_value<'a>(key: &str, source: Option<&Source>, value: &'a str) -> &'
 /// Renders the effective `server.properties`, one `key=value` per line followed by its source,
 /// secret values masked.
 #[must_use]
-pub fn render_effective(properties: &Properties, sources: &BTreeMap<String, Source>) -> String {
+pub fn render_effective(properties: &Properties, sources: &Sources) -> String {
     let mut out = String::new();
     for (key, value) in properties.iter() {
         let line = format!(
@@ -129,7 +128,7 @@ mod tests {
         let mut properties = Properties::new();
         properties.set("node.id", "1");
         properties.set("ssl.keystore.password", "hunter2");
-        let sources = BTreeMap::from([
+        let sources = Sources::from_iter([
             (
                 "node.id".to_owned(),
                 Source::Env {

@@ -506,6 +506,7 @@ fn conflicting_keys(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Sources;
     use crate::merge::resolve_env;
     use crate::properties::Properties;
 
@@ -521,7 +522,7 @@ mod tests {
         properties.set("listeners", listeners);
         let mut merged = MergedServerProperties {
             properties,
-            sources: BTreeMap::new(),
+            sources: Sources::default(),
             defaults_dropped_by: None,
         };
         let secrets = secrets
@@ -736,7 +737,7 @@ mod tests {
         }
         let mut merged = MergedServerProperties {
             properties,
-            sources: BTreeMap::new(),
+            sources: Sources::default(),
             defaults_dropped_by: None,
         };
         let secrets = files

@@ -3,9 +3,7 @@
 //! own keys) and the KRaft sanity rules of SPEC §3.4. Every check runs; nothing stops at the
 //! first problem.
 
-use std::collections::BTreeMap;
-
-use crate::error::{Problem, Source, Warning};
+use crate::error::{Problem, Source, Sources, Warning};
 use crate::node::{Endpoint, NodeConfig, NodeError, Quorum};
 use crate::properties::Properties;
 
@@ -20,19 +18,23 @@ pub(crate) struct KeyCatalog {
 /// Warns (or, when strict, fails) on keys from the environment or the mounted file that Kafka
 /// does not know.
 pub(crate) fn check_known_keys(
-    sources: &BTreeMap<String, Source>,
+    sources: &Sources,
     strict: bool,
     catalog: &KeyCatalog,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
 ) {
+    let mut unknown: Vec<(&String, &Source)> = sources
+        .iter()
+        .filter(|(key, origin)| {
+            !matches!(origin, Source::Default { .. } | Source::Secret { .. })
+                && !(catalog.is_known)(key)
+        })
+        .collect();
+    // Reported in key order, whatever the map's order.
+    unknown.sort_unstable_by(|a, b| crate::byte_order::compare(a.0, b.0));
     let mut far_off = Vec::new();
-    for (key, origin) in sources {
-        if matches!(origin, Source::Default { .. } | Source::Secret { .. })
-            || (catalog.is_known)(key)
-        {
-            continue;
-        }
+    for (key, origin) in unknown {
         let suggestion = (catalog.closest)(key).map(str::to_owned);
         let (key, origin) = (key.clone(), origin.clone());
         if strict {
@@ -59,7 +61,7 @@ pub(crate) fn check_known_keys(
 /// What [`check_kraft`] needs to know besides the final properties.
 pub(crate) struct KraftContext<'a> {
     /// Where each key came from.
-    pub(crate) sources: &'a BTreeMap<String, Source>,
+    pub(crate) sources: &'a Sources,
     /// What made setup leave the image's defaults out (a variable or the mounted file), when it
     /// did.
     pub(crate) defaults_dropped_by: Option<&'a str>,
@@ -82,9 +84,7 @@ pub(crate) fn check_kraft(
             .sources
             .get(key)
             .cloned()
-            .unwrap_or(Source::Default {
-                path: String::new(),
-            })
+            .unwrap_or(Source::Default { path: "".into() })
     };
     let (node, errors) = NodeConfig::read(properties);
     for error in errors {

@@ -199,7 +199,7 @@ fn unchanged(target: &Path, contents: &[u8], mode: u32) -> bool {
         .take(MAX_INPUT_BYTES)
         .read_to_end(&mut existing)
         .is_err()
-        || existing != contents
+        || !kafka_config::byte_order::equal(&existing, contents)
     {
         return false;
     }

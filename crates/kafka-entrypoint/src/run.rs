@@ -145,23 +145,23 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
     // The launch is decided before storage is touched: a launch that cannot work changes
     // nothing.
     let archive = args.cds_archive();
-    let command = match launch_command(args, &final_dir, &archive, outcome.log4j_format, env) {
+    let command = match launch_command(args, &final_dir, &archive, outcome.plan.log4j_format, env) {
         Ok(command) => command,
         Err((error, code)) => return report(&error, code),
     };
-    let (node, _) = NodeConfig::read(&outcome.server_properties);
+    let (node, _) = NodeConfig::read(&outcome.plan.server_properties);
     if let Err(error) = data_dirs::check_writable(&node.storage_dirs()) {
         return report(&error, 1);
     }
     let config_file = final_dir.join("server.properties");
     let storage = storage::prepare_storage(&StorageInputs {
-        config: &outcome.server_properties,
+        config: &outcome.plan.server_properties,
         config_file: &config_file,
         kafka_home: &args.home.kafka_home,
         env,
         config_is_image_default: outcome.only_defaults,
         formatter: args.storage_format,
-        log4j: outcome.log4j_format,
+        log4j: outcome.plan.log4j_format,
     });
     match storage {
         Ok(storage) => {

@@ -6,6 +6,7 @@
 //! Exit codes: 0 success, 2 bad input (nothing written), 1 I/O failure.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -16,9 +17,7 @@ use kafka_config::log4j::{
     LOG4J_PROPERTIES, LOG4J2_YAML, TOOLS_LOG4J_PROPERTIES, TOOLS_LOG4J2_YAML,
 };
 use kafka_config::plan::SERVER_PROPERTIES;
-use kafka_config::{
-    FileRead, Log4jFormat, Problems, Properties, SetupInput, SetupPaths, SetupPlan, Warning,
-};
+use kafka_config::{FileRead, Problems, Properties, SetupInput, SetupPaths, SetupPlan, Warning};
 
 use crate::EnvSnapshot;
 use crate::files::{self, ReadProblem, Staging};
@@ -85,14 +84,11 @@ pub(crate) struct SetupDirs {
 }
 
 /// What a successful setup wrote.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct SetupOutcome {
-    /// The final `server.properties`.
-    pub(crate) server_properties: Properties,
-    /// The log4j format of the distribution, when the defaults directory ships log4j files.
-    pub(crate) log4j_format: Option<Log4jFormat>,
-    /// Where each key of the final `server.properties` came from (for `--print`).
-    sources: BTreeMap<String, kafka_config::Source>,
+    /// The plan written: the final `server.properties`, where each of its keys came from (for
+    /// `--print`), the log4j format of the distribution.
+    pub(crate) plan: kafka_config::SetupPlan,
     /// Every key comes from the image's defaults: nothing mounted, no property variables, no
     /// secrets (then `run` may use the image's default cluster id).
     pub(crate) only_defaults: bool,
@@ -133,17 +129,20 @@ pub(crate) fn main(args: &SetupArgs, env: &EnvSnapshot) -> ExitCode {
     };
     match setup(&dirs, env) {
         Ok(outcome) => {
+            let mut code = ExitCode::SUCCESS;
             if args.print {
-                let mut stdout = io::stdout().lock();
                 let effective = kafka_config::redact::render_effective(
-                    &outcome.server_properties,
-                    &outcome.sources,
+                    &outcome.plan.server_properties,
+                    &outcome.plan.sources,
                 );
-                if stdout.write_all(effective.as_bytes()).is_err() {
-                    return ExitCode::from(1);
+                if io::stdout().lock().write_all(effective.as_bytes()).is_err() {
+                    code = ExitCode::from(1);
                 }
             }
-            ExitCode::SUCCESS
+            // The process exits now: the OS takes the plan's memory back at once, where freeing
+            // its thousands of small strings one by one was a tenth of setup's instructions.
+            std::mem::forget(outcome);
+            code
         }
         Err(failure) => failure.exit_code(),
     }
@@ -165,6 +164,8 @@ pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome,
             return Err(SetupFailure::BadInput);
         }
     };
+    // Not freed: the process exits or execs Kafka right after setup (see [`main`]).
+    std::mem::forget(input);
     render_warnings(&plan.warnings);
     render_warnings(&data_dirs_in_container_layer(&plan.server_properties));
     write_plan(&plan, &dirs.final_).map_err(io_failure)?;
@@ -173,9 +174,7 @@ pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome,
             .sources
             .values()
             .all(|source| matches!(source, kafka_config::Source::Default { .. })),
-        server_properties: plan.server_properties,
-        sources: plan.sources,
-        log4j_format: plan.log4j_format,
+        plan,
     })
 }
 
@@ -363,9 +362,10 @@ fn render_problems(problems: &Problems, final_dir: &Path) {
 fn render_warnings(warnings: &[Warning]) {
     let mut text = String::new();
     for warning in warnings {
-        text.push_str(&format!("warning: {warning}\n"));
+        // Writing to a String cannot fail.
+        let _ = writeln!(text, "warning: {warning}");
         if let Some(help) = warning.help() {
-            text.push_str(&format!("  help: {help}\n"));
+            let _ = writeln!(text, "  help: {help}");
         }
     }
     let _ = io::stderr().lock().write_all(text.as_bytes());

@@ -1,0 +1,69 @@
+//! What the catalog's tables are made of, shared by the build script that generates them
+//! (`build.rs` includes this file) and by [`crate::catalog`], which looks keys up in them: the
+//! hash of a name for the lookup table, and the character-bucket counts of a lower-cased name
+//! for the "did you mean" bound. Both sides must compute exactly the same values, so they are
+//! written once, here.
+
+/// Buckets of the characters of config names, for the letter-count bound of the "did you
+/// mean" search.
+pub(crate) const BUCKETS: usize = 40;
+
+/// The bucket counts of a name, eight one-byte counts per word, so that the bound compares
+/// eight buckets in a few word operations.
+pub(crate) const WORDS: usize = BUCKETS / 8;
+
+/// A bucket's count is capped here, below 128, which the word arithmetic needs. The cap keeps
+/// the bound a lower bound: `|min(a, c) - min(b, c)| <= |a - b|`.
+pub(crate) const COUNT_CAP: u8 = 127;
+
+/// The bucket of each byte: `a`-`z`, `0`-`9`, `.`, `_`, `-`, and one for everything else.
+const BUCKET_OF: [u8; 256] = {
+    let mut table = [39u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        table[byte] = match byte as u8 {
+            b @ b'a'..=b'z' => b - b'a',
+            b @ b'0'..=b'9' => 26 + (b - b'0'),
+            b'.' => 36,
+            b'_' => 37,
+            b'-' => 38,
+            _ => 39,
+        };
+        byte += 1;
+    }
+    table
+};
+
+/// How often each character bucket occurs in `lowercase` (capped at [`COUNT_CAP`]), packed
+/// eight counts per little-endian word.
+pub(crate) fn bucket_counts(lowercase: &str) -> [u64; WORDS] {
+    let mut counts = [0u8; BUCKETS];
+    for byte in lowercase.bytes() {
+        let slot = &mut counts[usize::from(BUCKET_OF[usize::from(byte)])];
+        *slot = (*slot + 1).min(COUNT_CAP);
+    }
+    let mut words = [0u64; WORDS];
+    for (word, bytes) in words.iter_mut().zip(counts.chunks_exact(8)) {
+        let mut lanes = [0u8; 8];
+        lanes.copy_from_slice(bytes);
+        *word = u64::from_le_bytes(lanes);
+    }
+    words
+}
+
+/// A fast hash of a name (eight bytes at a time, multiply and rotate), for the catalog's
+/// open-addressing table. Not for untrusted input at scale: the table is fixed at build time.
+pub(crate) fn name_hash(name: &str) -> u64 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut hash = name.len() as u64;
+    let mut chunks = name.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        hash = (hash.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(SEED);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    hash = (hash.rotate_left(5) ^ u64::from_le_bytes(last)).wrapping_mul(SEED);
+    hash ^ (hash >> 29)
+}
