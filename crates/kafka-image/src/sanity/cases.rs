@@ -132,6 +132,16 @@ pub(crate) const CASES: &[Case] = &[
         run: docker_stop_is_clean,
     },
     Case {
+        name: "small_container_survives_produce_burst",
+        description: "`--memory 512m --memory-swap 512m` and no KAFKA_HEAP_OPTS: the broker gets the user guide's heap for 512 MiB (-Xmx256m), turns healthy, takes 100 MB (100 000 records of 1 KiB, acks=all) from a client container with every record acknowledged and in the log, and is neither OOM-killed nor restarted",
+        run: small_container_survives_produce_burst,
+    },
+    Case {
+        name: "heap_follows_memory_limit",
+        description: "no KAFKA_HEAP_OPTS: `--memory 4g` gives the broker the user guide's heap for 4 GiB (-Xmx1536m, more than 512 MiB's -Xmx256m), and no limit keeps Kafka's own -Xmx1G",
+        run: heap_follows_memory_limit,
+    },
+    Case {
         name: "ssl_pem_mutual_tls",
         description: "the PEM files of a Kubernetes TLS secret (PKCS#1 tls.key, tls.crt, ca.crt) become Kafka's PEM stores; a client with a certificate from the CA produces and consumes under mutual TLS, one with an untrusted certificate is refused",
         run: ssl_pem_mutual_tls,
@@ -987,6 +997,129 @@ fn docker_stop_is_clean(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
         "`docker stop` took {}s, the whole {}s timeout",
         took.as_secs(),
         CLEAN_STOP.as_secs()
+    );
+    Ok(())
+}
+
+/// The produce burst of [`small_container_survives_produce_burst`]: 100 000 records of 1 KiB.
+const BURST_RECORDS: u64 = 100_000;
+/// The size of each record of the burst, in bytes.
+const BURST_RECORD_SIZE: u32 = 1024;
+
+/// The `-Xmx`/`-Xms` words of the broker's command line: PID 1, the JVM the entrypoint exec'd.
+fn broker_heap(sandbox: &Sandbox<'_>, kafka: &str) -> anyhow::Result<Vec<String>> {
+    let cmdline = sandbox.read_file(kafka, "/proc/1/cmdline")?;
+    let words: Vec<&str> = cmdline.split('\0').filter(|w| !w.is_empty()).collect();
+    ensure!(
+        words
+            .first()
+            .is_some_and(|program| program.ends_with("java"))
+            && words.contains(&"kafka.Kafka"),
+        "PID 1 of `{kafka}` is not the broker's JVM: {}",
+        words.join(" ")
+    );
+    Ok(words
+        .into_iter()
+        .filter(|w| w.starts_with("-Xmx") || w.starts_with("-Xms"))
+        .map(str::to_owned)
+        .collect())
+}
+
+/// Fails unless the broker in `kafka` runs with `-Xmx{heap} -Xms{heap}` and no other heap flag.
+fn expect_heap(sandbox: &Sandbox<'_>, kafka: &str, heap: &str) -> anyhow::Result<()> {
+    let flags = broker_heap(sandbox, kafka)?;
+    let expected = [format!("-Xmx{heap}"), format!("-Xms{heap}")];
+    ensure!(
+        flags == expected,
+        "the broker in `{kafka}` runs with the heap flags {flags:?}, expected {expected:?}"
+    );
+    Ok(())
+}
+
+/// Fails unless the entrypoint said it sized the heap from the limit (its line before the exec).
+fn expect_heap_notice(sandbox: &Sandbox<'_>, kafka: &str, notice: &str) -> anyhow::Result<()> {
+    let logs = sandbox.full_log(kafka);
+    ensure!(
+        logs.contains(notice),
+        "the log of `{kafka}` does not say `{notice}`:\n{}",
+        logs.lines().take(40).collect::<Vec<_>>().join("\n")
+    );
+    Ok(())
+}
+
+/// The smallest container the user guide's heap table names. A tool JVM in the broker's container
+/// would share its limit, so the producer runs in a second container.
+fn small_container_survives_produce_burst(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let env = single_node_env_with(&[("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka:9092")]);
+    let kafka = sandbox.start(
+        &ContainerSpec::named("kafka")
+            .networked()
+            .memory("512m")
+            .entrypoint_heap()
+            .env(&env),
+    )?;
+    let client = sandbox.start(
+        &ContainerSpec::named("client")
+            .networked()
+            .run("sleep", &["infinity"]),
+    )?;
+    wait_healthy(sandbox, &kafka)?;
+    expect_heap(sandbox, &kafka, "256m")?;
+    expect_heap_notice(
+        sandbox,
+        &kafka,
+        "heap `-Xmx256m -Xms256m` from the container's memory limit of 512 MiB",
+    )?;
+    let producer = Client {
+        container: &client,
+        bootstrap: "kafka:9092",
+        properties: "",
+    };
+    producer.create_topic(sandbox, "burst", 1, 1, "")?;
+    producer.produce_burst(sandbox, "burst", BURST_RECORDS, BURST_RECORD_SIZE)?;
+    let end = producer.end_offset(sandbox, "burst")?;
+    ensure!(
+        end == BURST_RECORDS,
+        "the end offset of `burst` is {end} after {BURST_RECORDS} acknowledged records"
+    );
+    let state = sandbox.state(&kafka)?;
+    ensure!(
+        state.running && !state.oom_killed && state.restarts == 0,
+        "after the burst `{kafka}` is running: {}, OOM-killed: {}, restarted {} time(s) (exit code {})",
+        state.running,
+        state.oom_killed,
+        state.restarts,
+        state.exit_code
+    );
+    sandbox
+        .exec(&kafka, &["kafka-entrypoint", "health"])
+        .context("the broker does not answer its health check after the burst")?;
+    Ok(())
+}
+
+/// A larger container gets a larger heap; no limit keeps Kafka's default. Both containers start
+/// at once.
+fn heap_follows_memory_limit(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let limited = sandbox.start(
+        &ContainerSpec::named("limited")
+            .memory("4g")
+            .entrypoint_heap(),
+    )?;
+    let unlimited = sandbox.start(&ContainerSpec::named("unlimited").entrypoint_heap())?;
+    sandbox.wait_serving(&limited, START)?;
+    sandbox.wait_serving(&unlimited, START)?;
+    expect_heap(sandbox, &limited, "1536m")?;
+    expect_heap_notice(
+        sandbox,
+        &limited,
+        "heap `-Xmx1536m -Xms1536m` from the container's memory limit of 4096 MiB",
+    )?;
+    expect_heap(sandbox, &unlimited, "1G")?;
+    let logs = sandbox.full_log(&unlimited);
+    ensure!(
+        !logs.contains("from the container's memory limit"),
+        "the entrypoint of `{unlimited}` (no limit) sized the heap from a limit:\n{}",
+        logs.lines().take(40).collect::<Vec<_>>().join("\n")
     );
     Ok(())
 }

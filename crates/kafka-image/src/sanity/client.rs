@@ -4,7 +4,7 @@
 //! would build. Images assembled from Maven Central have no `bin/`, so the suite never relies on
 //! it. Only a real Kafka distribution can serve these; the fixture's classes talk to no broker.
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, bail, ensure};
 
 use super::sandbox::Sandbox;
 
@@ -31,6 +31,8 @@ pub(crate) const METADATA_QUORUM: &str = "org.apache.kafka.tools.MetadataQuorumC
 pub(crate) const GET_OFFSET_SHELL: &str = "org.apache.kafka.tools.GetOffsetShell";
 /// The producer that prints one JSON line per acknowledged record (3.9 and 4.x).
 pub(crate) const VERIFIABLE_PRODUCER: &str = "org.apache.kafka.tools.VerifiableProducer";
+/// `kafka-producer-perf-test.sh` (the same class in 3.9 and 4.x).
+pub(crate) const PRODUCER_PERFORMANCE: &str = "org.apache.kafka.tools.ProducerPerformance";
 
 /// The candidate classes, newest package first.
 const PRODUCERS: [&str; 2] = [
@@ -222,6 +224,37 @@ impl Client<'_> {
         expect_messages(&records(&out), messages)
     }
 
+    /// Sends `records` records of `size` bytes each to `topic` as fast as the broker takes them,
+    /// with `acks=all` (Kafka's `ProducerPerformance`), and returns its summary line, which
+    /// must report all of them sent.
+    pub(crate) fn produce_burst(
+        &self,
+        sandbox: &Sandbox<'_>,
+        topic: &str,
+        records: u64,
+        size: u32,
+    ) -> anyhow::Result<String> {
+        let config = self.config_flag(sandbox, "--producer.config")?;
+        let out = sandbox
+            .bash(
+                self.container,
+                &format!(
+                    "{JAVA} {PRODUCER_PERFORMANCE} {config} --topic {topic} \
+                     --num-records {records} --record-size {size} --throughput -1 \
+                     --producer-props bootstrap.servers={} acks=all",
+                    self.bootstrap
+                ),
+            )
+            .with_context(|| format!("failed to produce {records} records to `{topic}`"))?;
+        let summary = burst_summary(&out)
+            .with_context(|| format!("no summary line in ProducerPerformance's output:\n{out}"))?;
+        ensure!(
+            summary.starts_with(&format!("{records} records sent,")),
+            "ProducerPerformance did not report all {records} records sent: {summary}"
+        );
+        Ok(summary.to_owned())
+    }
+
     /// The log end offset of partition 0 of `topic` (`GetOffsetShell`, `topic:0:OFFSET`): how
     /// many records it holds, without waiting for a consumer to time out.
     pub(crate) fn end_offset(&self, sandbox: &Sandbox<'_>, topic: &str) -> anyhow::Result<u64> {
@@ -288,6 +321,15 @@ pub(crate) fn messages(tag: &str, count: usize) -> Vec<String> {
     (1..=count).map(|i| format!("{tag}-{i}")).collect()
 }
 
+/// The last `N records sent, …` line of `ProducerPerformance`'s output: the summary of the whole
+/// run (the lines before it cover five-second windows).
+fn burst_summary(out: &str) -> Option<&str> {
+    out.lines()
+        .rev()
+        .map(str::trim)
+        .find(|line| line.contains(" records sent, "))
+}
+
 /// The offset of `topic:0:OFFSET` in `GetOffsetShell`'s output.
 fn parse_end_offset(out: &str, topic: &str) -> Option<u64> {
     let prefix = format!("{topic}:0:");
@@ -328,6 +370,19 @@ mod tests {
         );
         assert_eq!(parse_end_offset("other:0:3\n", "sanity-plain"), None);
         assert_eq!(parse_end_offset("", "t"), None);
+    }
+
+    #[test]
+    fn the_burst_summary_is_the_last_records_sent_line() {
+        // Shape of Kafka 3.9/4.x ProducerPerformance output: five-second windows, then the total.
+        let out = "48873 records sent, 9774.6 records/sec (9.55 MB/sec), 1500.2 ms avg latency, 2900.0 ms max latency.\n\
+                   100000 records sent, 11286.681716 records/sec (11.02 MB/sec), 1748.93 ms avg latency, 3010.00 ms max latency, 1700 ms 50th, 2800 ms 95th, 2950 ms 99th, 3000 ms 99.9th.\n";
+        assert!(
+            burst_summary(out)
+                .unwrap()
+                .starts_with("100000 records sent, 11286.68")
+        );
+        assert_eq!(burst_summary("Exception in thread main"), None);
     }
 
     #[test]

@@ -45,6 +45,12 @@ pub(crate) struct ContainerSpec {
     /// `--read-only --tmpfs /tmp`: a read-only root file system, as under Kubernetes'
     /// `readOnlyRootFilesystem` with an `emptyDir` on `/tmp`.
     pub(crate) read_only_root: bool,
+    /// `--memory LIMIT --memory-swap LIMIT`: a memory limit with no swap beyond it (swap would
+    /// hide an out-of-memory kill).
+    pub(crate) memory: Option<String>,
+    /// Leaves `KAFKA_HEAP_OPTS` unset (unless `env` sets it), so the entrypoint chooses the heap,
+    /// instead of the suite's [`HEAP_OPTS`].
+    pub(crate) entrypoint_heap: bool,
 }
 
 impl ContainerSpec {
@@ -94,6 +100,18 @@ impl ContainerSpec {
         self
     }
 
+    /// Limits the container's memory to `limit` (`512m`, `4g`), swap included.
+    pub(crate) fn memory(mut self, limit: &str) -> Self {
+        self.memory = Some(limit.to_owned());
+        self
+    }
+
+    /// Lets the entrypoint choose the heap, as a user who sets no `KAFKA_HEAP_OPTS`.
+    pub(crate) fn entrypoint_heap(mut self) -> Self {
+        self.entrypoint_heap = true;
+        self
+    }
+
     /// Puts the container on the case's private network.
     pub(crate) fn networked(mut self) -> Self {
         self.on_network = true;
@@ -110,6 +128,10 @@ pub(crate) struct ContainerState {
     pub(crate) exit_code: i32,
     /// `starting`, `healthy`, `unhealthy`, or `none` without a health check.
     pub(crate) health: String,
+    /// Whether the kernel killed a process of it for exceeding its memory limit.
+    pub(crate) oom_killed: bool,
+    /// How many times Docker restarted it (a restart policy).
+    pub(crate) restarts: u32,
 }
 
 /// The resources of one case. Names are prefixed with the run's prefix so parallel runs and
@@ -226,7 +248,10 @@ impl<'e> Sandbox<'e> {
         if spec.read_only_root {
             args.extend(strings(&["--read-only", "--tmpfs", "/tmp"]));
         }
-        if !spec.env.iter().any(|(key, _)| key == "KAFKA_HEAP_OPTS") {
+        if let Some(limit) = &spec.memory {
+            args.extend(strings(&["--memory", limit, "--memory-swap", limit]));
+        }
+        if !spec.entrypoint_heap && !spec.env.iter().any(|(key, _)| key == "KAFKA_HEAP_OPTS") {
             args.extend(strings(&["-e", &format!("KAFKA_HEAP_OPTS={HEAP_OPTS}")]));
         }
         for (key, value) in &spec.env {
@@ -267,7 +292,7 @@ impl<'e> Sandbox<'e> {
         let out = self.engine.output(&strings(&[
             "inspect",
             "--format",
-            "{{.State.Running}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}",
+            "{{.State.Running}} {{.State.ExitCode}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}} {{.State.OOMKilled}} {{.RestartCount}}",
             container,
         ]))?;
         parse_state(&out).with_context(|| format!("unexpected `docker inspect` output `{out}`"))
@@ -441,10 +466,14 @@ fn parse_state(out: &str) -> Option<ContainerState> {
     let running = parts.next()? == "true";
     let exit_code = parts.next()?.parse().ok()?;
     let health = parts.next()?.to_owned();
+    let oom_killed = parts.next()? == "true";
+    let restarts = parts.next()?.parse().ok()?;
     Some(ContainerState {
         running,
         exit_code,
         health,
+        oom_killed,
+        restarts,
     })
 }
 
@@ -462,14 +491,23 @@ mod tests {
     #[test]
     fn state_parses_inspect_format() {
         assert_eq!(
-            parse_state("false 143 none\n"),
+            parse_state("false 143 none false 0\n"),
             Some(ContainerState {
                 running: false,
                 exit_code: 143,
-                health: "none".to_owned()
+                health: "none".to_owned(),
+                oom_killed: false,
+                restarts: 0,
             })
         );
-        assert_eq!(parse_state("true 0 healthy").map(|s| s.running), Some(true));
+        assert_eq!(
+            parse_state("true 0 healthy false 0").map(|s| s.running),
+            Some(true)
+        );
+        assert_eq!(
+            parse_state("false 137 unhealthy true 2").map(|s| (s.oom_killed, s.restarts)),
+            Some((true, 2))
+        );
         assert_eq!(parse_state("garbage"), None);
     }
 
