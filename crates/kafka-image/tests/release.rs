@@ -122,27 +122,27 @@ fn expect_index_of_tested(
     }
 }
 
-/// A tiny `linux/arm64` image (one file, imported, nothing to run), tagged `name`.
+/// A tiny `linux/arm64` image (one file `FROM scratch`, nothing to run), tagged `name`. Built by
+/// the classic builder with `--platform` (Docker 20.10's `import --platform` is experimental).
 fn arm64_image(name: &str) -> LocalImage {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("payload"), "arm64 release test\n").unwrap();
-    let tar = dir.path().join("root.tar");
-    let out = Command::new("tar")
-        .arg("-cf")
-        .arg(&tar)
-        .arg("-C")
+    std::fs::write(
+        dir.path().join("Dockerfile"),
+        "FROM scratch\nCOPY payload /payload\n",
+    )
+    .unwrap();
+    let out = Command::new("docker")
+        .args(["build", "-q", "--platform", "linux/arm64", "-t", name])
         .arg(dir.path())
-        .arg("payload")
+        .env("DOCKER_BUILDKIT", "0")
         .output()
-        .unwrap();
-    assert!(out.status.success());
-    promote_support::docker(&[
-        "import",
-        "--platform",
-        "linux/arm64",
-        &tar.display().to_string(),
-        name,
-    ]);
+        .expect("docker runs");
+    assert!(
+        out.status.success(),
+        "docker build failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     LocalImage(name.to_owned())
 }
 
