@@ -11,7 +11,8 @@
 //! are pushed (`REPO:TAG-<os>-<arch>`, after checking each tag still names the tested id), each
 //! pushed manifest's config digest is checked to be the tested image id, and a manifest list
 //! naming exactly those manifests is pushed as `REPO:TAG`. Its digest is printed and is what
-//! `promote` copies (`promote REPO@DIGEST …`).
+//! `promote` copies (`promote REPO@DIGEST …`). The result is also written to the report
+//! directory as `release.json`, each platform marked `suite`, `smoke` or `untested`.
 //!
 //! The manifest list is put with the built-in registry client on a loopback registry, else with
 //! `docker manifest create` + `push`.
@@ -395,6 +396,9 @@ fn run(args: &ReleaseArgs, shell: &Shell) -> anyhow::Result<()> {
         untested_platforms: untested,
         report: args.report.clone(),
     };
+    // The reports keep what was released and what ran on each platform (UNTESTED included).
+    let json = serde_json::to_string_pretty(&summary).context("failed to render the result")?;
+    crate::report::write_report_file(&args.report, "release.json", &json)?;
     shell.print_result(&human, &summary);
     Ok(())
 }

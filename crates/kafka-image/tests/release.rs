@@ -215,8 +215,12 @@ fn untested_platform_is_pushed_only_when_named_and_marked_untested() {
     );
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("linux/arm64: not tested"),
-        "the report says what was not run"
+        "the output says what was not run"
     );
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.path().join("release.json")).unwrap())
+            .unwrap();
+    assert_eq!(written, summary, "the reports keep the result");
 }
 
 #[test]
