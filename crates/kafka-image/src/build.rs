@@ -804,7 +804,14 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
             if let [platform] = plan.platforms
                 && Some(*platform) != Platform::host()
             {
-                argv.extend(["--platform".into(), platform.to_string()]);
+                // `--no-cache`: the classic builder's cache matches steps across platforms and
+                // then refuses the other platform's cached image ("does not match the specified
+                // platform").
+                argv.extend([
+                    "--platform".into(),
+                    platform.to_string(),
+                    "--no-cache".into(),
+                ]);
             }
             argv
         }
