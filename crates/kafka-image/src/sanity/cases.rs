@@ -15,6 +15,11 @@ use super::tls;
 
 /// How long a broker may take to start answering (a cold JVM on a busy CI machine).
 const START: Duration = Duration::from_secs(180);
+/// How long the `smoke` case's broker may take to answer: it also runs on other platforms under
+/// qemu-user emulation, where a JVM starts several times slower.
+const EMULATED_START: Duration = Duration::from_secs(900);
+/// How long the health status may take to turn `healthy` once the broker answers (a few checks).
+const HEALTH_AFTER_SERVING: Duration = Duration::from_secs(60);
 /// How long the nodes of a cluster, starting at once, may take to answer.
 pub(crate) const CLUSTER_START: Duration = Duration::from_secs(300);
 /// The `docker stop` timeout the clean-shutdown case allows.
@@ -254,7 +259,22 @@ fn default_config_starts(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
 
 fn smoke(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
-    wait_healthy(sandbox, &kafka)?;
+    // Under emulation the broker may take longer than the HEALTHCHECK's start period, so the
+    // status may read `unhealthy` for a while: wait for the broker, then for `healthy`.
+    sandbox.wait_serving(&kafka, EMULATED_START)?;
+    sandbox.wait_for(
+        "Docker health status `healthy`",
+        HEALTH_AFTER_SERVING,
+        || {
+            let state = sandbox.state(&kafka)?;
+            ensure!(
+                state.running,
+                "container exited with code {} before turning healthy",
+                state.exit_code
+            );
+            Ok((state.health == "healthy").then_some(()))
+        },
+    )?;
     let client = plaintext_client(&kafka);
     client.create_topic(sandbox, "smoke", 1, 1, "")?;
     client.round_trip(sandbox, "smoke", &messages("smoke", 1))?;
