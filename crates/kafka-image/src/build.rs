@@ -257,7 +257,7 @@ impl Platform {
     }
 
     /// The platform of the machine running `kafka-image`.
-    fn host() -> Option<Self> {
+    pub(crate) fn host() -> Option<Self> {
         match std::env::consts::ARCH {
             "x86_64" => Some(Self::LinuxAmd64),
             "aarch64" => Some(Self::LinuxArm64),
@@ -291,7 +291,8 @@ impl KafkaSource {
 /// How the image is built on this engine.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Builder {
-    /// `docker build` for the host platform: the image lands in the local engine.
+    /// `docker build` (classic builder) for one platform, the host's or, without buildx, another
+    /// one (`--platform`): the image lands in the local engine.
     Local,
     /// `docker buildx build --platform …`: pushed (several platforms) or loaded (one).
     Buildx,
@@ -551,6 +552,11 @@ fn choose_builder(
         .collect::<Vec<_>>()
         .join(",");
     if !engine.has_buildx() {
+        // The classic builder builds one other platform (`docker build --platform`) when that
+        // platform's base image is in the engine and the machine runs its programs (qemu-user).
+        if platforms.len() == 1 {
+            return Ok(Builder::Local);
+        }
         bail!(EngineError::BuildxMissing { platforms: wanted });
     }
     if platforms.len() > 1 && !args.push {
@@ -604,6 +610,8 @@ fn compile_entrypoint(platform: Platform, shell: &Shell) -> anyhow::Result<PathB
     let args = [
         "build",
         "--release",
+        // The shipped binary is built from exactly the dependencies in Cargo.lock.
+        "--locked",
         "--target",
         target,
         "-p",
@@ -791,7 +799,22 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     let args = plan.args;
     let mut argv: Vec<String> = match plan.builder {
         // `--force-rm`: the classic builder otherwise keeps the container of a failed RUN step.
-        Builder::Local => vec!["build".into(), "--force-rm".into()],
+        Builder::Local => {
+            let mut argv: Vec<String> = vec!["build".into(), "--force-rm".into()];
+            if let [platform] = plan.platforms
+                && Some(*platform) != Platform::host()
+            {
+                // `--no-cache`: the classic builder's cache matches steps across platforms and
+                // then refuses the other platform's cached image ("does not match the specified
+                // platform").
+                argv.extend([
+                    "--platform".into(),
+                    platform.to_string(),
+                    "--no-cache".into(),
+                ]);
+            }
+            argv
+        }
         Builder::Buildx => {
             let platforms = plan
                 .platforms
@@ -1178,6 +1201,21 @@ mod tests {
             engine.calls.borrow().as_slice(),
             [vec!["buildx".to_owned(), "version".to_owned()]]
         );
+    }
+
+    #[test]
+    fn one_other_platform_without_buildx_uses_the_classic_builder() {
+        let engine = BuildxProbe {
+            installed: false,
+            calls: RefCell::default(),
+        };
+        let other = if Platform::host() == Some(Platform::LinuxArm64) {
+            Platform::LinuxAmd64
+        } else {
+            Platform::LinuxArm64
+        };
+        let builder = choose_builder(&engine, &[other], &args("k:1")).expect("classic builder");
+        assert_eq!(builder, Builder::Local);
     }
 
     #[test]

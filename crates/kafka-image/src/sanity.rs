@@ -18,6 +18,7 @@ mod client;
 mod faults;
 mod sandbox;
 mod tls;
+mod upstream;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -42,10 +43,13 @@ const SKIPPED: &str = "named by --skip";
 /// checks are about records and recovery, not time, so sharing the machine weakens none.
 const BESIDE: &str = "combined_cluster_faults";
 
-/// The cases too big to run beside [`BESIDE`]: the isolated cluster's six nodes would make nine
-/// on two cores; it runs after it. (The 3-node combined cluster of
+/// The cases too big to run beside [`BESIDE`]: an isolated cluster's six nodes would make nine
+/// on two cores; they run after it. (The 3-node combined cluster of
 /// `combined_cluster_survives_restart` does run beside it.)
-const NOT_BESIDE: &[&str] = &["isolated_cluster_survives_restart"];
+const NOT_BESIDE: &[&str] = &[
+    "isolated_cluster_survives_restart",
+    "upstream_isolated_flows",
+];
 
 /// The file by which the fixture distribution labels itself.
 pub(crate) const FIXTURE_MARKER: &str = "/opt/kafka/FIXTURE-VERSION";
@@ -593,7 +597,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            text.contains("help: the cases are: default_config_starts, "),
+            text.contains("help: the cases are: smoke, default_config_starts, "),
             "{text}"
         );
     }

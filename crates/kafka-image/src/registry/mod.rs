@@ -101,7 +101,8 @@ impl fmt::Display for ImageRef {
     }
 }
 
-fn is_sha256_digest(text: &str) -> bool {
+/// Whether `text` is `sha256:` and 64 hex digits.
+pub(crate) fn is_sha256_digest(text: &str) -> bool {
     text.strip_prefix("sha256:")
         .is_some_and(|hex| hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()))
 }

@@ -15,10 +15,15 @@ use super::tls;
 
 /// How long a broker may take to start answering (a cold JVM on a busy CI machine).
 const START: Duration = Duration::from_secs(180);
+/// How long the `smoke` case's broker may take to answer: it also runs on other platforms under
+/// qemu-user emulation, where a JVM starts several times slower.
+const EMULATED_START: Duration = Duration::from_secs(900);
+/// How long the health status may take to turn `healthy` once the broker answers (a few checks).
+const HEALTH_AFTER_SERVING: Duration = Duration::from_secs(60);
 /// How long the nodes of a cluster, starting at once, may take to answer.
 pub(crate) const CLUSTER_START: Duration = Duration::from_secs(300);
 /// The `docker stop` timeout the clean-shutdown case allows.
-const STOP_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const STOP_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long `docker stop` may take in the clean-shutdown case (SPEC: within 10 s).
 const CLEAN_STOP: Duration = Duration::from_secs(10);
 /// How long bad configuration may take to stop the container.
@@ -27,7 +32,7 @@ const FAIL_FAST: Duration = Duration::from_secs(30);
 /// The final config file inside the image (SPEC §2).
 const FINAL_SERVER_PROPERTIES: &str = "/opt/kafka/config/server.properties";
 /// A cluster id for the cases that set their own (22 characters of base64url, as Kafka's).
-const CLUSTER_ID: &str = "4L6g3nShT-eMCtK--X86sw";
+pub(crate) const CLUSTER_ID: &str = "4L6g3nShT-eMCtK--X86sw";
 
 /// The passwords the cases give brokers and clients. They protect nothing (each lives for one
 /// case), but reports mask them anyway, like every password (`******`).
@@ -46,6 +51,11 @@ pub(crate) struct Case {
 
 /// Every case, in run order.
 pub(crate) const CASES: &[Case] = &[
+    Case {
+        name: "smoke",
+        description: "one container with no configuration: starts, turns healthy, one record produced (acks=all) and consumed, `docker stop` ends it cleanly (the subset `release` runs on the platforms other than the host's, under emulation)",
+        run: smoke,
+    },
     Case {
         name: "default_config_starts",
         description: "`docker run IMAGE` with no configuration starts a single KRaft node that serves produce and consume",
@@ -110,6 +120,16 @@ pub(crate) const CASES: &[Case] = &[
         name: "combined_cluster_faults",
         description: "3 combined nodes, RF 3, min.insync.replicas 2, an acks=all producer throughout: no acknowledged record lost when the active controller and the partition leader are killed, a node is cut off the network, and the cluster is restarted node by node and whole",
         run: super::faults::combined_cluster_faults,
+    },
+    Case {
+        name: "upstream_combined_flows",
+        description: "apache/kafka's docker sanity flows on its combined fixture (3 broker+controller nodes, its KAFKA_* variables, its mounted server.properties): MessagesInPerSec over JMX before and after a produce, SSL by variables, SSL by the mounted file, SASL_PLAINTEXT with PLAIN, a broker restart keeping a message",
+        run: super::upstream::upstream_combined_flows,
+    },
+    Case {
+        name: "upstream_isolated_flows",
+        description: "apache/kafka's docker sanity flows on its isolated fixture (3 controllers + 3 brokers): the same flows as upstream_combined_flows",
+        run: super::upstream::upstream_isolated_flows,
     },
     Case {
         name: "restart_keeps_storage",
@@ -247,6 +267,42 @@ fn default_config_starts(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     serves_records(sandbox, &kafka, "default-config")
 }
 
+fn smoke(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
+    let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
+    // Under emulation the broker may take longer than the HEALTHCHECK's start period, so the
+    // status may read `unhealthy` for a while: wait for the broker, then for `healthy`.
+    sandbox.wait_serving(&kafka, EMULATED_START)?;
+    sandbox.wait_for(
+        "Docker health status `healthy`",
+        HEALTH_AFTER_SERVING,
+        || {
+            let state = sandbox.state(&kafka)?;
+            ensure!(
+                state.running,
+                "container exited with code {} before turning healthy",
+                state.exit_code
+            );
+            Ok((state.health == "healthy").then_some(()))
+        },
+    )?;
+    let client = plaintext_client(&kafka);
+    client.create_topic(sandbox, "smoke", 1, 1, "")?;
+    client.round_trip(sandbox, "smoke", &messages("smoke", 1))?;
+    let took = sandbox.stop(&kafka, STOP_TIMEOUT)?;
+    let code = sandbox.state(&kafka)?.exit_code;
+    ensure!(
+        matches!(code, 0 | 143),
+        "container exited with {code} after `docker stop` (137 means it was killed)"
+    );
+    ensure!(
+        took < STOP_TIMEOUT,
+        "`docker stop` took {}s, the whole {}s timeout",
+        took.as_secs(),
+        STOP_TIMEOUT.as_secs()
+    );
+    Ok(())
+}
+
 fn health_turns_healthy(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = sandbox.start(&ContainerSpec::named("kafka"))?;
     let health = sandbox.state(&kafka)?.health;
@@ -363,7 +419,7 @@ fn node_id_from_hostname(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
 
 /// `kafka.server:type=BrokerTopicMetrics,name=MessagesInPerSec` `Count` of the broker `host`,
 /// read over remote JMX by Kafka's `JmxTool` running in `client`.
-fn messages_in(sandbox: &Sandbox<'_>, client: &str, host: &str) -> anyhow::Result<u64> {
+pub(crate) fn messages_in(sandbox: &Sandbox<'_>, client: &str, host: &str) -> anyhow::Result<u64> {
     let out = sandbox.bash(
         client,
         &format!(

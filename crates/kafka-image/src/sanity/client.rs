@@ -75,6 +75,9 @@ impl Tools {
     }
 }
 
+/// Where the console consumer starts by default: the beginning, in a fresh consumer group.
+const FROM_BEGINNING: &str = "--from-beginning";
+
 /// How a client connects: bootstrap address plus an optional client properties file.
 #[derive(Debug, Clone)]
 pub(crate) struct Client<'a> {
@@ -110,13 +113,32 @@ impl Client<'_> {
         replication: u32,
         extra: &str,
     ) -> anyhow::Result<()> {
+        self.create(
+            sandbox,
+            topic,
+            &format!("--partitions {partitions} --replication-factor {replication} {extra}"),
+        )
+    }
+
+    /// Creates `topic` with one partition whose only replica is on node `node` (a check that
+    /// reads one broker's metrics or restarts one broker needs the data there).
+    pub(crate) fn create_topic_on(
+        &self,
+        sandbox: &Sandbox<'_>,
+        topic: &str,
+        node: u32,
+    ) -> anyhow::Result<()> {
+        self.create(sandbox, topic, &format!("--replica-assignment {node}"))
+    }
+
+    fn create(&self, sandbox: &Sandbox<'_>, topic: &str, layout: &str) -> anyhow::Result<()> {
         let config = self.config_flag(sandbox, "--command-config")?;
         sandbox
             .bash(
                 self.container,
                 &format!(
                     "{JAVA} {TOPIC_COMMAND} --bootstrap-server {} {config} --create --topic {topic} \
-                     --partitions {partitions} --replication-factor {replication} {extra}",
+                     {layout}",
                     self.bootstrap
                 ),
             )
@@ -157,7 +179,7 @@ impl Client<'_> {
         let out = sandbox
             .bash(
                 self.container,
-                &self.consume_command(topic, count, &config, 30_000),
+                &self.consume_command(topic, count, &config, 30_000, FROM_BEGINNING),
             )
             .with_context(|| format!("failed to consume from `{topic}`"))?;
         Ok(records(&out))
@@ -180,14 +202,34 @@ impl Client<'_> {
         )
     }
 
-    /// The console consumer reading `count` records from the beginning, giving up after
-    /// `timeout_ms` without one.
-    fn consume_command(&self, topic: &str, count: usize, config: &str, timeout_ms: u32) -> String {
+    /// The console consumer reading `count` records, giving up after
+    /// `timeout_ms` without one; `start` says where (`FROM_BEGINNING` in a group, or a
+    /// partition and offset).
+    fn consume_command(
+        &self,
+        topic: &str,
+        count: usize,
+        config: &str,
+        timeout_ms: u32,
+        start: &str,
+    ) -> String {
         format!(
             "{JAVA} {CONSOLE_CONSUMER} --bootstrap-server {} {config} --topic {topic} \
-             --from-beginning --max-messages {count} --timeout-ms {timeout_ms}",
+             {start} --max-messages {count} --timeout-ms {timeout_ms}",
             self.bootstrap
         )
+    }
+
+    /// [`Client::round_trip`] with a consumer that reads partition 0 by assignment, without a
+    /// consumer group: for a listener only some brokers have, where the group's coordinator may
+    /// sit on a broker without it.
+    pub(crate) fn round_trip_without_group(
+        &self,
+        sandbox: &Sandbox<'_>,
+        topic: &str,
+        messages: &[String],
+    ) -> anyhow::Result<()> {
+        self.round_trip_with(sandbox, topic, messages, "--partition 0 --offset earliest")
     }
 
     /// Produces `messages` and checks that consuming from the beginning returns them in order.
@@ -199,12 +241,22 @@ impl Client<'_> {
         topic: &str,
         messages: &[String],
     ) -> anyhow::Result<()> {
+        self.round_trip_with(sandbox, topic, messages, FROM_BEGINNING)
+    }
+
+    fn round_trip_with(
+        &self,
+        sandbox: &Sandbox<'_>,
+        topic: &str,
+        messages: &[String],
+        start: &str,
+    ) -> anyhow::Result<()> {
         let producer_config = self.config_flag(sandbox, "--producer.config")?;
         let consumer_config = self.config_flag(sandbox, "--consumer.config")?;
         let consumed = "/tmp/kafka-image-test-consumed.txt";
         // The consumer waits for the producer's JVM too, so it gets more time. The producer's
         // stdout (4.2+ prints deprecation notices there) goes to stderr: stdout is the records.
-        let consume = self.consume_command(topic, messages.len(), &consumer_config, 120_000);
+        let consume = self.consume_command(topic, messages.len(), &consumer_config, 120_000, start);
         let produce = self.produce_command(topic, messages, &producer_config, sandbox.tools());
         let out = sandbox
             .bash(

@@ -106,6 +106,17 @@ impl LocalRegistry {
             .unwrap_or_else(|| panic!("no digest for {repo}:{reference}: {headers}"))
     }
 
+    /// The manifest (or manifest list) `repo:reference` as JSON.
+    pub(crate) fn manifest(&self, repo: &str, reference: &str) -> serde_json::Value {
+        let body = self.curl(&[
+            "-H",
+            "Accept: application/vnd.docker.distribution.manifest.list.v2+json, application/vnd.docker.distribution.manifest.v2+json, application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json",
+            &format!("/v2/{repo}/manifests/{reference}"),
+        ]);
+        serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("manifest {repo}:{reference} is not JSON ({e}): {body}"))
+    }
+
     /// Whether `repo:reference` exists in the registry.
     pub(crate) fn has_manifest(&self, repo: &str, reference: &str) -> bool {
         self.curl(&[
