@@ -49,6 +49,9 @@ if ! home="$(find_jdk)"; then
     if command -v apt-get >/dev/null; then
         echo "no JDK $JDK with jlink in this image; installing openjdk-$JDK-jdk-headless"
         apt-get update
+        # debian:*-slim drops man pages, directory included, and the JDK's postinst registers its
+        # man page with update-alternatives, which fails without the directory.
+        mkdir -p /usr/share/man/man1
         apt-get install -y --no-install-recommends "openjdk-$JDK-jdk-headless" ||
             fail "could not install openjdk-$JDK-jdk-headless from this image's apt sources" \
                 "build on an image that has a JDK $JDK with jmods (\`kafka-image build --jdk $JDK --jdk-image IMAGE\`, e.g. eclipse-temurin:$JDK-jdk)"
@@ -83,6 +86,9 @@ strip=(--strip-java-debug-attributes)
 if command -v objcopy >/dev/null; then
     strip=(--strip-debug)
 fi
+# java.desktop is linked for java.beans only; these of its native libraries need X11, ALSA,
+# FreeType, LittleCMS or libjpeg, none of which a headless image has, so they could never load.
+unloadable='**.debuginfo,**/libawt_xawt.so,**/libsplashscreen.so,**/libjsound.so,**/libfontmanager.so,**/liblcms.so,**/libjavajpeg.so'
 cds=()
 if [ "$JDK" -lt 24 ]; then
     cds=(--generate-cds-archive)
@@ -90,7 +96,7 @@ fi
 joined="$(IFS=,; echo "${modules[*]}")"
 echo "jlink --add-modules $joined"
 mkdir -p "$(dirname "$OUT")"
-"$home/bin/jlink" --add-modules "$joined" "${strip[@]}" --exclude-files='**.debuginfo' \
+"$home/bin/jlink" --add-modules "$joined" "${strip[@]}" --exclude-files="$unloadable" \
     --compress zip-6 --no-man-pages --no-header-files \
     "${cds[@]}" --output "$OUT" ||
     fail "jlink failed for JDK $JDK in $home" \
