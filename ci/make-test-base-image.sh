@@ -1,43 +1,71 @@
 #!/usr/bin/env bash
-# Makes the base image the container tests build on, because no image can be pulled on the test
-# machines: Debian bookworm (debootstrap, minbase) with a headless JRE 17, bash, gpg and curl, imported
-# into the local Docker engine. The real image uses a maintained JRE 21 image instead (docker/Dockerfile,
-# `ARG BASE_IMAGE`). Cached by tag: does nothing when the tag already exists.
+# Makes the base images the container tests build on, because no image can be pulled on the test
+# machines, from Debian packages (mmdebstrap, minbase), imported into the local Docker engine.
+# Cached by tag: a tag that already exists is not made again.
 #
-# usage: ci/make-test-base-image.sh [TAG]
-#   TAG      default kafka-image-test-base:bookworm-jre17
+#   kafka-image-test-base:trixie-jdk25   the image's JDK_IMAGE: trixie + openjdk-25-jdk-headless
+#                                        (jlink and jmods), curl, gpg; the runtime is linked and the
+#                                        archive trained in it (stands for debian:trixie-slim, where
+#                                        the Dockerfile installs the JDK with apt-get)
+#   kafka-image-test-base:trixie-slim    the image's BASE_IMAGE: made as Debian makes
+#                                        debian:trixie-slim (minbase without man pages, docs,
+#                                        locales, apt lists), about the same size
+#
+# usage: ci/make-test-base-image.sh [TAG...]   (default: both tags above)
 #   MIRROR   env, default http://deb.debian.org/debian
 set -euo pipefail
 
-tag="${1:-kafka-image-test-base:bookworm-jre17}"
 mirror="${MIRROR:-http://deb.debian.org/debian}"
-
-if docker image inspect "$tag" >/dev/null 2>&1; then
-    echo "base image $tag already exists; nothing to do"
-    exit 0
+tags=("$@")
+if [[ ${#tags[@]} == 0 ]]; then
+    tags=(kafka-image-test-base:trixie-jdk25 kafka-image-test-base:trixie-slim)
 fi
-for tool in debootstrap docker tar; do
-    command -v "$tool" >/dev/null || { echo "error: \`$tool\` is not installed" >&2; exit 1; }
-done
+
+path=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["bash"]')
+# debian:*-slim's dpkg filter: no man pages, docs (copyrights kept), locales or info pages.
+slim=(
+    --dpkgopt='path-exclude=/usr/share/man/*'
+    --dpkgopt='path-exclude=/usr/share/doc/*'
+    --dpkgopt='path-include=/usr/share/doc/*/copyright'
+    --dpkgopt='path-exclude=/usr/share/locale/*'
+    --dpkgopt='path-exclude=/usr/share/info/*'
+    --dpkgopt='path-exclude=/usr/share/lintian/*'
+    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log "$1"/var/cache/debconf/*-old'
+)
 
 work="$(mktemp -d /var/tmp/kafka-image-base.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
-root="$work/root"
 
-echo "debootstrap bookworm into $root from $mirror (takes a few minutes)"
-debootstrap --variant=minbase \
-    --include=openjdk-17-jre-headless,ca-certificates,curl,gpg,procps \
-    bookworm "$root" "$mirror"
-
-# Slim the tree: package caches, docs and man pages are not needed in a test base.
-chroot "$root" apt-get clean
-rm -rf "$root"/var/lib/apt/lists/* "$root"/usr/share/doc/* "$root"/usr/share/man/* \
-    "$root"/usr/share/locale/* "$root"/var/cache/debconf/*-old "$root"/var/log/*.log
-
-echo "importing into docker as $tag"
-tar --numeric-owner -C "$root" -c . | docker import \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-    --change 'ENV JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64' \
-    --change 'CMD ["bash"]' \
-    - "$tag"
-docker image inspect --format '{{.Id}} {{.Size}}' "$tag"
+for tag in "${tags[@]}"; do
+    if docker image inspect "$tag" >/dev/null 2>&1; then
+        echo "base image $tag already exists; nothing to do"
+        continue
+    fi
+    for tool in mmdebstrap docker; do
+        command -v "$tool" >/dev/null || { echo "error: \`$tool\` is not installed" >&2; exit 1; }
+    done
+    case "$tag" in
+        *:trixie-jdk25)
+            options=(--include=openjdk-25-jdk-headless,ca-certificates,curl,gpg)
+            changes=("${path[@]}" --change 'ENV JAVA_HOME=/usr/lib/jvm/java-25-openjdk-amd64')
+            ;;
+        *:trixie-slim)
+            options=("${slim[@]}")
+            changes=("${path[@]}")
+            ;;
+        *)
+            echo "error: no recipe for \`$tag\`" >&2
+            echo "help: use kafka-image-test-base:trixie-jdk25 or kafka-image-test-base:trixie-slim" >&2
+            exit 1
+            ;;
+    esac
+    echo "mmdebstrap trixie for $tag from $mirror (takes a few minutes)"
+    started=$SECONDS
+    # Into a file first: a failed mmdebstrap must not leave a half-made image under the tag.
+    mmdebstrap --variant=minbase --mode=root --aptopt='Acquire::Languages "none"' "${options[@]}" \
+        trixie "$work/root.tar" "$mirror"
+    docker import "${changes[@]}" "$work/root.tar" "$tag"
+    rm -f "$work/root.tar"
+    echo "made $tag in $((SECONDS - started)) s"
+    docker image inspect --format '{{.Id}} {{.Size}}' "$tag"
+done

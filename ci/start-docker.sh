@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts a Docker engine when none answers (`docker info` fails), as the project's machines start
 # none: Debian's `dockerd` (package docker.io) with its data in a fixed directory, so images made by
-# an earlier run (the debootstrap base) are found again, and the open-files limit these machines
+# an earlier run (the test base images) are found again, and the open-files limit these machines
 # allow containers. Falls back to the fuse-overlayfs storage driver when overlay2 does not work.
 # Must run as root. Waits until `docker info` answers; exits non-zero with a help line otherwise.
 #

@@ -26,13 +26,21 @@ use crate::engine::{ContainerEngine, DockerCli, EngineError, ImageLayer};
 use crate::maven_dist::{self, MavenOptions};
 use crate::shell::{Shell, UserError, strip_ansi};
 
-/// The default base of the final stage: a maintained JRE 21 image, as the official image uses.
-pub(crate) const DEFAULT_BASE_IMAGE: &str = "eclipse-temurin:21-jre";
+/// The default base of the final stage: Debian's smallest maintained image (glibc, bash,
+/// useradd); the Java runtime is linked in the `jre` stage and copied in.
+pub(crate) const DEFAULT_BASE_IMAGE: &str = "debian:trixie-slim";
+/// The default image the Java runtime is linked (and the archive trained) in: without a JDK of the
+/// chosen version it installs `openjdk-<N>-jdk-headless` from Debian, which has 21 and 25 with
+/// their jmods.
+pub(crate) const DEFAULT_JDK_IMAGE: &str = "debian:trixie-slim";
 /// Where Apache publishes the keys of Kafka's release managers.
 pub(crate) const APACHE_KEYS_URL: &str = "https://downloads.apache.org/kafka/KEYS";
 
 const DOCKERFILE: &str = include_str!("../../../docker/Dockerfile");
 const FETCH_KAFKA_SCRIPT: &str = include_str!("../../../docker/fetch-kafka.sh");
+const MAKE_JRE_SCRIPT: &str = include_str!("../../../docker/make-jre.sh");
+/// The modules of the image's Java runtime, each with why (`jlink --add-modules`).
+const JRE_MODULES: &str = include_str!("../../../docker/jre-modules.txt");
 /// The image's default configs (`docker/config/`), by path under the context's `config/`.
 pub(crate) const DEFAULT_CONFIGS: [(&str, &str); 6] = [
     (
@@ -118,9 +126,19 @@ pub(crate) struct BuildArgs {
     /// `docker buildx` and `--push`. Default: the host's platform.
     #[arg(long, value_name = "PLATFORMS", value_delimiter = ',')]
     pub(crate) platform: Vec<Platform>,
-    /// The JRE image of the final stage (glibc, with bash and useradd).
+    /// The image of the final stage (glibc, with bash and useradd; it needs no Java: the linked
+    /// runtime is copied in).
     #[arg(long, value_name = "IMAGE", default_value = DEFAULT_BASE_IMAGE)]
     pub(crate) base_image: String,
+    /// The Java version of the image: 25 (start-up from a JDK 25 AOT cache) or 21 (from a CDS
+    /// archive).
+    #[arg(long, value_enum, default_value = "25")]
+    pub(crate) jdk: Jdk,
+    /// The glibc image the Java runtime is linked (`jlink`) and the archive trained in: its own
+    /// JDK when it is of the `--jdk` version and has jlink and jmods, else
+    /// `openjdk-<N>-jdk-headless` installed with apt-get.
+    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_JDK_IMAGE)]
+    pub(crate) jdk_image: String,
     /// The KEYS file the signature is checked against: a URL or a local file.
     #[arg(long, value_name = "URL|FILE", default_value = APACHE_KEYS_URL)]
     pub(crate) kafka_keys: String,
@@ -133,12 +151,33 @@ pub(crate) struct BuildArgs {
     /// Network of the build's RUN steps; `host` lets the build reach a server on 127.0.0.1.
     #[arg(long, value_name = "MODE")]
     pub(crate) network: Option<String>,
-    /// Do not train the class-data-sharing archive (faster builds; slower container starts).
+    /// Do not train the AOT cache or CDS archive (faster builds; slower container starts).
     #[arg(long)]
     pub(crate) skip_cds: bool,
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The Java version the image runs Kafka on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Jdk {
+    /// JDK 25 (the default): the archive is an AOT cache (`/opt/kafka/kafka.aot`).
+    #[value(name = "25")]
+    Jdk25,
+    /// JDK 21: the archive is a CDS archive (`/opt/kafka/kafka.jsa`).
+    #[value(name = "21")]
+    Jdk21,
+}
+
+impl Jdk {
+    /// The major version, the Dockerfile's `jdk` build argument (and `--jdk`'s value).
+    pub(crate) fn major(self) -> u8 {
+        match self {
+            Self::Jdk25 => 25,
+            Self::Jdk21 => 21,
+        }
+    }
 }
 
 /// A Kafka binary release as Apache names it: `kafka_<scala>-<version>`.
@@ -696,6 +735,16 @@ fn assemble_context(
         FETCH_KAFKA_SCRIPT.as_bytes(),
         true,
     )?;
+    write_file(
+        &context.join("make-jre.sh"),
+        MAKE_JRE_SCRIPT.as_bytes(),
+        true,
+    )?;
+    write_file(
+        &context.join("jre-modules.txt"),
+        JRE_MODULES.as_bytes(),
+        false,
+    )?;
     for (path, text) in DEFAULT_CONFIGS {
         write_file(&context.join("config").join(path), text.as_bytes(), false)?;
     }
@@ -855,6 +904,8 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     };
     let mut build_args = vec![
         format!("BASE_IMAGE={}", args.base_image),
+        format!("JDK_IMAGE={}", args.jdk_image),
+        format!("jdk={}", args.jdk.major()),
         format!("kafka_url={kafka_url}"),
         format!("kafka_source={}", plan.source.label()),
         format!("kafka_cli_scripts={cli_scripts}"),
@@ -1057,6 +1108,8 @@ mod tests {
             tag: tag.to_owned(),
             platform: Vec::new(),
             base_image: DEFAULT_BASE_IMAGE.to_owned(),
+            jdk: Jdk::Jdk25,
+            jdk_image: DEFAULT_JDK_IMAGE.to_owned(),
             kafka_keys: APACHE_KEYS_URL.to_owned(),
             push: false,
             entrypoint_binary: None,
@@ -1279,7 +1332,11 @@ mod tests {
             "--network",
             "host",
             "--build-arg",
-            "BASE_IMAGE=eclipse-temurin:21-jre",
+            "BASE_IMAGE=debian:trixie-slim",
+            "--build-arg",
+            "JDK_IMAGE=debian:trixie-slim",
+            "--build-arg",
+            "jdk=25",
             "--build-arg",
             "kafka_url=http://127.0.0.1:8000/kafka_2.13-4.1.0.tgz",
             "--build-arg",
@@ -1301,6 +1358,27 @@ mod tests {
         .map(String::from)
         .to_vec();
         assert_eq!(argv, expected);
+    }
+
+    #[test]
+    fn jdk_21_and_a_jdk_image_reach_the_build_args() {
+        let mut a = args("k:21");
+        a.jdk = Jdk::Jdk21;
+        a.jdk_image = "eclipse-temurin:21-jdk".into();
+        let source = KafkaSource::Url("https://example.invalid/kafka_2.13-4.4.0.tgz".into());
+        let argv = docker_build_args(&BuildPlan {
+            args: &a,
+            builder: Builder::Local,
+            platforms: &[Platform::LinuxAmd64],
+            source: &source,
+            kafka_version: None,
+            build_date: "d",
+            context: Path::new("/ctx"),
+            iid_file: Path::new("/iid"),
+        });
+        for expected in ["jdk=21", "JDK_IMAGE=eclipse-temurin:21-jdk"] {
+            assert!(argv.contains(&expected.to_owned()), "{expected}: {argv:?}");
+        }
     }
 
     #[test]

@@ -71,6 +71,13 @@ pub(crate) struct ReleaseArgs {
     /// (repeatable), e.g. a local arm64 base for the classic builder.
     #[arg(long, value_name = "[PLATFORM=]IMAGE")]
     base_image: Vec<String>,
+    /// The Java version of the image (as `build --jdk`).
+    #[arg(long, value_enum)]
+    jdk: Option<crate::build::Jdk>,
+    /// The image the Java runtime is linked and the archive trained in (as `build --jdk-image`);
+    /// `PLATFORM=IMAGE` sets it for one platform (repeatable).
+    #[arg(long, value_name = "[PLATFORM=]IMAGE")]
+    jdk_image: Vec<String>,
     /// Network of the build's RUN steps (as `build --network`).
     #[arg(long, value_name = "MODE")]
     network: Option<String>,
@@ -215,8 +222,14 @@ fn build_flags(args: &ReleaseArgs, platform: Platform, tag: &str) -> Vec<String>
     if let Some(keys) = &args.kafka_keys {
         add("--kafka-keys", keys.clone());
     }
-    if let Some(base) = base_image_for(&args.base_image, platform) {
+    if let Some(base) = image_for_platform(&args.base_image, platform) {
         add("--base-image", base);
+    }
+    if let Some(jdk) = args.jdk {
+        add("--jdk", jdk.major().to_string());
+    }
+    if let Some(jdk_image) = image_for_platform(&args.jdk_image, platform) {
+        add("--jdk-image", jdk_image);
     }
     if let Some(network) = &args.network {
         add("--network", network.clone());
@@ -227,9 +240,9 @@ fn build_flags(args: &ReleaseArgs, platform: Platform, tag: &str) -> Vec<String>
     flags
 }
 
-/// The `--base-image` for `platform`: its `PLATFORM=IMAGE`, else the plain `IMAGE`, else none
-/// (build's default).
-fn base_image_for(given: &[String], platform: Platform) -> Option<String> {
+/// The `--base-image` or `--jdk-image` for `platform`: its `PLATFORM=IMAGE`, else the plain
+/// `IMAGE`, else none (build's default).
+fn image_for_platform(given: &[String], platform: Platform) -> Option<String> {
     let wanted = format!("{platform}=");
     given
         .iter()
@@ -591,14 +604,51 @@ mod tests {
     fn base_image_for_a_platform_wins_over_the_plain_one() {
         let given = strings(&["base:amd64", "linux/arm64=base:arm64"]);
         assert_eq!(
-            base_image_for(&given, Platform::LinuxArm64).as_deref(),
+            image_for_platform(&given, Platform::LinuxArm64).as_deref(),
             Some("base:arm64")
         );
         assert_eq!(
-            base_image_for(&given, Platform::LinuxAmd64).as_deref(),
+            image_for_platform(&given, Platform::LinuxAmd64).as_deref(),
             Some("base:amd64")
         );
-        assert_eq!(base_image_for(&[], Platform::LinuxAmd64), None);
+        assert_eq!(image_for_platform(&[], Platform::LinuxAmd64), None);
+    }
+
+    #[test]
+    fn the_jdk_and_its_image_reach_each_platforms_build() {
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            release: ReleaseArgs,
+        }
+        let cli = <Cli as clap::Parser>::try_parse_from([
+            "release",
+            "--kafka-maven",
+            "4.4.0",
+            "--repo",
+            "127.0.0.1:5000/k",
+            "--tag",
+            "rc1",
+            "--jdk",
+            "21",
+            "--jdk-image",
+            "jdk:amd64",
+            "--jdk-image",
+            "linux/arm64=jdk:arm64",
+        ])
+        .unwrap();
+        let arm64 = build_flags(&cli.release, Platform::LinuxArm64, "t");
+        let amd64 = build_flags(&cli.release, Platform::LinuxAmd64, "t");
+        for (flags, image) in [(arm64, "jdk:arm64"), (amd64, "jdk:amd64")] {
+            let pair = |flag: &str| {
+                flags
+                    .windows(2)
+                    .find(|w| w[0] == flag)
+                    .map(|w| w[1].clone())
+            };
+            assert_eq!(pair("--jdk").as_deref(), Some("21"), "{flags:?}");
+            assert_eq!(pair("--jdk-image").as_deref(), Some(image), "{flags:?}");
+        }
     }
 
     #[test]

@@ -394,7 +394,7 @@ fn unreachable_url_fails_the_build_naming_the_url() {
 
 #[test]
 #[ignore = "needs Docker"]
-fn cds_archive_is_trained_into_the_image() {
+fn aot_cache_is_trained_into_the_image() {
     let _one_build_at_a_time = one_build_at_a_time();
     ensure_base_image();
     let release = FixtureRelease::make("4.1.0");
@@ -411,7 +411,7 @@ fn cds_archive_is_trained_into_the_image() {
     ]);
     assert!(
         out.status.success(),
-        "build with `cds-train` failed\n{}",
+        "build with `cds-train` (AOT cache, JDK 25) failed\n{}",
         text(&out)
     );
     let size = docker(&[
@@ -422,11 +422,11 @@ fn cds_archive_is_trained_into_the_image() {
         tag,
         "-c",
         "%s",
-        "/opt/kafka/kafka.jsa",
+        "/opt/kafka/kafka.aot",
     ]);
     assert!(
         size.parse::<u64>().is_ok_and(|s| s > 0),
-        "empty CDS archive: {size}"
+        "empty AOT cache: {size}"
     );
     // `run` maps the archive when it exists.
     let container = Container::start(&["--health-interval", "1s"], tag, &[]);
@@ -434,7 +434,7 @@ fn cds_archive_is_trained_into_the_image() {
     let cmdline = container.exec(&["cat", "/proc/1/cmdline"]);
     let jvm_args: Vec<&str> = cmdline.split('\0').collect();
     assert!(
-        jvm_args.contains(&"-XX:SharedArchiveFile=/opt/kafka/kafka.jsa"),
+        jvm_args.contains(&"-XX:AOTCache=/opt/kafka/kafka.aot"),
         "the broker does not use the archive: {jvm_args:?}"
     );
     drop(container);

@@ -14,8 +14,10 @@ use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// The base image made by `ci/make-test-base-image.sh`.
-pub const BASE_IMAGE: &str = "kafka-image-test-base:bookworm-jre17";
+/// The final stage's base made by `ci/make-test-base-image.sh` (as debian:trixie-slim is made).
+pub const BASE_IMAGE: &str = "kafka-image-test-base:trixie-slim";
+/// The JDK 25 image the runtime is linked and the archive trained in, made by the same script.
+pub const JDK_IMAGE: &str = "kafka-image-test-base:trixie-jdk25";
 
 /// The workspace root.
 pub fn workspace() -> PathBuf {
@@ -53,13 +55,13 @@ pub fn docker(args: &[&str]) -> String {
     run_ok("docker", args)
 }
 
-/// Makes the test base image once per machine (cached by tag; takes minutes the first time).
+/// Makes the test base images once per machine (cached by tag; takes minutes the first time).
 pub fn ensure_base_image() {
     static DONE: OnceLock<()> = OnceLock::new();
     DONE.get_or_init(|| {
         let script = workspace().join("ci/make-test-base-image.sh");
         let status = Command::new(&script)
-            .arg(BASE_IMAGE)
+            .args([JDK_IMAGE, BASE_IMAGE])
             .status()
             .unwrap_or_else(|e| panic!("cannot run `{}`: {e}", script.display()));
         assert!(status.success(), "`{}` failed", script.display());
@@ -229,11 +231,11 @@ pub fn entrypoint_binary() -> PathBuf {
         .clone()
 }
 
-/// Runs `kafka-image build` with `args` (plus the test base image) and returns its output.
+/// Runs `kafka-image build` with `args` (plus the test base images) and returns its output.
 pub fn kafka_image_build(args: &[&str]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kafka-image"));
     cmd.arg("build")
-        .args(["--base-image", BASE_IMAGE])
+        .args(["--base-image", BASE_IMAGE, "--jdk-image", JDK_IMAGE])
         .args(args)
         .stdin(Stdio::null());
     cmd.output().expect("run kafka-image")
