@@ -26,11 +26,10 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-/// musl's allocator is slow for setup's many small strings. dlmalloc (pure Rust, thread-safe
-/// through one lock with fork handlers, no start-up work) makes the static binary's `setup` take
-/// 1.45–1.52 ms instead of 2.33 ms (median, `bench/run-setup-bench.sh`).
+/// musl's allocator is slow for setup's many small strings: dlmalloc behind a spin lock, over
+/// populated mappings ([`process::SpinLockedDlmalloc`]; `bench/README.md`).
 #[global_allocator]
-static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+static ALLOCATOR: process::SpinLockedDlmalloc = process::SpinLockedDlmalloc::new();
 
 /// The environment of the process, read once here and handed to every subcommand.
 pub(crate) type EnvSnapshot = Vec<(OsString, OsString)>;

@@ -11,6 +11,10 @@
 #[path = "../src/process/mod.rs"]
 mod process;
 
+/// The entrypoint's allocator, so that every case runs on it.
+#[global_allocator]
+static ALLOCATOR: process::SpinLockedDlmalloc = process::SpinLockedDlmalloc::new();
+
 use std::fs;
 use std::path::Path;
 use std::process::{Child, Command, ExitStatus};
@@ -87,6 +91,10 @@ fn run_cases(filters: &[String]) {
             stop_signals_before_exec,
         ),
         ("missing_program_is_an_error_naming_it", missing_program),
+        (
+            "threads_allocating_at_once_keep_their_contents",
+            threads_allocating_at_once,
+        ),
     ];
     let filters: Vec<&String> = filters.iter().filter(|arg| !arg.starts_with('-')).collect();
     let mut failed = Vec::new();
@@ -115,6 +123,33 @@ fn run_cases(filters: &[String]) {
         std::process::exit(101);
     }
     println!("test result: ok. {ran} passed; 0 failed; {skipped} filtered out");
+}
+
+/// Four threads allocate, grow and free strings at once through the entrypoint's allocator
+/// (its lock), each checking that its contents stay its own.
+fn threads_allocating_at_once() {
+    let workers: Vec<_> = (b'a'..b'e')
+        .map(|letter| {
+            std::thread::spawn(move || {
+                let mut kept = Vec::new();
+                for round in 0..3000usize {
+                    let mut text = String::from(char::from(letter)).repeat(1 + round % 200);
+                    text.push_str(&text.clone());
+                    assert!(text.bytes().all(|byte| byte == letter));
+                    if round % 10 == 0 {
+                        kept.push(text);
+                    }
+                }
+                assert!(
+                    kept.iter()
+                        .all(|text| text.bytes().all(|byte| byte == letter))
+                );
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.join().unwrap();
+    }
 }
 
 /// Starts this binary as `--supervise bash -c SCRIPT` in `dir`.

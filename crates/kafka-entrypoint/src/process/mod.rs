@@ -14,8 +14,10 @@
 //! There is no grace period here: a forwarded SIGTERM is the child's to handle, and we keep
 //! waiting for it. The signal mask and `signalfd` live in [`signals`].
 
+mod allocator;
 mod signals;
 
+pub(crate) use allocator::SpinLockedDlmalloc;
 pub(crate) use signals::exit_on_stop_signals;
 
 use std::collections::HashMap;
