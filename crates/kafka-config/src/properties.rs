@@ -281,15 +281,25 @@ pub fn escape_value(value: &str) -> String {
     out
 }
 
-/// Whether `byte` is written as it is: printable ASCII other than the backslash, and, in a key,
-/// other than a blank and `=`, `:`, `#`, `!`.
-fn is_plain(byte: u8, is_key: bool) -> bool {
-    match byte {
-        b'\\' => false,
-        b' ' | b'=' | b':' | b'#' | b'!' => !is_key,
-        b' '..=b'~' => true,
-        _ => false,
+/// For each byte: bit 0 set when a value may hold it as it is (printable ASCII other than the
+/// backslash), bit 1 when a key may (also not a blank, `=`, `:`, `#` or `!`).
+const PLAIN: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = b' ';
+    while byte <= b'~' {
+        table[byte as usize] = match byte {
+            b'\\' => 0,
+            b' ' | b'=' | b':' | b'#' | b'!' => 1,
+            _ => 3,
+        };
+        byte += 1;
     }
+    table
+};
+
+/// Whether `byte` is written as it is, in a key or in a value (see [`PLAIN`]).
+fn is_plain(byte: u8, is_key: bool) -> bool {
+    PLAIN[usize::from(byte)] & if is_key { 2 } else { 1 } != 0
 }
 
 /// Appends `text` escaped (see [`escape_key`] and [`escape_value`]) to `out`. Most keys and
@@ -371,7 +381,9 @@ impl<'a> LogicalLines<'a> {
     /// `None` (nothing consumed) leaves the line to that path.
     fn next_simple(&mut self) -> Option<LogicalLine> {
         let rest = self.chars.as_str();
-        let end = rest.find(['\n', '\r'])?;
+        let end = rest
+            .bytes()
+            .position(|byte| byte == b'\n' || byte == b'\r')?;
         let natural = &rest[..end];
         let content = natural.trim_start_matches(is_blank);
         let (kind, text) = if content.is_empty() {
