@@ -156,6 +156,7 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
     env.push((OsString::from("LOG_DIR"), logs_dir.into_os_string()));
 
     let kafka = Distribution::read(&args.home.kafka_home, &env)?;
+    copy_log4j_config(&kafka, &config, scratch)?;
     let mut supervisor = Supervisor::new()?;
     format_storage(&mut supervisor, &kafka, &node, &training_config)?;
 
@@ -216,6 +217,27 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
         bail!("the archive `{}` is empty", args.archive.display());
     }
     Ok(size)
+}
+
+/// Puts the broker's log4j file in the scratch directory, where the training broker reads it as
+/// `run`'s broker reads it from the final configs: the one beside the training config when there
+/// is one (the image's defaults), else the distribution's. Without it log4j runs unconfigured and
+/// the cache misses the classes that read and apply the file (log4j's YAML or properties
+/// configuration, its appenders), which every real start then loads from the jars.
+fn copy_log4j_config(kafka: &Distribution, config: &Path, scratch: &Path) -> anyhow::Result<()> {
+    let Some(format) = kafka.log4j else {
+        return Ok(());
+    };
+    let name = format.broker_file();
+    let beside = config.with_file_name(name);
+    let source = if beside.is_file() {
+        beside
+    } else {
+        kafka.kafka_home.join("config").join(name)
+    };
+    let bytes = files::read_regular(&source)
+        .map_err(|problem| anyhow!("failed to read `{}`: {problem}", source.display()))?;
+    files::write_file(&scratch.join(name), &bytes, 0o600)
 }
 
 /// Kafka 3.x keeps its KRaft example under `config/kraft/`; 4.x has only KRaft in `config/`.

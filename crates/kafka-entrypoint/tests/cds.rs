@@ -120,6 +120,7 @@ fn cds_train_writes_an_archive_that_run_then_maps() {
         shared > 2_000,
         "thousands of Kafka's classes come from the archive, not {shared}"
     );
+    assert_trained_with_log4j_config(&stderr, &loaded);
 }
 
 /// A JDK 25 (AOT cache, JEP 483/514): `KAFKA_IMAGE_TEST_JDK25` (ci/test sets it), else the
@@ -185,6 +186,22 @@ fn cds_train_on_jdk_25_writes_an_aot_cache_that_run_then_maps() {
     assert!(
         shared > 2_000,
         "thousands of classes come from the AOT cache, not {shared}"
+    );
+    assert_trained_with_log4j_config(&stderr, &loaded);
+}
+
+/// Training ran the broker with its log4j file, as `run` does: log4j never reported a missing
+/// configuration, and the class that reads Kafka 4's `log4j2.yaml` comes from the archive.
+fn assert_trained_with_log4j_config(training_stderr: &str, class_load_log: &str) {
+    assert!(
+        !training_stderr.contains("No configuration found"),
+        "the training broker found its log4j file: {training_stderr}"
+    );
+    assert!(
+        class_load_log.lines().any(|line| line.contains(
+            " org.apache.logging.log4j.core.config.yaml.YamlConfiguration source: shared objects file"
+        )),
+        "log4j's YAML configuration is loaded from the archive"
     );
 }
 
