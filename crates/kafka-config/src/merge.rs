@@ -6,6 +6,7 @@
 //! the mounted file, then every environment property replaces its key; the image's defaults are
 //! used only when neither gives anything.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -28,22 +29,21 @@ pub(crate) struct EnvProperty {
 }
 
 /// The environment after `NAME_FILE` indirection: variable name → (value, variable to blame).
+/// Borrows the snapshot's strings; only a `NAME_FILE` target's name and value are owned.
 #[derive(Debug, Default)]
-pub(crate) struct ResolvedEnv {
-    values: BTreeMap<String, (String, String)>,
+pub(crate) struct ResolvedEnv<'a> {
+    values: BTreeMap<Cow<'a, str>, (Cow<'a, str>, &'a str)>,
 }
 
-impl ResolvedEnv {
+impl ResolvedEnv<'_> {
     /// The value of `name`, whether given directly or through `NAME_FILE`.
     pub(crate) fn get(&self, name: &str) -> Option<&str> {
-        self.values.get(name).map(|(value, _)| value.as_str())
+        self.values.get(name).map(|(value, _)| value.as_ref())
     }
 
     /// The variable to name in messages about `name` (`NAME_FILE` when read through a file).
     pub(crate) fn blame<'a>(&'a self, name: &'a str) -> &'a str {
-        self.values
-            .get(name)
-            .map_or(name, |(_, blame)| blame.as_str())
+        self.values.get(name).map_or(name, |(_, blame)| blame)
     }
 }
 
@@ -78,12 +78,12 @@ pub(crate) fn trim_final_newline(text: &str) -> &str {
 }
 
 /// Applies `NAME_FILE` indirection.
-pub(crate) fn resolve_env(
-    env: &EnvSnapshot,
+pub(crate) fn resolve_env<'a>(
+    env: &'a EnvSnapshot,
     value_files: &BTreeMap<String, FileRead>,
     problems: &mut Vec<Problem>,
     warnings: &mut Vec<Warning>,
-) -> ResolvedEnv {
+) -> ResolvedEnv<'a> {
     // (name, (value, blame)) in variable-name order but for the `NAME_FILE` targets; the map is
     // built from it at once (a later entry wins, as an insert would).
     let mut values = Vec::new();
@@ -104,7 +104,7 @@ pub(crate) fn resolve_env(
             EnvVarRole::Unrelated
         };
         let EnvVarRole::FileIndirection(target) = role else {
-            values.push((name.to_owned(), (value.to_owned(), name.to_owned())));
+            values.push((Cow::Borrowed(name), (Cow::Borrowed(value), name)));
             continue;
         };
         if !supports_file_indirection(&target) {
@@ -130,7 +130,7 @@ pub(crate) fn resolve_env(
             Some(FileRead::Contents(bytes)) => match decode_text(bytes) {
                 Ok(text) => {
                     let text = trim_final_newline(&text).to_owned();
-                    values.push((target, (text, name.to_owned())));
+                    values.push((Cow::Owned(target), (Cow::Owned(text), name)));
                 }
                 Err(_) => problems.push(unreadable("not UTF-8 or Latin-1 text")),
             },
@@ -203,13 +203,13 @@ pub(crate) fn read_controls(
     warnings: &mut Vec<Warning>,
 ) -> Controls {
     for name in env.values.keys() {
-        if env_vars::BITNAMI_SCRAM_USER_VARS.contains(&name.as_str()) {
+        if env_vars::BITNAMI_SCRAM_USER_VARS.contains(&name.as_ref()) {
             problems.push(Problem::BitnamiScramUsers {
-                env_var: name.clone(),
+                env_var: name.to_string(),
             });
         }
         if name.starts_with(env_vars::KAFKA_ENTRYPOINT_PREFIX)
-            && !env_vars::CONTROL_VARS.contains(&name.as_str())
+            && !env_vars::CONTROL_VARS.contains(&name.as_ref())
         {
             let suggestion = env_vars::CONTROL_VARS
                 .iter()
@@ -218,7 +218,7 @@ pub(crate) fn read_controls(
                 .min()
                 .map(|(_, known)| known.to_owned());
             warnings.push(Warning::UnknownControlVar {
-                env_var: name.clone(),
+                env_var: name.to_string(),
                 suggestion,
             });
         }
@@ -247,7 +247,7 @@ pub(crate) fn env_properties(
     let injected = service_link_vars(
         env.values
             .iter()
-            .map(|(name, (value, _))| (name.as_str(), value.as_str())),
+            .map(|(name, (value, _))| (name.as_ref(), value.as_ref())),
     );
     if !injected.is_empty() {
         warnings.push(Warning::ServiceLinkVarsIgnored {
@@ -255,7 +255,10 @@ pub(crate) fn env_properties(
         });
     }
     for (name, (value, blame)) in &env.values {
-        if injected.binary_search(name).is_ok() {
+        if injected
+            .binary_search_by(|injected| injected.as_str().cmp(name))
+            .is_ok()
+        {
             continue;
         }
         let (list, key) = match classify(name) {
@@ -266,11 +269,11 @@ pub(crate) fn env_properties(
         match key {
             Ok(key) => list.push(EnvProperty {
                 key,
-                value: value.clone(),
-                env_var: blame.clone(),
+                value: value.to_string(),
+                env_var: (*blame).to_owned(),
             }),
             Err(reason) => problems.push(Problem::InvalidEnvName {
-                env_var: blame.clone(),
+                env_var: (*blame).to_owned(),
                 reason,
             }),
         }
@@ -397,6 +400,15 @@ pub(crate) fn merge_server_properties(
     let mounted = mounted.filter(|(_, properties)| !properties.is_empty());
     let user_given = mounted.is_some() || !env_props.is_empty();
     let use_defaults = !user_given || mode == DefaultsMode::Merge;
+    // One source per key: reserved at once, the map is not rehashed again and again as it grows.
+    sources.reserve(
+        env_props.len()
+            + mounted.as_ref().map_or(0, |(_, file)| file.len())
+            + defaults
+                .as_ref()
+                .filter(|_| use_defaults)
+                .map_or(0, |(_, file)| file.len()),
+    );
     let defaults_dropped_by = match (&mounted, env_props.first()) {
         _ if use_defaults || defaults.is_none() => None,
         (Some((path, _)), _) => Some(format!("`{path}`")),
@@ -523,14 +535,15 @@ mod tests {
     fn resolve(
         pairs: &[(&str, &str)],
         files: &[(&str, FileRead)],
-    ) -> (ResolvedEnv, Vec<Problem>, Vec<Warning>) {
-        let env = EnvSnapshot::from_pairs(pairs.iter().copied());
+    ) -> (ResolvedEnv<'static>, Vec<Problem>, Vec<Warning>) {
+        // The resolved environment borrows the snapshot; a test's snapshot lives to its end.
+        let env = Box::leak(Box::new(EnvSnapshot::from_pairs(pairs.iter().copied())));
         let files: BTreeMap<String, FileRead> = files
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect();
         let (mut problems, mut warnings) = (Vec::new(), Vec::new());
-        let resolved = resolve_env(&env, &files, &mut problems, &mut warnings);
+        let resolved = resolve_env(env, &files, &mut problems, &mut warnings);
         (resolved, problems, warnings)
     }
 

@@ -64,24 +64,26 @@ pub fn key_from_env_suffix(suffix: &str) -> Result<String, KeyShapeError> {
     // One pass with the meaning of upstream's chain `replace('_', ".")`, then `"..."` → `-`, then
     // `".."` → `_`: each run of n separators (`_`, or a `.` already in the name) becomes n / 3
     // dashes followed by `_` when n % 3 is 2, or `.` when it is 1.
-    // Variable names are ASCII in practice: lower-case those byte by byte, others in full Unicode.
-    let lower = if suffix.is_ascii() {
+    // Variable names are ASCII in practice: those are lower-cased at the end, byte by byte,
+    // others first, in full Unicode. The words between separator runs are copied whole; every
+    // separator is ASCII, so the offsets around a run are character boundaries.
+    let source = if suffix.is_ascii() {
         std::borrow::Cow::Borrowed(suffix)
     } else {
         std::borrow::Cow::Owned(suffix.to_lowercase())
     };
-    let mut key = String::with_capacity(lower.len());
-    let mut run = 0_usize;
-    for c in lower.chars() {
-        if c == '_' || c == '.' {
-            run += 1;
-        } else {
-            push_separator_run(&mut key, run);
-            run = 0;
-            key.push(c.to_ascii_lowercase());
-        }
+    let is_separator = |byte: u8| byte == b'_' || byte == b'.';
+    let mut key = String::with_capacity(source.len());
+    let mut rest = source.as_ref();
+    while !rest.is_empty() {
+        let word = rest.bytes().position(is_separator).unwrap_or(rest.len());
+        key.push_str(&rest[..word]);
+        rest = &rest[word..];
+        let run = rest.bytes().take_while(|&byte| is_separator(byte)).count();
+        push_separator_run(&mut key, run);
+        rest = &rest[run..];
     }
-    push_separator_run(&mut key, run);
+    key.make_ascii_lowercase();
     if key.is_empty() {
         Err(KeyShapeError::Empty)
     } else if key.starts_with('.') {

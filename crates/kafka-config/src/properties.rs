@@ -517,6 +517,18 @@ impl Iterator for LogicalLines<'_> {
     }
 }
 
+/// The bytes that can end a key or escape the next one: `=`, `:`, the blanks and `\\`.
+const KEY_STOP: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'=' as usize] = true;
+    table[b':' as usize] = true;
+    table[b' ' as usize] = true;
+    table[b'\t' as usize] = true;
+    table[0x0c] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// Splits a logical line into its decoded key and value (`Properties.load0`).
 ///
 /// Works on byte offsets: every character it looks for (`=`, `:`, blanks, `\\`) is ASCII, so an
@@ -524,7 +536,11 @@ impl Iterator for LogicalLines<'_> {
 fn split_entry(line: &str, line_number: usize) -> Result<(String, String), PropertiesError> {
     let bytes = line.as_bytes();
     let is_blank_byte = |b: u8| matches!(b, b' ' | b'\t' | 0x0c);
-    let mut key_len = 0;
+    // Up to the first byte the loop below must look at; no backslash comes before it.
+    let mut key_len = bytes
+        .iter()
+        .position(|&b| KEY_STOP[usize::from(b)])
+        .unwrap_or(bytes.len());
     let mut value_start = bytes.len();
     let mut has_separator = false;
     let mut preceding_backslash = false;

@@ -586,12 +586,8 @@ mod tests {
             .properties
             .set("ssl.keystore.location", "/elsewhere/ks.p12");
         let (mut problems, mut warnings) = (Vec::new(), Vec::new());
-        let resolved = resolve_env(
-            &crate::env::EnvSnapshot::default(),
-            &BTreeMap::new(),
-            &mut problems,
-            &mut warnings,
-        );
+        let env = crate::env::EnvSnapshot::default();
+        let resolved = resolve_env(&env, &BTreeMap::new(), &mut problems, &mut warnings);
         apply_ssl_secrets(
             &resolved,
             &BTreeMap::new(),
