@@ -253,7 +253,7 @@ def start_container(image, name, archive):
                     raise SystemExit(f"{name}: no `Kafka Server started` line")
                 time.sleep(0.05)
     finally:
-        docker("rm", "-f", name, check=False)
+        docker("rm", "-f", "-v", name, check=False)
     return {"ready_s": ready, "healthy_s": healthy, "rss_kib": rss}
 
 
