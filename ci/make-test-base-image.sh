@@ -21,17 +21,9 @@ if [[ ${#tags[@]} == 0 ]]; then
     tags=(kafka-image-test-base:trixie-jdk25 kafka-image-test-base:trixie-slim)
 fi
 
-path=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' --change 'CMD ["bash"]')
-# debian:*-slim's dpkg filter: no man pages, docs (copyrights kept), locales or info pages.
-slim=(
-    --dpkgopt='path-exclude=/usr/share/man/*'
-    --dpkgopt='path-exclude=/usr/share/doc/*'
-    --dpkgopt='path-include=/usr/share/doc/*/copyright'
-    --dpkgopt='path-exclude=/usr/share/locale/*'
-    --dpkgopt='path-exclude=/usr/share/info/*'
-    --dpkgopt='path-exclude=/usr/share/lintian/*'
-    --customize-hook='rm -rf "$1"/var/lib/apt/lists/* "$1"/var/cache/apt/*.bin "$1"/var/log/*.log "$1"/var/cache/debconf/*-old'
-)
+# shellcheck source=ci/test-base-recipes.sh
+source "$(dirname "$0")/test-base-recipes.sh"
+path=(--change "ENV PATH=$test_base_path" --change 'CMD ["bash"]')
 
 work="$(mktemp -d /var/tmp/kafka-image-base.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
@@ -46,11 +38,11 @@ for tag in "${tags[@]}"; do
     done
     case "$tag" in
         *:trixie-jdk25)
-            options=(--include=openjdk-25-jdk-headless,ca-certificates,curl,gpg)
+            options=("${test_base_jdk25_options[@]}")
             changes=("${path[@]}" --change 'ENV JAVA_HOME=/usr/lib/jvm/java-25-openjdk-amd64')
             ;;
         *:trixie-slim)
-            options=("${slim[@]}")
+            options=("${test_base_slim_options[@]}")
             changes=("${path[@]}")
             ;;
         *)

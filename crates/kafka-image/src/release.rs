@@ -36,8 +36,11 @@ use crate::shell::{Shell, UserError};
 const AFTER_HELP: &str = r#"Examples:
   $ kafka-image release --kafka-url https://downloads.apache.org/kafka/4.1.0/kafka_2.13-4.1.0.tgz \
       --repo ghcr.io/o/kafka-staging --tag 4.1.0-rc1 --platform linux/amd64,linux/arm64
-  $ kafka-image release --kafka-maven 4.4.0 --base-image kafka-image-test-base:bookworm-jre17 \
-      --base-image linux/arm64=kafka-image-test-base:bookworm-jre17-arm64 \
+  $ kafka-image release --kafka-maven 4.4.0 \
+      --jdk-image kafka-image-test-base:trixie-jdk25 \
+      --base-image kafka-image-test-base:trixie-slim \
+      --jdk-image linux/arm64=kafka-image-test-base:trixie-jdk25-arm64 \
+      --base-image linux/arm64=kafka-image-test-base:trixie-slim-arm64 \
       --platform linux/amd64,linux/arm64 --repo 127.0.0.1:5000/kafka/staging --tag 4.4.0-rc1
   $ kafka-image release --from-image kafka:local --repo 127.0.0.1:5000/kafka/staging --tag rc1
 
