@@ -11,7 +11,7 @@ mod real_image;
 use std::process::Command;
 
 use promote_support::LocalRegistry;
-use real_image::{LocalImage, fixture_marker_image, real_test_image};
+use real_image::{LocalImage, fixture_marker_image, real_test_image, scratch_image};
 
 fn release(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_kafka-image"))
@@ -122,28 +122,14 @@ fn expect_index_of_tested(
     }
 }
 
-/// A tiny `linux/arm64` image (one file `FROM scratch`, nothing to run), tagged `name`. Built by
-/// the classic builder with `--platform` (Docker 20.10's `import --platform` is experimental).
+/// A tiny `linux/arm64` image (one file `FROM scratch`, nothing to run), tagged `name`.
 fn arm64_image(name: &str) -> LocalImage {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("payload"), "arm64 release test\n").unwrap();
-    std::fs::write(
-        dir.path().join("Dockerfile"),
-        "FROM scratch\nCOPY payload /payload\n",
+    scratch_image(
+        name,
+        Some("linux/arm64"),
+        ("payload", "arm64 release test\n"),
+        "/payload",
     )
-    .unwrap();
-    let out = Command::new("docker")
-        .args(["build", "-q", "--platform", "linux/arm64", "-t", name])
-        .arg(dir.path())
-        .env("DOCKER_BUILDKIT", "0")
-        .output()
-        .expect("docker runs");
-    assert!(
-        out.status.success(),
-        "docker build failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    LocalImage(name.to_owned())
 }
 
 #[test]

@@ -536,14 +536,7 @@ fn expect_ssl_config(sandbox: &Sandbox<'_>, kafka: &str) -> anyhow::Result<()> {
 fn ssl_produce_consume(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
     let kafka = start_ssl_node(sandbox)?;
     expect_ssl_config(sandbox, &kafka)?;
-    let properties = format!(
-        "security.protocol=SSL\nssl.truststore.location=/etc/kafka/secrets/{ts}\n\
-         ssl.truststore.password={pw}\nssl.keystore.location=/etc/kafka/secrets/{ks}\n\
-         ssl.keystore.password={pw}\nssl.key.password={pw}",
-        ts = tls::TRUSTSTORE,
-        ks = tls::KEYSTORE,
-        pw = tls::STORE_PASSWORD
-    );
+    let properties = tls::client_properties();
     let client = Client {
         container: &kafka,
         bootstrap: "localhost:9093",

@@ -29,6 +29,16 @@ pub(crate) const KEY_CREDENTIALS: &str = "kafka_ssl_key_creds";
 /// Truststore password file.
 pub(crate) const TRUSTSTORE_CREDENTIALS: &str = "kafka_truststore_creds";
 
+/// A client's SSL properties (upstream's `client-ssl.properties`) for a tool run in the broker's
+/// container: the stores [`write_secrets`] made, read from the mounted secrets directory.
+pub(crate) fn client_properties() -> String {
+    format!(
+        "security.protocol=SSL\nssl.truststore.location=/etc/kafka/secrets/{TRUSTSTORE}\n\
+         ssl.truststore.password={STORE_PASSWORD}\nssl.keystore.location=/etc/kafka/secrets/{KEYSTORE}\n\
+         ssl.keystore.password={STORE_PASSWORD}\nssl.key.password={STORE_PASSWORD}"
+    )
+}
+
 /// The `KAFKA_SSL_*` helper variables that point `setup` at the files [`write_secrets`] made.
 pub(crate) const SSL_ENV: &[(&str, &str)] = &[
     ("KAFKA_SSL_KEYSTORE_FILENAME", KEYSTORE),

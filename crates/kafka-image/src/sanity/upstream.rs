@@ -249,18 +249,6 @@ fn start_cluster(
     Ok([one, two, three])
 }
 
-/// Upstream's `client-ssl.properties`: the client's certificate from the secrets directory.
-fn client_ssl() -> String {
-    format!(
-        "security.protocol=SSL\nssl.truststore.location=/etc/kafka/secrets/{ts}\n\
-         ssl.truststore.password={pw}\nssl.keystore.location=/etc/kafka/secrets/{ks}\n\
-         ssl.keystore.password={pw}\nssl.key.password={pw}",
-        ts = tls::TRUSTSTORE,
-        ks = tls::KEYSTORE,
-        pw = tls::STORE_PASSWORD
-    )
-}
-
 /// One upstream flow: `key:message` produced and exactly it consumed back.
 fn one_message(sandbox: &Sandbox<'_>, client: &Client<'_>, topic: &str) -> anyhow::Result<()> {
     client.round_trip(sandbox, topic, &["key:message".to_owned()])
@@ -287,7 +275,7 @@ fn upstream_flows(sandbox: &mut Sandbox<'_>, layout: Layout) -> anyhow::Result<(
     broker_metrics_flow(sandbox, &plaintext, &broker1, first_broker)
         .context("broker metrics flow (broker1, JMX)")?;
     // SSL by variables (broker2), then SSL by the mounted file (broker3).
-    let ssl = client_ssl();
+    let ssl = tls::client_properties();
     for (bootstrap, topic) in [
         ("broker2:9093", "test-topic-ssl"),
         ("broker3:9093", "test-topic-file-input"),

@@ -50,16 +50,38 @@ impl Drop for LocalImage {
 /// Builds a tiny image `FROM scratch` holding only the fixture distribution's marker file
 /// `/opt/kafka/FIXTURE-VERSION` (what `release` and `promote` must refuse), tagged `image`.
 pub(crate) fn fixture_marker_image(image: &str) -> LocalImage {
+    scratch_image(
+        image,
+        None,
+        ("FIXTURE-VERSION", "4.1.0\n"),
+        "/opt/kafka/FIXTURE-VERSION",
+    )
+}
+
+/// Builds an image `FROM scratch` holding one file (`name` with `contents`, at `destination`),
+/// tagged `image`, for `platform` when given. The classic builder records `--platform` (Docker
+/// 20.10's `import --platform` is experimental).
+pub(crate) fn scratch_image(
+    image: &str,
+    platform: Option<&str>,
+    (name, contents): (&str, &str),
+    destination: &str,
+) -> LocalImage {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("Dockerfile"),
-        "FROM scratch\nCOPY FIXTURE-VERSION /opt/kafka/FIXTURE-VERSION\n",
+        format!("FROM scratch\nCOPY {name} {destination}\n"),
     )
     .unwrap();
-    std::fs::write(dir.path().join("FIXTURE-VERSION"), "4.1.0\n").unwrap();
-    let out = Command::new("docker")
-        .args(["build", "-q", "-t", image])
+    std::fs::write(dir.path().join(name), contents).unwrap();
+    let mut build = Command::new("docker");
+    build.args(["build", "-q", "-t", image]);
+    if let Some(platform) = platform {
+        build.args(["--platform", platform]);
+    }
+    let out = build
         .arg(dir.path())
+        .env("DOCKER_BUILDKIT", "0")
         .output()
         .expect("docker runs");
     assert!(
