@@ -30,6 +30,7 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 pub mod byte_order;
+mod byte_scan;
 pub mod catalog;
 pub mod env;
 pub mod env_vars;

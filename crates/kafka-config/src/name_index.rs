@@ -6,21 +6,17 @@
 
 /// Buckets of the characters of config names, for the letter-count bound of the "did you
 /// mean" search.
-pub(crate) const BUCKETS: usize = 40;
+const BUCKETS: usize = 40;
 
-/// The bucket counts of a name, eight one-byte counts per word, so that the bound compares
-/// eight buckets in a few word operations.
-pub(crate) const WORDS: usize = BUCKETS / 8;
-
-/// A bucket's count is capped here, below 128, which the word arithmetic needs. The cap keeps
-/// the bound a lower bound: `|min(a, c) - min(b, c)| <= |a - b|`.
-pub(crate) const COUNT_CAP: u8 = 127;
+/// The bucket counts of a name, sixteen one-byte counts per chunk, so that the bound compares
+/// sixteen buckets at once (one `psadbw` on x86-64, which the compiler finds in
+/// [`crate::catalog`]'s byte loop). The last chunk's unused lanes stay 0.
+pub(crate) const CHUNKS: usize = BUCKETS.div_ceil(16);
 
 /// The characters with a bucket of their own, the ones whose counts vary most across Kafka's
-/// config names first: the bound in the "did you mean" search adds the buckets up eight at a
-/// time and stops as soon as a name is ruled out, so the first word should rule out the most
-/// (with this order it looks at 29 % fewer words on the benchmark's plugin keys than in
-/// alphabetical order). Every other byte shares the last bucket.
+/// config names first: the bound in the "did you mean" search adds the buckets up a chunk at a
+/// time and stops as soon as a name is ruled out, so the first chunk should rule out the most.
+/// Every other byte shares the last bucket.
 const BUCKET_ORDER: &[u8; BUCKETS - 1] = b"eatsro.imlncupdgfhbkywxvzqj4012356789_-";
 
 /// The bucket of each byte (see [`BUCKET_ORDER`]).
@@ -34,21 +30,19 @@ const BUCKET_OF: [u8; 256] = {
     table
 };
 
-/// How often each character bucket occurs in `lowercase` (capped at [`COUNT_CAP`]), packed
-/// eight counts per little-endian word.
-pub(crate) fn bucket_counts(lowercase: &str) -> [u64; WORDS] {
-    let mut counts = [0u8; BUCKETS];
+/// How often each character bucket occurs in `lowercase`, sixteen buckets per chunk. A count
+/// stops at 255; the cap keeps the bound a lower bound: `|min(a, c) - min(b, c)| <= |a - b|`.
+pub(crate) fn bucket_counts(lowercase: &str) -> [[u8; 16]; CHUNKS] {
+    let mut flat = [0u8; CHUNKS * 16];
     for byte in lowercase.bytes() {
-        let slot = &mut counts[usize::from(BUCKET_OF[usize::from(byte)])];
-        *slot = (*slot + 1).min(COUNT_CAP);
+        let slot = &mut flat[usize::from(BUCKET_OF[usize::from(byte)])];
+        *slot = slot.saturating_add(1);
     }
-    let mut words = [0u64; WORDS];
-    for (word, bytes) in words.iter_mut().zip(counts.chunks_exact(8)) {
-        let mut lanes = [0u8; 8];
-        lanes.copy_from_slice(bytes);
-        *word = u64::from_le_bytes(lanes);
+    let mut counts = [[0u8; 16]; CHUNKS];
+    for (chunk, lanes) in counts.iter_mut().zip(flat.chunks_exact(16)) {
+        chunk.copy_from_slice(lanes);
     }
-    words
+    counts
 }
 
 /// A fast hash of a name (eight bytes at a time, multiply and rotate), for the catalog's

@@ -13,6 +13,9 @@
 //! leading blanks, the separators and comment characters of keys, and every non-ASCII character as
 //! `\uXXXX` (UTF-16 code units, as Java's own `store` does), since the file is read as ISO-8859-1.
 
+use std::borrow::Cow;
+
+use crate::byte_scan;
 use std::fmt::Write as _;
 
 /// A `.properties` file that does not follow Java's syntax.
@@ -60,9 +63,8 @@ pub struct NotText {
 /// # Errors
 /// [`NotText`] naming the first control byte.
 pub fn decode_text(bytes: &[u8]) -> Result<String, NotText> {
-    let is_control = |b: u8| b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c) || b == 0x7f;
     if let Ok(text) = std::str::from_utf8(bytes) {
-        if let Some(offset) = bytes.iter().position(|&b| is_control(b)) {
+        if let Some(offset) = first_control(bytes) {
             return Err(NotText {
                 offset,
                 byte: bytes[offset],
@@ -80,6 +82,33 @@ pub fn decode_text(bytes: &[u8]) -> Result<String, NotText> {
         });
     }
     Ok(bytes.iter().map(|&b| char::from(b)).collect())
+}
+
+/// Whether `byte` is a control character a text file does not hold: C0 other than tab, line
+/// feed, carriage return and form feed, and DEL.
+fn is_control(byte: u8) -> bool {
+    byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0c) || byte == 0x7f
+}
+
+/// The offset of the first [control byte](is_control) in `bytes`: eight bytes at a time, the
+/// bytes of a word looked at one by one only when it holds a byte below `0x20` (a line end,
+/// mostly) or DEL.
+fn first_control(bytes: &[u8]) -> Option<usize> {
+    let mut words = bytes.chunks_exact(8);
+    let mut offset = 0;
+    for chunk in &mut words {
+        let word = byte_scan::word(chunk);
+        if (byte_scan::any_below(word, 0x20) || byte_scan::any_equal(word, 0x7f))
+            && let Some(inside) = chunk.iter().position(|&b| is_control(b))
+        {
+            return Some(offset + inside);
+        }
+        offset += 8;
+    }
+    let tail = words.remainder();
+    tail.iter()
+        .position(|&b| is_control(b))
+        .map(|inside| offset + inside)
 }
 
 /// One line of a properties file as kept for re-rendering.
@@ -130,7 +159,7 @@ pub fn parse(text: &str) -> Result<Properties, PropertiesError> {
 pub fn entries(text: &str) -> Result<Vec<(String, String)>, PropertiesError> {
     LogicalLines::new(text)
         .filter(|logical| logical.kind == LogicalKind::Entry)
-        .map(|logical| split_entry(&logical.text, logical.line))
+        .map(|logical| split_entry(&logical))
         .collect()
 }
 
@@ -147,15 +176,17 @@ impl Properties {
     /// [`PropertiesError::MalformedUnicodeEscape`] for a `\u` escape Java rejects.
     pub fn parse(text: &str) -> Result<Self, PropertiesError> {
         let mut properties = Self::new();
-        let lines = text.bytes().filter(|byte| *byte == b'\n').count() + 1;
+        let lines = byte_scan::count(text.as_bytes(), b'\n') + 1;
         properties.lines.reserve(lines);
         properties.index.reserve(lines);
         for logical in LogicalLines::new(text) {
             match logical.kind {
-                LogicalKind::Comment => properties.lines.push(Line::Comment(logical.text)),
+                LogicalKind::Comment => properties
+                    .lines
+                    .push(Line::Comment(logical.text.into_owned())),
                 LogicalKind::Blank => properties.lines.push(Line::Blank),
                 LogicalKind::Entry => {
-                    let (key, value) = split_entry(&logical.text, logical.line)?;
+                    let (key, value) = split_entry(&logical)?;
                     properties.set_parsed(key, value, logical.line);
                 }
             }
@@ -302,10 +333,30 @@ fn is_plain(byte: u8, is_key: bool) -> bool {
     PLAIN[usize::from(byte)] & if is_key { 2 } else { 1 } != 0
 }
 
+/// Whether every byte of `bytes` is [plain](is_plain): eight bytes at a time.
+fn all_plain(bytes: &[u8], is_key: bool) -> bool {
+    let mut words = bytes.chunks_exact(8);
+    for chunk in &mut words {
+        let word = byte_scan::word(chunk);
+        // Printable ASCII other than the backslash; a key also without ` `, `!`, `#`, `:`, `=`.
+        let special = byte_scan::any_below(word, if is_key { b'!' + 1 } else { b' ' })
+            || byte_scan::any_above(word, b'~')
+            || byte_scan::any_equal(word, b'\\')
+            || is_key
+                && (byte_scan::any_equal(word, b'#')
+                    || byte_scan::any_equal(word, b':')
+                    || byte_scan::any_equal(word, b'='));
+        if special {
+            return false;
+        }
+    }
+    words.remainder().iter().all(|&byte| is_plain(byte, is_key))
+}
+
 /// Appends `text` escaped (see [`escape_key`] and [`escape_value`]) to `out`. Most keys and
 /// values need no escape and are copied whole.
 fn escape_into(out: &mut String, text: &str, is_key: bool) {
-    if !text.starts_with(' ') && text.bytes().all(|byte| is_plain(byte, is_key)) {
+    if !text.starts_with(' ') && all_plain(text.as_bytes(), is_key) {
         out.push_str(text);
         return;
     }
@@ -342,10 +393,14 @@ enum LogicalKind {
 
 /// A logical line: natural lines joined by continuations, leading blanks dropped, with the
 /// continuation backslashes removed (escapes are still encoded).
-struct LogicalLine {
+struct LogicalLine<'a> {
     kind: LogicalKind,
-    text: String,
+    /// The line's text: borrowed from the input when it is one natural line as read.
+    text: Cow<'a, str>,
     line: usize,
+    /// Whether the line is an entry known to hold no backslash, so that nothing in it needs
+    /// decoding (the fast path's lines).
+    backslash_free: bool,
 }
 
 /// Splits text into logical lines the way `java.util.Properties.LineReader` does.
@@ -379,22 +434,20 @@ impl<'a> LogicalLines<'a> {
     /// comment, or an entry without a backslash (almost every line): taken whole instead of
     /// character by character, with the same result as [`Iterator::next`]'s general path.
     /// `None` (nothing consumed) leaves the line to that path.
-    fn next_simple(&mut self) -> Option<LogicalLine> {
+    fn next_simple(&mut self) -> Option<LogicalLine<'a>> {
         let rest = self.chars.as_str();
-        let end = rest
-            .bytes()
-            .position(|byte| byte == b'\n' || byte == b'\r')?;
+        let end = byte_scan::find_either(rest.as_bytes(), b'\n', b'\r')?;
         let natural = &rest[..end];
         let content = natural.trim_start_matches(is_blank);
         let (kind, text) = if content.is_empty() {
-            (LogicalKind::Blank, String::new())
+            (LogicalKind::Blank, Cow::Borrowed(""))
         } else if content.starts_with(['#', '!']) {
             // A comment keeps its indent, as the general path does.
-            (LogicalKind::Comment, natural.to_owned())
+            (LogicalKind::Comment, Cow::Borrowed(natural))
         } else if content.contains('\\') {
             return None;
         } else {
-            (LogicalKind::Entry, content.to_owned())
+            (LogicalKind::Entry, Cow::Borrowed(content))
         };
         let start = self.line;
         self.chars = rest[end..].chars();
@@ -405,6 +458,7 @@ impl<'a> LogicalLines<'a> {
             kind,
             text,
             line: start,
+            backslash_free: kind == LogicalKind::Entry,
         })
     }
 }
@@ -413,13 +467,13 @@ fn is_blank(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\u{0c}')
 }
 
-impl Iterator for LogicalLines<'_> {
-    type Item = LogicalLine;
+impl<'a> Iterator for LogicalLines<'a> {
+    type Item = LogicalLine<'a>;
 
     /// Mirrors `java.util.Properties.LineReader.readLine` (JDK 9 and later): a `#` or `!` starts a
     /// comment whenever the logical line is still empty, even after a continuation, and a logical
     /// line that is empty at its end is skipped rather than read as an empty key.
-    fn next(&mut self) -> Option<LogicalLine> {
+    fn next(&mut self) -> Option<LogicalLine<'a>> {
         if let Some(simple) = self.next_simple() {
             return Some(simple);
         }
@@ -442,8 +496,9 @@ impl Iterator for LogicalLines<'_> {
                 }
                 return Some(LogicalLine {
                     kind: LogicalKind::Entry,
-                    text,
+                    text: Cow::Owned(text),
                     line: start,
+                    backslash_free: false,
                 });
             };
             if skip_blanks {
@@ -455,8 +510,9 @@ impl Iterator for LogicalLines<'_> {
                     self.end_natural_line(c);
                     return Some(LogicalLine {
                         kind: LogicalKind::Blank,
-                        text: String::new(),
+                        text: Cow::Borrowed(""),
                         line: start,
+                        backslash_free: false,
                     });
                 }
                 skip_blanks = false;
@@ -475,8 +531,9 @@ impl Iterator for LogicalLines<'_> {
                 }
                 return Some(LogicalLine {
                     kind: LogicalKind::Comment,
-                    text: comment,
+                    text: Cow::Owned(comment),
                     line: start,
+                    backslash_free: false,
                 });
             }
             if c != '\n' && c != '\r' {
@@ -498,8 +555,9 @@ impl Iterator for LogicalLines<'_> {
                 if !crlf && self.peek().is_none() {
                     return Some(LogicalLine {
                         kind: LogicalKind::Entry,
-                        text,
+                        text: Cow::Owned(text),
                         line: start,
+                        backslash_free: false,
                     });
                 }
                 preceding_backslash = false;
@@ -509,8 +567,9 @@ impl Iterator for LogicalLines<'_> {
             } else {
                 return Some(LogicalLine {
                     kind: LogicalKind::Entry,
-                    text,
+                    text: Cow::Owned(text),
                     line: start,
+                    backslash_free: false,
                 });
             }
         }
@@ -533,7 +592,8 @@ const KEY_STOP: [bool; 256] = {
 ///
 /// Works on byte offsets: every character it looks for (`=`, `:`, blanks, `\\`) is ASCII, so an
 /// offset next to one is always a character boundary.
-fn split_entry(line: &str, line_number: usize) -> Result<(String, String), PropertiesError> {
+fn split_entry(logical: &LogicalLine<'_>) -> Result<(String, String), PropertiesError> {
+    let (line, line_number) = (logical.text.as_ref(), logical.line);
     let bytes = line.as_bytes();
     let is_blank_byte = |b: u8| matches!(b, b' ' | b'\t' | 0x0c);
     // Up to the first byte the loop below must look at; no backslash comes before it.
@@ -568,9 +628,11 @@ fn split_entry(line: &str, line_number: usize) -> Result<(String, String), Prope
         }
         value_start += 1;
     }
-    let key = unescape(&line[..key_len], line_number)?;
-    let value = unescape(&line[value_start..], line_number)?;
-    Ok((key, value))
+    let (key, value) = (&line[..key_len], &line[value_start..]);
+    if logical.backslash_free {
+        return Ok((key.to_owned(), value.to_owned()));
+    }
+    Ok((unescape(key, line_number)?, unescape(value, line_number)?))
 }
 
 /// Decodes escapes (`Properties.loadConvert`), collecting UTF-16 units so that `\uD83D\uDE00`
@@ -838,6 +900,14 @@ mod tests {
         use proptest::prelude::*;
 
         proptest! {
+            #[test]
+            fn word_scans_agree_with_byte_scans(bytes in proptest::collection::vec(prop_oneof![9 => 0x20u8..0x7f, 1 => any::<u8>()], 0..40)) {
+                for is_key in [false, true] {
+                    prop_assert_eq!(all_plain(&bytes, is_key), bytes.iter().all(|&b| is_plain(b, is_key)));
+                }
+                prop_assert_eq!(first_control(&bytes), bytes.iter().position(|&b| is_control(b)));
+            }
+
             #[test]
             fn value_written_then_read_is_unchanged(key in "\\PC{0,12}|[ =:#!\\\\\t\n]{1,4}", value in any::<String>()) {
                 prop_assume!(!key.is_empty());

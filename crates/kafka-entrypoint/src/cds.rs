@@ -115,9 +115,10 @@ fn progress(line: &str) {
 
 /// Trains and returns the archive's size.
 fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Result<u64> {
+    let kafka_home = args.home.dir(env);
     let config = match &args.config {
         Some(config) => config.clone(),
-        None => default_config(&args.home.kafka_home),
+        None => default_config(&kafka_home),
     };
     let original = files::read_regular(&config)
         .map_err(|problem| anyhow!("failed to read `{}`: {problem}", config.display()))
@@ -155,13 +156,13 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
     env.retain(|(key, _)| key != "LOG_DIR");
     env.push((OsString::from("LOG_DIR"), logs_dir.into_os_string()));
 
-    let kafka = Distribution::read(&args.home.kafka_home, &env)?;
+    let kafka = Distribution::read(&kafka_home, &env)?;
     copy_log4j_config(&kafka, &config, scratch)?;
     let mut supervisor = Supervisor::new()?;
     format_storage(&mut supervisor, &kafka, &node, &training_config)?;
 
     let inputs = LaunchInputs {
-        kafka_home: &args.home.kafka_home,
+        kafka_home: &kafka_home,
         final_configs_dir: scratch,
         log4j: kafka.log4j,
         cds: Cds::Record(&args.archive),

@@ -107,7 +107,10 @@ pub(crate) fn read_regular(path: &Path) -> Result<Vec<u8>, ReadProblem> {
     if !meta.is_file() {
         return Err(not_regular(meta.file_type()));
     }
-    let mut bytes = Vec::new();
+    // Sized from the metadata, so that a file is read in one call plus the one that sees its
+    // end; the cap still holds when the file grows meanwhile.
+    let expected = usize::try_from(meta.len().min(MAX_INPUT_BYTES)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(expected + 1);
     file.take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|error| ReadProblem::Unreadable(error.to_string()))?;

@@ -673,7 +673,7 @@ fn lookup<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> 
 }
 
 /// The value of `name` if it is set and not empty (the scripts' `[ -z "$X" ]` test).
-fn non_empty<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> {
+pub(crate) fn non_empty<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> {
     lookup(env, name).filter(|value| !value.is_empty())
 }
 

@@ -37,14 +37,53 @@ pub(crate) type EnvSnapshot = Vec<(OsString, OsString)>;
 /// The `--kafka-home` flag of the subcommands that start Kafka (`run`, `cds-train`).
 #[derive(Debug, clap::Args)]
 pub(crate) struct KafkaHome {
-    /// The Kafka distribution [image: `/opt/kafka`].
-    #[arg(
-        long,
-        env = "KAFKA_HOME",
-        value_name = "DIR",
-        default_value = "/opt/kafka"
-    )]
-    pub(crate) kafka_home: PathBuf,
+    /// The Kafka distribution [default: `KAFKA_HOME`, else `/opt/kafka` (the image's)].
+    #[arg(long = "kafka-home", value_name = "DIR")]
+    given: Option<PathBuf>,
+}
+
+impl KafkaHome {
+    /// `--kafka-home`, else `KAFKA_HOME` when set and not empty, else `/opt/kafka`.
+    pub(crate) fn dir(&self, env: &EnvSnapshot) -> PathBuf {
+        self.given.clone().unwrap_or_else(|| {
+            launch::non_empty(env, "KAFKA_HOME")
+                .map_or_else(|| PathBuf::from("/opt/kafka"), PathBuf::from)
+        })
+    }
+}
+
+/// A flag's value, else that of the variable `name` standing for it (when set and not empty),
+/// else `default`. Variables are read from the snapshot `main` takes, not by clap: clap's `env`
+/// reads the process's environment again for every such flag at every start, whatever the
+/// subcommand (`bench/README.md`).
+///
+/// # Errors
+/// A value the flag does not take, naming the variable and the values it takes.
+pub(crate) fn flag_or_env<T: clap::ValueEnum>(
+    flag: Option<T>,
+    env: &EnvSnapshot,
+    name: &str,
+    default: T,
+) -> anyhow::Result<T> {
+    if let Some(flag) = flag {
+        return Ok(flag);
+    }
+    let Some(value) = launch::non_empty(env, name) else {
+        return Ok(default);
+    };
+    let value = value.to_string_lossy();
+    T::from_str(&value, false).map_err(|_| {
+        let choices: Vec<String> = T::value_variants()
+            .iter()
+            .filter_map(|variant| variant.to_possible_value())
+            .map(|choice| format!("`{}`", choice.get_name()))
+            .collect();
+        anyhow::anyhow!(
+            "`{name}` is `{value}`, which is not one of {}\nhelp: set `{name}` to one of those, \
+             or unset it for the default",
+            choices.join(", ")
+        )
+    })
 }
 
 /// What `--help` shows after the subcommands.
@@ -147,4 +186,53 @@ pub(crate) fn report(error: &anyhow::Error, code: u8) -> ExitCode {
     // Nothing useful can be done when stderr is closed; the exit code still tells.
     let _ = std::io::stderr().lock().write_all(text.as_bytes());
     ExitCode::from(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::launch::LaunchMode;
+
+    fn env(pairs: &[(&str, &str)]) -> EnvSnapshot {
+        pairs
+            .iter()
+            .map(|(name, value)| (OsString::from(name), OsString::from(value)))
+            .collect()
+    }
+
+    #[test]
+    fn kafka_home_is_the_flag_else_the_variable_else_the_images() {
+        let given = KafkaHome {
+            given: Some(PathBuf::from("/flag")),
+        };
+        let unset = KafkaHome { given: None };
+        let set = env(&[("KAFKA_HOME", "/from-env")]);
+        assert_eq!(given.dir(&set), PathBuf::from("/flag"));
+        assert_eq!(unset.dir(&set), PathBuf::from("/from-env"));
+        assert_eq!(unset.dir(&env(&[])), PathBuf::from("/opt/kafka"));
+        assert_eq!(
+            unset.dir(&env(&[("KAFKA_HOME", "")])),
+            PathBuf::from("/opt/kafka")
+        );
+    }
+
+    #[test]
+    fn a_flag_wins_over_its_variable_and_a_bad_variable_is_named() {
+        let name = kafka_config::env_vars::KAFKA_ENTRYPOINT_LAUNCH;
+        let script = env(&[(name, "script")]);
+        let pick = |flag, env: &EnvSnapshot| flag_or_env(flag, env, name, LaunchMode::Native);
+        assert_eq!(pick(None, &script).unwrap(), LaunchMode::Script);
+        assert_eq!(
+            pick(Some(LaunchMode::Native), &script).unwrap(),
+            LaunchMode::Native
+        );
+        assert_eq!(pick(None, &env(&[])).unwrap(), LaunchMode::Native);
+        assert_eq!(pick(None, &env(&[(name, "")])).unwrap(), LaunchMode::Native);
+        let error = pick(None, &env(&[(name, "Script")])).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "`KAFKA_ENTRYPOINT_LAUNCH` is `Script`, which is not one of `native`, `script`\n\
+             help: set `KAFKA_ENTRYPOINT_LAUNCH` to one of those, or unset it for the default"
+        );
+    }
 }

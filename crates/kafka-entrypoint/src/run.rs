@@ -68,24 +68,20 @@ pub(crate) struct RunArgs {
     /// Config files mounted by the user [image: `/mnt/shared/config`].
     #[arg(long, value_name = "DIR", default_value = "/mnt/shared/config")]
     mounted_configs_dir: PathBuf,
-    /// Where the final config files are written [default: KAFKA_HOME/config].
+    /// Where the final config files are written [default: the Kafka distribution's `config/`].
     #[arg(long, value_name = "DIR")]
     final_configs_dir: Option<PathBuf>,
     /// Keystores, truststores and credential files [image: `/etc/kafka/secrets`].
     #[arg(long, value_name = "DIR", default_value = "/etc/kafka/secrets")]
     secrets_dir: PathBuf,
     /// The class-data-sharing archive (`*.jsa`) or JDK 25 AOT cache (`*.aot`), used when it
-    /// exists [default: KAFKA_HOME/kafka.aot if it exists, else KAFKA_HOME/kafka.jsa].
+    /// exists [default: the distribution's `kafka.aot` if it exists, else its `kafka.jsa`].
     #[arg(long, value_name = "PATH")]
     cds_archive: Option<PathBuf>,
-    /// How to format KRaft storage on first start.
-    #[arg(
-        long,
-        env = kafka_config::env_vars::KAFKA_ENTRYPOINT_STORAGE_FORMAT,
-        value_enum,
-        default_value = "native"
-    )]
-    storage_format: StorageFormatter,
+    /// How to format KRaft storage on first start [default: `KAFKA_ENTRYPOINT_STORAGE_FORMAT`,
+    /// else native].
+    #[arg(long, value_enum)]
+    storage_format: Option<StorageFormatter>,
     /// The cgroup filesystem the container's memory limit is read from (it sizes the heap when
     /// `KAFKA_HEAP_OPTS` is not set).
     #[arg(long, value_name = "DIR", default_value = "/sys/fs/cgroup")]
@@ -97,39 +93,64 @@ pub(crate) struct RunArgs {
         default_value = "/opt/prometheus/jmx_prometheus_javaagent.jar"
     )]
     metrics_agent: PathBuf,
-    /// How to start Kafka.
-    #[arg(
-        long,
-        env = kafka_config::env_vars::KAFKA_ENTRYPOINT_LAUNCH,
-        value_enum,
-        default_value = "native"
-    )]
+    /// How to start Kafka [default: `KAFKA_ENTRYPOINT_LAUNCH`, else native].
+    #[arg(long, value_enum)]
+    launch: Option<LaunchMode>,
+}
+
+/// The settings of [`RunArgs`] that a flag or, without it, a variable gives.
+struct RunSettings {
+    kafka_home: PathBuf,
+    storage_format: StorageFormatter,
     launch: LaunchMode,
 }
 
 impl RunArgs {
-    fn final_configs_dir(&self) -> PathBuf {
-        self.final_configs_dir
-            .clone()
-            .unwrap_or_else(|| self.home.kafka_home.join("config"))
+    /// The flags, else the variables standing for them, else the defaults.
+    fn settings(&self, env: &EnvSnapshot) -> anyhow::Result<RunSettings> {
+        Ok(RunSettings {
+            kafka_home: self.home.dir(env),
+            storage_format: crate::flag_or_env(
+                self.storage_format,
+                env,
+                kafka_config::env_vars::KAFKA_ENTRYPOINT_STORAGE_FORMAT,
+                StorageFormatter::Native,
+            )?,
+            launch: crate::flag_or_env(
+                self.launch,
+                env,
+                kafka_config::env_vars::KAFKA_ENTRYPOINT_LAUNCH,
+                LaunchMode::Native,
+            )?,
+        })
     }
 
-    fn cds_archive(&self) -> PathBuf {
+    fn final_configs_dir(&self, kafka_home: &Path) -> PathBuf {
+        self.final_configs_dir
+            .clone()
+            .unwrap_or_else(|| kafka_home.join("config"))
+    }
+
+    fn cds_archive(&self, kafka_home: &Path) -> PathBuf {
         if let Some(archive) = &self.cds_archive {
             return archive.clone();
         }
-        let aot = self.home.kafka_home.join("kafka.aot");
+        let aot = kafka_home.join("kafka.aot");
         if aot.is_file() {
             aot
         } else {
-            self.home.kafka_home.join("kafka.jsa")
+            kafka_home.join("kafka.jsa")
         }
     }
 }
 
 /// Runs the subcommand; returns only when Kafka could not be started.
 pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
-    let final_dir = args.final_configs_dir();
+    let settings = match args.settings(env) {
+        Ok(settings) => settings,
+        Err(error) => return report(&error, 2),
+    };
+    let final_dir = args.final_configs_dir(&settings.kafka_home);
     let dirs = SetupDirs {
         default: args.default_configs_dir.clone(),
         mounted: args.mounted_configs_dir.clone(),
@@ -144,8 +165,15 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
 
     // The launch is decided before storage is touched: a launch that cannot work changes
     // nothing.
-    let archive = args.cds_archive();
-    let command = match launch_command(args, &final_dir, &archive, outcome.plan.log4j_format, env) {
+    let archive = args.cds_archive(&settings.kafka_home);
+    let command = match launch_command(
+        args,
+        &settings,
+        &final_dir,
+        &archive,
+        outcome.plan.log4j_format,
+        env,
+    ) {
         Ok(command) => command,
         Err((error, code)) => return report(&error, code),
     };
@@ -157,10 +185,10 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
     let storage = storage::prepare_storage(&StorageInputs {
         config: &outcome.plan.server_properties,
         config_file: &config_file,
-        kafka_home: &args.home.kafka_home,
+        kafka_home: &settings.kafka_home,
         env,
         config_is_image_default: outcome.only_defaults,
-        formatter: args.storage_format,
+        formatter: settings.storage_format,
         log4j: outcome.plan.log4j_format,
     });
     match storage {
@@ -207,14 +235,14 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
         )),
         code,
     );
-    let help = match args.launch {
+    let help = match settings.launch {
         LaunchMode::Native => {
             "help: `java` must be on `PATH`, or `JAVA_HOME` must name a JDK or JRE".to_owned()
         }
         LaunchMode::Script => format!(
             "help: check `--kafka-home`/`KAFKA_HOME` (now `{}`): it must hold Kafka's `bin/` \
              scripts",
-            args.home.kafka_home.display()
+            settings.kafka_home.display()
         ),
     };
     let _ = writeln!(io::stderr().lock(), "{help}");
@@ -231,12 +259,13 @@ fn progress(line: &str) {
 /// cannot be launched).
 fn launch_command(
     args: &RunArgs,
+    settings: &RunSettings,
     final_dir: &Path,
     archive: &Path,
     log4j: Option<Log4jFormat>,
     env: &EnvSnapshot,
 ) -> Result<launch::LaunchCommand, (anyhow::Error, u8)> {
-    let kafka_home = &args.home.kafka_home;
+    let kafka_home = &settings.kafka_home;
     let inputs = LaunchInputs {
         kafka_home,
         final_configs_dir: final_dir,
@@ -272,7 +301,7 @@ fn launch_command(
             rules: &rules,
         });
     }
-    match args.launch {
+    match settings.launch {
         LaunchMode::Native => {
             let classpath = distribution::classpath(kafka_home).map_err(|error| (error, 1))?;
             launch::server_command(&inputs, env, &classpath, jmx_host_address)
@@ -295,16 +324,9 @@ fn launch_command(
 
 /// The exporter's port from `KAFKA_ENTRYPOINT_METRICS_PORT` (unset or empty: no metrics).
 fn metrics_port(env: &EnvSnapshot) -> anyhow::Result<Option<u16>> {
-    let Some((_, value)) = env
-        .iter()
-        .rev()
-        .find(|(key, _)| key == KAFKA_ENTRYPOINT_METRICS_PORT)
-    else {
+    let Some(value) = launch::non_empty(env, KAFKA_ENTRYPOINT_METRICS_PORT) else {
         return Ok(None);
     };
-    if value.is_empty() {
-        return Ok(None);
-    }
     match value.to_str().and_then(|v| v.trim().parse::<u16>().ok()) {
         Some(port) if port > 0 => Ok(Some(port)),
         _ => anyhow::bail!(

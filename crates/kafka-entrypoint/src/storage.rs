@@ -398,11 +398,8 @@ fn now_ms() -> anyhow::Result<i64> {
 
 /// The value of `name` in the environment; empty counts as unset, as in upstream's `configure`.
 fn env_value(env: &EnvSnapshot, name: &str) -> Option<String> {
-    env.iter()
-        .rev()
-        .find(|(key, _)| key == name)
-        .and_then(|(_, value)| value.to_str())
-        .filter(|value| !value.is_empty())
+    crate::launch::non_empty(env, name)
+        .and_then(std::ffi::OsStr::to_str)
         .map(str::to_owned)
 }
 

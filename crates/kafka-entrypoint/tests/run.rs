@@ -276,6 +276,35 @@ fn bad_config_exits_2_before_any_jvm() {
 }
 
 #[test]
+fn a_bad_launch_or_storage_variable_exits_2_naming_it_before_anything_is_written() {
+    for (name, value, choices) in [
+        ("KAFKA_ENTRYPOINT_LAUNCH", "shell", "`native`, `script`"),
+        (
+            "KAFKA_ENTRYPOINT_STORAGE_FORMAT",
+            "kafka_storage",
+            "`native`, `kafka-storage`",
+        ),
+    ] {
+        let sandbox = Sandbox::new();
+        let (output, _) = sandbox.run_once(&[], &[(name, value)]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!(
+                "error: `{name}` is `{value}`, which is not one of {choices}\nhelp: set `{name}`"
+            )),
+            "{stderr}"
+        );
+        assert!(sandbox.records().is_empty(), "no JVM ran");
+        assert_eq!(
+            std::fs::read_dir(sandbox.path("final")).unwrap().count(),
+            0,
+            "no config was written"
+        );
+    }
+}
+
+#[test]
 fn missing_java_exits_127_naming_it() {
     let sandbox = Sandbox::new();
     let (output, _) = sandbox.run_once(
