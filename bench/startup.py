@@ -30,10 +30,14 @@ with `KAFKA_HEAP_OPTS=-Xmx512m -Xms512m` (the same heap natively and in a contai
 medians (and min/max) per variant and the ratio of each to the first variant of its kind, as a
 Markdown table, and writes the raw figures as JSON.
 
-usage: bench/startup.py [--kafka-home DIR [--java-home DIR ...]] [--image IMAGE ...] [--rounds N]
-                        [--json FILE] [--name-prefix PREFIX]
+usage: bench/startup.py [--kafka-home DIR [--java-home DIR ...] [--aot-jvm-options LABEL=OPTIONS ...]]
+                        [--image IMAGE ...] [--rounds N] [--json FILE] [--name-prefix PREFIX]
   --kafka-home   a Kafka distribution (e.g. target/kafka-dist/kafka_2.13-4.4.0, `kafka-image dist`)
   --java-home    a JDK to run Kafka with natively (repeatable; default: the `java` on PATH)
+  --aot-jvm-options  one more native variant per JDK 25: the same AOT cache, the JVM given
+                 OPTIONS too (through `KAFKA_OPTS`), named LABEL (repeatable; for measuring JIT
+                 settings, e.g. `"no profile replay=-XX:+UnlockDiagnosticVMOptions
+                 -XX:-AOTReplayTraining"`)
   --image        a kafka-image image to start with `docker run` (repeatable)
   --rounds       starts per variant (default 10)
   --name-prefix  prefix of the containers' names (default kafka-startup-bench)
@@ -273,7 +277,7 @@ def image_variants(image, prefix):
     ]
 
 
-def native_variants(ep, work, kafka_home, java_homes, port):
+def native_variants(ep, work, kafka_home, java_homes, port, aot_jvm_options):
     variants = []
     for jh in java_homes:
         jdk = Path(jh).name if jh else "java on PATH"
@@ -298,6 +302,12 @@ def native_variants(ep, work, kafka_home, java_homes, port):
             command = run_command(ep, work, kafka_home, archive)
             variants.append((f"native {kafka_home.name} ({jdk}), {label}",
                              lambda c=command, e=env: start_native(c, e)))
+            if archive.suffix != ".aot":
+                continue
+            for option_label, options in aot_jvm_options:
+                with_options = dict(env, KAFKA_OPTS=options)
+                variants.append((f"native {kafka_home.name} ({jdk}), {label}, {option_label}",
+                                 lambda c=command, e=with_options: start_native(c, e)))
     return variants
 
 
@@ -329,6 +339,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--kafka-home")
     parser.add_argument("--java-home", action="append", default=[])
+    parser.add_argument("--aot-jvm-options", action="append", default=[])
     parser.add_argument("--image", action="append", default=[])
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--json")
@@ -336,6 +347,12 @@ def main():
     args = parser.parse_args()
     if not args.kafka_home and not args.image:
         parser.error("give --kafka-home (native starts), --image (container starts), or both")
+    aot_jvm_options = []
+    for given in args.aot_jvm_options:
+        label, separator, options = given.partition("=")
+        if not separator or not label or not options:
+            parser.error(f"--aot-jvm-options takes LABEL=OPTIONS, not `{given}`")
+        aot_jvm_options.append((label, options))
 
     with tempfile.TemporaryDirectory(prefix="kafka-startup-bench-") as tmp:
         groups = []
@@ -344,7 +361,8 @@ def main():
             kafka_home = Path(args.kafka_home).resolve()
             ep = entrypoint()
             port = sandbox(work, kafka_home)
-            native = native_variants(ep, work, kafka_home, args.java_home or [None], port)
+            native = native_variants(ep, work, kafka_home, args.java_home or [None], port,
+                                     aot_jvm_options)
             # Format the storage once (the first start), as a restarted container finds it.
             native[0][1]()
             groups.append(native)
