@@ -686,13 +686,7 @@ fn set(env: &mut Vec<(OsString, OsString)>, name: &str, value: OsString) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn env(pairs: &[(&str, &str)]) -> EnvSnapshot {
-        pairs
-            .iter()
-            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
-            .collect()
-    }
+    use crate::test_env as env;
 
     fn inputs(cds: Cds<'_>) -> LaunchInputs<'_> {
         LaunchInputs {

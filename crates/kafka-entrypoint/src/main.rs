@@ -188,17 +188,20 @@ pub(crate) fn report(error: &anyhow::Error, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
+/// An environment snapshot holding `pairs`, for the unit tests.
+#[cfg(test)]
+pub(crate) fn test_env(pairs: &[(&str, &str)]) -> EnvSnapshot {
+    pairs
+        .iter()
+        .map(|(name, value)| (OsString::from(name), OsString::from(value)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::launch::LaunchMode;
-
-    fn env(pairs: &[(&str, &str)]) -> EnvSnapshot {
-        pairs
-            .iter()
-            .map(|(name, value)| (OsString::from(name), OsString::from(value)))
-            .collect()
-    }
+    use crate::test_env as env;
 
     #[test]
     fn kafka_home_is_the_flag_else_the_variable_else_the_images() {

@@ -447,6 +447,8 @@ mod tests {
         CLUSTER_METADATA_DIR, MetadataSnapshot, Uuid, VoterEndpoint, bootstrap_features,
     };
     use std::collections::HashSet;
+
+    use crate::test_env as env;
     use std::path::PathBuf;
 
     const META_PROPERTIES: &str = META_PROPERTIES_FILE;
@@ -454,13 +456,6 @@ mod tests {
 
     fn config(text: &str) -> Properties {
         Properties::parse(text).expect("valid properties")
-    }
-
-    fn env(pairs: &[(&str, &str)]) -> EnvSnapshot {
-        pairs
-            .iter()
-            .map(|(k, v)| (OsString::from(k), OsString::from(v)))
-            .collect()
     }
 
     #[test]
