@@ -390,7 +390,7 @@ pub(crate) struct MergedServerProperties {
 pub(crate) fn merge_server_properties(
     mounted: Option<(&str, Properties)>,
     defaults: Option<(&str, Properties)>,
-    env_props: &[EnvProperty],
+    env_props: Vec<EnvProperty>,
     defaults_path: &str,
     mode: DefaultsMode,
     problems: &mut Vec<Problem>,
@@ -458,14 +458,15 @@ pub(crate) fn merge_server_properties(
             }
         }
     }
+    properties.reserve(env_props.len());
     for property in env_props {
-        properties.set(&property.key, &property.value);
         sources.insert(
             property.key.clone(),
             Source::Env {
-                env_var: property.env_var.clone(),
+                env_var: property.env_var,
             },
         );
+        properties.set_owned(property.key, property.value);
     }
     MergedServerProperties {
         properties,
@@ -756,7 +757,7 @@ mod tests {
         let mut merged = merge_server_properties(
             None,
             None,
-            &env_props,
+            env_props,
             "/d",
             DefaultsMode::Replace,
             &mut Vec::new(),

@@ -122,7 +122,7 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
     let mut merged = merge::merge_server_properties(
         mounted.map(|p| (mounted_path.as_str(), p)),
         defaults.map(|p| (defaults_path.as_str(), p)),
-        &env_props,
+        env_props,
         &defaults_path,
         controls.defaults,
         &mut problems,

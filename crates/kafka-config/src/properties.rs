@@ -231,6 +231,25 @@ impl Properties {
         });
     }
 
+    /// Sets `key` to `value` as [`Properties::set`] does, taking the strings instead of copying
+    /// them.
+    pub fn set_owned(&mut self, key: String, value: String) {
+        if let Some(&position) = self.index.get(&key)
+            && let Some(Line::Entry { value: v, .. }) = self.lines.get_mut(position)
+        {
+            *v = value;
+            return;
+        }
+        self.index.insert(key.clone(), self.lines.len());
+        self.lines.push(Line::Entry { key, value });
+    }
+
+    /// Makes room for `additional` more entries, so that adding them moves nothing.
+    pub fn reserve(&mut self, additional: usize) {
+        self.lines.reserve(additional);
+        self.index.reserve(additional);
+    }
+
     /// Removes `key`, returning its value if it was set.
     pub fn remove(&mut self, key: &str) -> Option<String> {
         let position = self.index.remove(key)?;
@@ -276,7 +295,18 @@ impl Properties {
     /// unless empty.
     #[must_use]
     pub fn render(&self) -> String {
-        let mut out = String::new();
+        // Sized for the text without escapes (nearly always all of it): a buffer grown by
+        // doubling left as much again behind in freed copies.
+        let unescaped_len = self
+            .lines
+            .iter()
+            .map(|line| match line {
+                Line::Comment(text) => text.len() + 1,
+                Line::Blank => 1,
+                Line::Entry { key, value } => key.len() + value.len() + 2,
+            })
+            .sum();
+        let mut out = String::with_capacity(unescaped_len);
         for line in &self.lines {
             match line {
                 Line::Comment(text) => out.push_str(text),
@@ -854,6 +884,19 @@ mod tests {
         );
         parsed.set("c", "4");
         assert_eq!(parsed.render(), "# head\na=9\nc=4\n");
+    }
+
+    #[test]
+    fn set_owned_does_what_set_does() {
+        let mut by_reference = parse("# head\na=1\nb=2\n").expect("valid");
+        let mut owned = by_reference.clone();
+        owned.reserve(2);
+        for (key, value) in [("a", "9"), ("c", "3 with\ttab"), ("c", "4")] {
+            by_reference.set(key, value);
+            owned.set_owned(key.to_owned(), value.to_owned());
+        }
+        assert_eq!(owned, by_reference);
+        assert_eq!(owned.render(), "# head\na=9\nb=2\nc=4\n");
     }
 
     #[test]
