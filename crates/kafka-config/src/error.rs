@@ -551,7 +551,7 @@ pub enum Warning {
     },
     /// Keys Kafka does not know and that are close to no known key (plugins' own keys, or
     /// typos too far off to guess), listed in one line.
-    #[error("{} not in Kafka's catalog (plugin keys?) and passed on as given: {}", count_keys(keys.len()), list_keys(keys))]
+    #[error("{} not in Kafka's catalog (plugin keys?) and passed on as given: {}", count_keys(keys.len()), KeyList(keys))]
     UnknownProperties {
         /// The keys and who set them.
         keys: Vec<(String, Source)>,
@@ -660,19 +660,20 @@ fn list_vars(env_vars: &[String]) -> String {
 }
 
 /// `` `key` (origin), … ``, built in one buffer: the list can hold hundreds of plugin keys.
-fn list_keys(keys: &[(String, Source)]) -> String {
-    let mut list = String::new();
-    for (key, origin) in keys {
-        if !list.is_empty() {
-            list.push_str(", ");
+/// Keys and who set them, shown as `` `key` (kind), … ``: written straight into the output, as
+/// hundreds of plugin keys make a long line.
+struct KeyList<'a>(&'a [(String, Source)]);
+
+impl std::fmt::Display for KeyList<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (index, (key, origin)) in self.0.iter().enumerate() {
+            if index > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "`{key}` ({})", origin.kind())?;
         }
-        list.push('`');
-        list.push_str(key);
-        list.push_str("` (");
-        list.push_str(origin.kind());
-        list.push(')');
+        Ok(())
     }
-    list
 }
 
 impl Warning {

@@ -6,7 +6,6 @@
 //! Exit codes: 0 success, 2 bad input (nothing written), 1 I/O failure.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -360,15 +359,16 @@ fn render_problems(problems: &Problems, final_dir: &Path) {
 }
 
 fn render_warnings(warnings: &[Warning]) {
-    let mut text = String::new();
+    // Buffered, so that the lines go out in a few writes without being built in memory first
+    // (one warning can list hundreds of keys); nothing useful can be done when stderr is closed.
+    let mut out = io::BufWriter::with_capacity(8192, io::stderr().lock());
     for warning in warnings {
-        // Writing to a String cannot fail.
-        let _ = writeln!(text, "warning: {warning}");
+        let _ = writeln!(out, "warning: {warning}");
         if let Some(help) = warning.help() {
-            let _ = writeln!(text, "  help: {help}");
+            let _ = writeln!(out, "  help: {help}");
         }
     }
-    let _ = io::stderr().lock().write_all(text.as_bytes());
+    let _ = out.flush();
 }
 
 #[cfg(test)]
