@@ -126,12 +126,81 @@ enum Line {
 ///
 /// Each key appears once: [`Properties::set`] replaces a value in place, and [`parse`] keeps the
 /// position of a key's first occurrence with the value of its last one (Java's last-wins rule).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Properties {
     lines: Vec<Line>,
-    /// Key → position of its entry in `lines`, so that merging hundreds of keys stays linear.
-    index: rustc_hash::FxHashMap<String, usize>,
+    /// The position of each entry in `lines` by its key, so that merging hundreds of keys stays
+    /// linear; the keys themselves are read from `lines`, not copied.
+    index: KeyIndex,
     duplicates: Vec<DuplicateKey>,
+}
+
+impl PartialEq for Properties {
+    fn eq(&self, other: &Self) -> bool {
+        // The index follows from the lines.
+        self.lines == other.lines && self.duplicates == other.duplicates
+    }
+}
+
+impl Eq for Properties {}
+
+/// The key of an entry line.
+fn entry_key(line: &Line) -> Option<&str> {
+    match line {
+        Line::Entry { key, .. } => Some(key),
+        Line::Comment(_) | Line::Blank => None,
+    }
+}
+
+/// A hash table of positions in a list of lines, looked up by the key of the entry there.
+#[derive(Debug, Clone, Default)]
+struct KeyIndex(hashbrown::HashTable<usize>);
+
+impl KeyIndex {
+    fn hash(key: &str) -> u64 {
+        use std::hash::BuildHasher as _;
+        rustc_hash::FxBuildHasher.hash_one(key)
+    }
+
+    /// The position of the entry of `key`.
+    fn get(&self, lines: &[Line], key: &str) -> Option<usize> {
+        self.0
+            .find(Self::hash(key), |&position| {
+                entry_key(&lines[position]) == Some(key)
+            })
+            .copied()
+    }
+
+    /// Records that the entry of `key`, not in the table yet, is at `position`.
+    fn insert(&mut self, lines: &[Line], key: &str, position: usize) {
+        self.0.insert_unique(Self::hash(key), position, |&other| {
+            Self::hash(entry_key(&lines[other]).unwrap_or_default())
+        });
+    }
+
+    /// Forgets the entry of `key` and returns its position; the positions after it move down
+    /// by one, as the line is about to be removed.
+    fn remove(&mut self, lines: &[Line], key: &str) -> Option<usize> {
+        let entry = self
+            .0
+            .find_entry(Self::hash(key), |&position| {
+                entry_key(&lines[position]) == Some(key)
+            })
+            .ok()?;
+        let (position, _) = entry.remove();
+        for later in self.0.iter_mut() {
+            if *later > position {
+                *later -= 1;
+            }
+        }
+        Some(position)
+    }
+
+    fn reserve(&mut self, lines: &[Line], additional: usize) {
+        self.0.reserve(additional, |&position| {
+            Self::hash(entry_key(&lines[position]).unwrap_or_default())
+        });
+    }
 }
 
 /// A key that a parsed file sets more than once (Java keeps the last value).
@@ -178,7 +247,7 @@ impl Properties {
         let mut properties = Self::new();
         let lines = byte_scan::count(text.as_bytes(), b'\n') + 1;
         properties.lines.reserve(lines);
-        properties.index.reserve(lines);
+        properties.index.reserve(&properties.lines, lines);
         for logical in LogicalLines::new(text) {
             match logical.kind {
                 LogicalKind::Comment => properties
@@ -196,21 +265,29 @@ impl Properties {
 
     /// Sets a parsed entry, taking its strings: in place, as a duplicate, when the key exists.
     fn set_parsed(&mut self, key: String, value: String, line: usize) {
-        if let Some(&position) = self.index.get(&key) {
+        if let Some(position) = self.index.get(&self.lines, &key) {
             if let Some(Line::Entry { value: v, .. }) = self.lines.get_mut(position) {
                 *v = value;
             }
             self.duplicates.push(DuplicateKey { key, line });
             return;
         }
-        self.index.insert(key.clone(), self.lines.len());
+        self.push_entry(key, value);
+    }
+
+    /// Appends the entry of a key not set yet.
+    fn push_entry(&mut self, key: String, value: String) {
         self.lines.push(Line::Entry { key, value });
+        let position = self.lines.len() - 1;
+        if let Some(key) = entry_key(&self.lines[position]) {
+            self.index.insert(&self.lines, key, position);
+        }
     }
 
     /// The value of `key`, if set.
     #[must_use]
     pub fn get(&self, key: &str) -> Option<&str> {
-        match self.lines.get(*self.index.get(key)?) {
+        match self.lines.get(self.index.get(&self.lines, key)?) {
             Some(Line::Entry { value, .. }) => Some(value.as_str()),
             Some(Line::Comment(_) | Line::Blank) | None => None,
         }
@@ -218,46 +295,36 @@ impl Properties {
 
     /// Sets `key` to `value`, in place when the key exists, otherwise appended at the end.
     pub fn set(&mut self, key: &str, value: &str) {
-        if let Some(&position) = self.index.get(key)
+        if let Some(position) = self.index.get(&self.lines, key)
             && let Some(Line::Entry { value: v, .. }) = self.lines.get_mut(position)
         {
             value.clone_into(v);
             return;
         }
-        self.index.insert(key.to_owned(), self.lines.len());
-        self.lines.push(Line::Entry {
-            key: key.to_owned(),
-            value: value.to_owned(),
-        });
+        self.push_entry(key.to_owned(), value.to_owned());
     }
 
     /// Sets `key` to `value` as [`Properties::set`] does, taking the strings instead of copying
     /// them.
     pub fn set_owned(&mut self, key: String, value: String) {
-        if let Some(&position) = self.index.get(&key)
+        if let Some(position) = self.index.get(&self.lines, &key)
             && let Some(Line::Entry { value: v, .. }) = self.lines.get_mut(position)
         {
             *v = value;
             return;
         }
-        self.index.insert(key.clone(), self.lines.len());
-        self.lines.push(Line::Entry { key, value });
+        self.push_entry(key, value);
     }
 
     /// Makes room for `additional` more entries, so that adding them moves nothing.
     pub fn reserve(&mut self, additional: usize) {
         self.lines.reserve(additional);
-        self.index.reserve(additional);
+        self.index.reserve(&self.lines, additional);
     }
 
     /// Removes `key`, returning its value if it was set.
     pub fn remove(&mut self, key: &str) -> Option<String> {
-        let position = self.index.remove(key)?;
-        for later in self.index.values_mut() {
-            if *later > position {
-                *later -= 1;
-            }
-        }
+        let position = self.index.remove(&self.lines, key)?;
         match self.lines.remove(position) {
             Line::Entry { value, .. } => Some(value),
             Line::Comment(_) | Line::Blank => None,
