@@ -183,6 +183,29 @@ fn create_exclusive(target: &Path, mode: u32) -> anyhow::Result<(PathBuf, File)>
 
 /// Whether `target` is a regular file (not a link) holding exactly `contents`; then its mode
 /// is set to `mode` and it needs no rewrite.
+/// Whether reading `file` to its end gives exactly `contents`, compared a block at a time (no
+/// copy of the whole file is held).
+fn same_bytes(mut file: &File, contents: &[u8]) -> bool {
+    let mut block = [0u8; 8192];
+    let mut rest = contents;
+    loop {
+        match file.read(&mut block) {
+            Ok(0) => return rest.is_empty(),
+            Ok(read) => {
+                let Some((expected, after)) = rest.split_at_checked(read) else {
+                    return false;
+                };
+                if !kafka_config::byte_order::equal(&block[..read], expected) {
+                    return false;
+                }
+                rest = after;
+            }
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(_) => return false,
+        }
+    }
+}
+
 fn unchanged(target: &Path, contents: &[u8], mode: u32) -> bool {
     let Ok(file) = OpenOptions::new()
         .read(true)
@@ -197,13 +220,7 @@ fn unchanged(target: &Path, contents: &[u8], mode: u32) -> bool {
     if !meta.is_file() || meta.len() != contents.len() as u64 {
         return false;
     }
-    let mut existing = Vec::with_capacity(contents.len());
-    if (&file)
-        .take(MAX_INPUT_BYTES)
-        .read_to_end(&mut existing)
-        .is_err()
-        || !kafka_config::byte_order::equal(&existing, contents)
-    {
+    if !same_bytes(&file, contents) {
         return false;
     }
     meta.permissions().mode() & 0o7777 == mode
@@ -360,6 +377,25 @@ pub(crate) fn write_file(target: &Path, contents: &[u8], mode: u32) -> anyhow::R
 mod tests {
     use super::*;
     use std::os::unix::fs::symlink;
+
+    #[test]
+    fn same_bytes_compares_the_whole_file_block_by_block() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("file");
+        // Longer than one block, so that the last block decides.
+        let contents: Vec<u8> = (0..20_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&path, &contents).unwrap();
+        let same = |expected: &[u8]| same_bytes(&File::open(&path).unwrap(), expected);
+        assert!(same(&contents));
+        let mut last_changed = contents.clone();
+        *last_changed.last_mut().unwrap() ^= 1;
+        assert!(!same(&last_changed));
+        assert!(!same(&contents[..contents.len() - 1]));
+        let mut longer = contents.clone();
+        longer.push(0);
+        assert!(!same(&longer));
+        assert!(!same(b""));
+    }
 
     #[test]
     fn create_dir_all_creates_what_a_dangling_link_points_to() {
