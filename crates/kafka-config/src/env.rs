@@ -1,6 +1,5 @@
 //! `EnvSnapshot`: the process environment, collected once by the binary and handed in.
 
-use std::collections::BTreeMap;
 use std::ffi::OsString;
 
 /// The environment variables of the process, sorted by name.
@@ -9,7 +8,8 @@ use std::ffi::OsString;
 /// when the variable is one it reads, and ignores the rest.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EnvSnapshot {
-    vars: BTreeMap<String, String>,
+    /// Sorted by name (byte order), each name once: looked up by binary search.
+    vars: Vec<(String, String)>,
     not_unicode: Vec<String>,
 }
 
@@ -19,10 +19,12 @@ impl EnvSnapshot {
         pairs: impl IntoIterator<Item = (K, V)>,
     ) -> Self {
         Self {
-            vars: pairs
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect(),
+            vars: sorted_by_name(
+                pairs
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+            ),
             not_unicode: Vec::new(),
         }
     }
@@ -40,10 +42,7 @@ impl EnvSnapshot {
                     .push(name.to_string_lossy().into_owned()),
             }
         }
-        // Sorted by name first (stable: a later duplicate stays later and wins), so that the
-        // map is built from a sorted run without comparing names again and again.
-        vars.sort_by(|(a, _), (b, _)| crate::byte_order::compare(a, b));
-        snapshot.vars = vars.into_iter().collect();
+        snapshot.vars = sorted_by_name(vars);
         snapshot.not_unicode.sort();
         snapshot
     }
@@ -51,7 +50,11 @@ impl EnvSnapshot {
     /// The value of `name`, if set and Unicode.
     #[must_use]
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.vars.get(name).map(String::as_str)
+        let position = self
+            .vars
+            .binary_search_by(|(var, _)| crate::byte_order::compare(var, name))
+            .ok()?;
+        Some(&self.vars[position].1)
     }
 
     /// All Unicode variables, sorted by name.
@@ -64,6 +67,20 @@ impl EnvSnapshot {
     pub fn not_unicode(&self) -> &[String] {
         &self.not_unicode
     }
+}
+
+/// `vars` sorted by name, each name once: a later duplicate replaces an earlier one.
+fn sorted_by_name(mut vars: Vec<(String, String)>) -> Vec<(String, String)> {
+    // Stable: of equal names, the later stays later.
+    vars.sort_by(|(a, _), (b, _)| crate::byte_order::compare(a, b));
+    vars.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            std::mem::swap(later, earlier);
+        }
+        same
+    });
+    vars
 }
 
 #[cfg(test)]
@@ -80,5 +97,27 @@ mod tests {
         assert_eq!(snapshot.get("KAFKA_NODE_ID"), Some("1"));
         assert_eq!(snapshot.get("KAFKA_BAD"), None);
         assert_eq!(snapshot.not_unicode(), &["KAFKA_BAD".to_owned()]);
+    }
+
+    #[test]
+    fn a_later_duplicate_wins_and_names_iterate_sorted() {
+        let snapshot = EnvSnapshot::from_pairs([
+            ("KAFKA_B", "1"),
+            ("KAFKA_A", "x"),
+            ("KAFKA_B", "2"),
+            ("A", "y"),
+            ("KAFKA_B", "3"),
+        ]);
+        assert_eq!(snapshot.get("KAFKA_B"), Some("3"));
+        assert_eq!(snapshot.get("KAFKA_C"), None);
+        assert_eq!(
+            snapshot.iter().collect::<Vec<_>>(),
+            [("A", "y"), ("KAFKA_A", "x"), ("KAFKA_B", "3")]
+        );
+        let os = EnvSnapshot::from_os_pairs(
+            [("KAFKA_B", "1"), ("KAFKA_B", "2")]
+                .map(|(name, value)| (OsString::from(name), OsString::from(value))),
+        );
+        assert_eq!(os.get("KAFKA_B"), Some("2"));
     }
 }
