@@ -137,7 +137,7 @@ fn main() {
     );
 
     // Open addressing with linear probing, at most half full; a slot holds 1 + the name's
-    // position in NAMES, 0 when empty.
+    // position among the sorted names, 0 when empty.
     let size = (names.len() * 2).next_power_of_two();
     let mut table = vec![0u16; size];
     for (position, name) in names.iter().enumerate() {

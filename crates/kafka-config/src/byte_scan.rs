@@ -47,24 +47,38 @@ pub(crate) fn count(bytes: &[u8], byte: u8) -> usize {
     total + words.remainder().iter().filter(|&&b| b == byte).count()
 }
 
-/// The offset of the first byte of `bytes` that is `a` or `b`.
-pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+/// The offset of the first byte of `bytes` that is `wanted`, eight bytes at a time: a word's
+/// bytes are looked at one by one only when `word_may_hold` says it can hold such a byte (it
+/// must say so for every word that does).
+#[inline(always)]
+pub(crate) fn position(
+    bytes: &[u8],
+    word_may_hold: impl Fn(u64) -> bool,
+    wanted: impl Fn(u8) -> bool,
+) -> Option<usize> {
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for chunk in &mut words {
-        let word = word(chunk);
-        if any_equal(word, a) || any_equal(word, b) {
-            return chunk
-                .iter()
-                .position(|&x| x == a || x == b)
-                .map(|inside| offset + inside);
+        if word_may_hold(word(chunk))
+            && let Some(inside) = chunk.iter().position(|&byte| wanted(byte))
+        {
+            return Some(offset + inside);
         }
         offset += 8;
     }
     let tail = words.remainder();
     tail.iter()
-        .position(|&x| x == a || x == b)
+        .position(|&byte| wanted(byte))
         .map(|inside| offset + inside)
+}
+
+/// The offset of the first byte of `bytes` that is `a` or `b`.
+pub(crate) fn find_either(bytes: &[u8], a: u8, b: u8) -> Option<usize> {
+    position(
+        bytes,
+        |word| any_equal(word, a) || any_equal(word, b),
+        |byte| byte == a || byte == b,
+    )
 }
 
 #[cfg(test)]

@@ -136,27 +136,18 @@ fn position_of(key: &str) -> Option<u16> {
     }
 }
 
-/// Whether `key` is exactly a catalog name.
-fn in_catalog(key: &str) -> bool {
-    position_of(key).is_some()
-}
-
 /// Whether Kafka knows the property `key`: a catalog name, a per-listener or per-mechanism
 /// override of one, or a member of a plugin pass-through family.
 ///
 /// Names are case-sensitive, as in Kafka.
 #[must_use]
 pub fn is_known(key: &str) -> bool {
-    if in_catalog(key) || FAMILY_ROOTS.contains(&key) {
-        return true;
-    }
-    if PLUGIN_PREFIXES
-        .iter()
-        .any(|prefix| key.len() > prefix.len() && key.starts_with(prefix))
-    {
-        return true;
-    }
-    catalog_name(key).is_some()
+    // A catalog name itself is found first, by the same lookup as the overrides.
+    base_name(key).is_some()
+        || FAMILY_ROOTS.contains(&key)
+        || PLUGIN_PREFIXES
+            .iter()
+            .any(|prefix| key.len() > prefix.len() && key.starts_with(prefix))
 }
 
 /// The catalog name `key` stands for: itself, or the base of a per-listener
@@ -391,7 +382,7 @@ mod tests {
     #[test]
     fn password_names_are_catalog_names_and_cover_their_overrides() {
         for name in password_names() {
-            assert!(in_catalog(name), "{name} is not in the catalog");
+            assert!(position_of(name).is_some(), "{name} is not in the catalog");
             assert!(is_password(name));
         }
         assert!(is_password("delegation.token.master.key"));
@@ -510,7 +501,10 @@ mod generated_tables {
         assert_eq!(usize::from(*LENGTH_STARTS.last().unwrap()), INDEXED.len());
         let occupied = TABLE.iter().filter(|slot| **slot != 0).count();
         assert_eq!(occupied, names().len());
-        assert!(!in_catalog("listener.name"), "a prefix is not a name");
-        assert!(!in_catalog("Node.id"), "names are case-sensitive");
+        assert!(
+            position_of("listener.name").is_none(),
+            "a prefix is not a name"
+        );
+        assert!(position_of("Node.id").is_none(), "names are case-sensitive");
     }
 }

@@ -90,25 +90,14 @@ fn is_control(byte: u8) -> bool {
     byte < 0x20 && !matches!(byte, b'\t' | b'\n' | b'\r' | 0x0c) || byte == 0x7f
 }
 
-/// The offset of the first [control byte](is_control) in `bytes`: eight bytes at a time, the
-/// bytes of a word looked at one by one only when it holds a byte below `0x20` (a line end,
-/// mostly) or DEL.
+/// The offset of the first [control byte](is_control) in `bytes`: a word's bytes are looked at
+/// only when it holds a byte below `0x20` (a line end, mostly) or DEL.
 fn first_control(bytes: &[u8]) -> Option<usize> {
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for chunk in &mut words {
-        let word = byte_scan::word(chunk);
-        if (byte_scan::any_below(word, 0x20) || byte_scan::any_equal(word, 0x7f))
-            && let Some(inside) = chunk.iter().position(|&b| is_control(b))
-        {
-            return Some(offset + inside);
-        }
-        offset += 8;
-    }
-    let tail = words.remainder();
-    tail.iter()
-        .position(|&b| is_control(b))
-        .map(|inside| offset + inside)
+    byte_scan::position(
+        bytes,
+        |word| byte_scan::any_below(word, 0x20) || byte_scan::any_equal(word, 0x7f),
+        is_control,
+    )
 }
 
 /// One line of a properties file as kept for re-rendering.
@@ -295,13 +284,7 @@ impl Properties {
 
     /// Sets `key` to `value`, in place when the key exists, otherwise appended at the end.
     pub fn set(&mut self, key: &str, value: &str) {
-        if let Some(position) = self.index.get(&self.lines, key)
-            && let Some(Line::Entry { value: v, .. }) = self.lines.get_mut(position)
-        {
-            value.clone_into(v);
-            return;
-        }
-        self.push_entry(key.to_owned(), value.to_owned());
+        self.set_owned(key.to_owned(), value.to_owned());
     }
 
     /// Sets `key` to `value` as [`Properties::set`] does, taking the strings instead of copying
@@ -432,22 +415,17 @@ fn is_plain(byte: u8, is_key: bool) -> bool {
 
 /// Whether every byte of `bytes` is [plain](is_plain): eight bytes at a time.
 fn all_plain(bytes: &[u8], is_key: bool) -> bool {
-    let mut words = bytes.chunks_exact(8);
-    for chunk in &mut words {
-        let word = byte_scan::word(chunk);
-        // Printable ASCII other than the backslash; a key also without ` `, `!`, `#`, `:`, `=`.
-        let special = byte_scan::any_below(word, if is_key { b'!' + 1 } else { b' ' })
+    // Printable ASCII other than the backslash; a key also without ` `, `!`, `#`, `:`, `=`.
+    let may_hold_special = |word| {
+        byte_scan::any_below(word, if is_key { b'!' + 1 } else { b' ' })
             || byte_scan::any_above(word, b'~')
             || byte_scan::any_equal(word, b'\\')
             || is_key
                 && (byte_scan::any_equal(word, b'#')
                     || byte_scan::any_equal(word, b':')
-                    || byte_scan::any_equal(word, b'='));
-        if special {
-            return false;
-        }
-    }
-    words.remainder().iter().all(|&byte| is_plain(byte, is_key))
+                    || byte_scan::any_equal(word, b'='))
+    };
+    byte_scan::position(bytes, may_hold_special, |byte| !is_plain(byte, is_key)).is_none()
 }
 
 /// Appends `text` escaped (see [`escape_key`] and [`escape_value`]) to `out`. Most keys and

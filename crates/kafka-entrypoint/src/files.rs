@@ -181,8 +181,6 @@ fn create_exclusive(target: &Path, mode: u32) -> anyhow::Result<(PathBuf, File)>
     ))
 }
 
-/// Whether `target` is a regular file (not a link) holding exactly `contents`; then its mode
-/// is set to `mode` and it needs no rewrite.
 /// Whether reading `file` to its end gives exactly `contents`, compared a block at a time (no
 /// copy of the whole file is held).
 fn same_bytes(mut file: &File, contents: &[u8]) -> bool {
@@ -206,6 +204,8 @@ fn same_bytes(mut file: &File, contents: &[u8]) -> bool {
     }
 }
 
+/// Whether `target` is a regular file (not a link) holding exactly `contents`; then its mode
+/// is set to `mode` and it needs no rewrite.
 fn unchanged(target: &Path, contents: &[u8], mode: u32) -> bool {
     let Ok(file) = OpenOptions::new()
         .read(true)

@@ -35,8 +35,8 @@ use std::process::Command;
 use anyhow::bail;
 use kafka_config::Log4jFormat;
 
-use crate::EnvSnapshot;
 use crate::memory::heap_opts_for_limit;
+use crate::{EnvSnapshot, env_lookup, env_non_empty};
 
 /// JMX options upstream's `launch` script uses when `KAFKA_JMX_OPTS` is empty.
 const DEFAULT_JMX_OPTS: &str = "-Dcom.sun.management.jmxremote=true \
@@ -150,7 +150,7 @@ impl LaunchCommand {
     /// The value of `name` in the command's environment.
     #[cfg(test)]
     pub(crate) fn env_var(&self, name: &str) -> Option<&OsStr> {
-        lookup(&self.env, name)
+        env_lookup(&self.env, name)
     }
 }
 
@@ -199,12 +199,12 @@ fn launcher_environment(
 
     // upstream `launch`: "Override this section from the script to include the
     // com.sun.management.jmxremote.rmi.port property."
-    let mut jmx_opts = match non_empty(&vars, "KAFKA_JMX_OPTS") {
+    let mut jmx_opts = match env_non_empty(&vars, "KAFKA_JMX_OPTS") {
         Some(opts) => opts.to_owned(),
         None => OsString::from(DEFAULT_JMX_OPTS),
     };
-    if let Some(port) = non_empty(&vars, "KAFKA_JMX_PORT").map(OsStr::to_owned) {
-        let host = match non_empty(&vars, "KAFKA_JMX_HOSTNAME") {
+    if let Some(port) = env_non_empty(&vars, "KAFKA_JMX_PORT").map(OsStr::to_owned) {
+        let host = match env_non_empty(&vars, "KAFKA_JMX_HOSTNAME") {
             Some(host) => host.to_owned(),
             None => match resolve_jmx_host() {
                 Some(host) => OsString::from(host),
@@ -232,14 +232,16 @@ fn launcher_environment(
     }
     set(&mut vars, "KAFKA_JMX_OPTS", jmx_opts);
 
-    if let (None, Some(format)) = (non_empty(&vars, "KAFKA_LOG4J_OPTS"), inputs.log4j) {
+    if let (None, Some(format)) = (env_non_empty(&vars, "KAFKA_LOG4J_OPTS"), inputs.log4j) {
         let file = inputs.final_configs_dir.join(format.broker_file());
         set(&mut vars, "KAFKA_LOG4J_OPTS", log4j_option(format, &file));
     }
 
     let log_dir = log_dir(&vars, inputs.kafka_home);
     // kafka-server-start.sh passes `-name kafkaServer -loggc` unless EXTRA_ARGS is set.
-    if lookup(&vars, "EXTRA_ARGS").is_none() && non_empty(&vars, "KAFKA_GC_LOG_OPTS").is_none() {
+    if env_lookup(&vars, "EXTRA_ARGS").is_none()
+        && env_non_empty(&vars, "KAFKA_GC_LOG_OPTS").is_none()
+    {
         set(
             &mut vars,
             "KAFKA_GC_LOG_OPTS",
@@ -283,7 +285,7 @@ fn launcher_environment(
         flag
     });
     for flags in [agent_flag, cds_flags].into_iter().flatten() {
-        let kafka_opts = match non_empty(&vars, "KAFKA_OPTS") {
+        let kafka_opts = match env_non_empty(&vars, "KAFKA_OPTS") {
             Some(opts) => {
                 let mut joined = opts.to_owned();
                 joined.push(" ");
@@ -323,12 +325,12 @@ pub(crate) fn server_command(
 ) -> anyhow::Result<LaunchCommand> {
     let mut vars = launcher_environment(inputs, env, resolve_jmx_host)?;
     // kafka-server-start.sh's own defaults.
-    if let (None, Some(format)) = (non_empty(&vars, "KAFKA_LOG4J_OPTS"), inputs.log4j) {
+    if let (None, Some(format)) = (env_non_empty(&vars, "KAFKA_LOG4J_OPTS"), inputs.log4j) {
         let file = inputs.kafka_home.join("config").join(format.broker_file());
         set(&mut vars, "KAFKA_LOG4J_OPTS", log4j_option(format, &file));
     }
     let mut notices = Vec::new();
-    if non_empty(&vars, "KAFKA_HEAP_OPTS").is_none() {
+    if env_non_empty(&vars, "KAFKA_HEAP_OPTS").is_none() {
         let heap = match inputs.memory_limit {
             Some(limit) => {
                 let heap = heap_opts_for_limit(limit);
@@ -343,7 +345,7 @@ pub(crate) fn server_command(
         };
         set(&mut vars, "KAFKA_HEAP_OPTS", heap.into());
     }
-    let extra_args = match lookup(&vars, "EXTRA_ARGS") {
+    let extra_args = match env_lookup(&vars, "EXTRA_ARGS") {
         Some(words) => parse_extra_args(words)?,
         None => ExtraArgs {
             daemon_name: Some("kafkaServer".to_owned()),
@@ -451,22 +453,22 @@ fn run_class(
 ) -> anyhow::Result<LaunchCommand> {
     let mut notices = Vec::new();
 
-    let mut jmx_opts = match non_empty(&vars, "KAFKA_JMX_OPTS") {
+    let mut jmx_opts = match env_non_empty(&vars, "KAFKA_JMX_OPTS") {
         Some(opts) => opts.to_owned(),
         None => OsString::from(RUN_CLASS_JMX_OPTS),
     };
-    if let Some(port) = non_empty(&vars, "JMX_PORT").map(OsStr::to_owned) {
+    if let Some(port) = env_non_empty(&vars, "JMX_PORT").map(OsStr::to_owned) {
         jmx_opts.push(" -Dcom.sun.management.jmxremote.port=");
         jmx_opts.push(port);
     }
-    if let Some(port) = non_empty(&vars, "JMX_RMI_PORT").map(OsStr::to_owned) {
+    if let Some(port) = env_non_empty(&vars, "JMX_RMI_PORT").map(OsStr::to_owned) {
         jmx_opts.push(" -Dcom.sun.management.jmxremote.rmi.port=");
         jmx_opts.push(port);
     }
 
     let log_dir = log_dir(&vars, call.kafka_home);
     let mut log_dir_to_create = None;
-    let log4j_opts = match non_empty(&vars, "KAFKA_LOG4J_OPTS") {
+    let log4j_opts = match env_non_empty(&vars, "KAFKA_LOG4J_OPTS") {
         None => match call.log4j {
             // "Log to console. This is a tool."
             Some(format) => {
@@ -493,17 +495,17 @@ fn run_class(
     let mut logs_dir_option = OsString::from("-Dkafka.logs.dir=");
     logs_dir_option.push(&log_dir);
 
-    let mut kafka_opts = non_empty(&vars, "KAFKA_OPTS")
+    let mut kafka_opts = env_non_empty(&vars, "KAFKA_OPTS")
         .map(OsStr::to_owned)
         .unwrap_or_default();
-    if non_empty(&vars, "KAFKA_DEBUG").is_some() {
-        let port = non_empty(&vars, "JAVA_DEBUG_PORT")
+    if env_non_empty(&vars, "KAFKA_DEBUG").is_some() {
+        let port = env_non_empty(&vars, "JAVA_DEBUG_PORT")
             .map(OsStr::to_owned)
             .unwrap_or_else(|| "5005".into());
-        let debug_opts = match non_empty(&vars, "JAVA_DEBUG_OPTS") {
+        let debug_opts = match env_non_empty(&vars, "JAVA_DEBUG_OPTS") {
             Some(opts) => opts.to_owned(),
             None => {
-                let suspend = non_empty(&vars, "DEBUG_SUSPEND_FLAG")
+                let suspend = env_non_empty(&vars, "DEBUG_SUSPEND_FLAG")
                     .map(OsStr::to_owned)
                     .unwrap_or_else(|| "n".into());
                 let mut opts =
@@ -524,17 +526,17 @@ fn run_class(
         kafka_opts = joined;
     }
 
-    let program = match non_empty(&vars, "JAVA_HOME") {
+    let program = match env_non_empty(&vars, "JAVA_HOME") {
         Some(home) => Path::new(home).join("bin").join("java"),
         None => PathBuf::from("java"),
     };
-    let heap_opts = non_empty(&vars, "KAFKA_HEAP_OPTS")
+    let heap_opts = env_non_empty(&vars, "KAFKA_HEAP_OPTS")
         .map(OsStr::to_owned)
         .unwrap_or_else(|| RUN_CLASS_HEAP_OPTS.into());
-    let performance_opts = non_empty(&vars, "KAFKA_JVM_PERFORMANCE_OPTS")
+    let performance_opts = env_non_empty(&vars, "KAFKA_JVM_PERFORMANCE_OPTS")
         .map(OsStr::to_owned)
         .unwrap_or_else(|| DEFAULT_JVM_PERFORMANCE_OPTS.into());
-    let gc_log_opts = match non_empty(&vars, "KAFKA_GC_LOG_OPTS") {
+    let gc_log_opts = match env_non_empty(&vars, "KAFKA_GC_LOG_OPTS") {
         Some(opts) => opts.to_owned(),
         None if call.gc_log => gc_log_option(&log_dir, call.daemon_name.unwrap_or_default()),
         None => OsString::new(),
@@ -552,7 +554,7 @@ fn run_class(
         args.extend(split_words(words));
     }
     args.push("-cp".into());
-    args.push(join_classpath(lookup(&vars, "CLASSPATH"), classpath));
+    args.push(join_classpath(env_lookup(&vars, "CLASSPATH"), classpath));
     args.extend(split_words(&kafka_opts));
     args.push(call.main_class.into());
     args.extend(call.args.iter().cloned());
@@ -576,7 +578,7 @@ fn server_properties(inputs: &LaunchInputs<'_>) -> OsString {
 
 /// `LOG_DIR`, or `KAFKA_HOME/logs` as the scripts default it.
 fn log_dir(vars: &[(OsString, OsString)], kafka_home: &Path) -> PathBuf {
-    match non_empty(vars, "LOG_DIR") {
+    match env_non_empty(vars, "LOG_DIR") {
         Some(dir) => PathBuf::from(dir),
         None => kafka_home.join("logs"),
     }
@@ -662,19 +664,6 @@ fn split_words(value: &OsStr) -> Vec<OsString> {
         .filter(|word| !word.is_empty())
         .map(|word| OsString::from_vec(word.to_vec()))
         .collect()
-}
-
-/// The value of `name`, if present.
-fn lookup<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> {
-    env.iter()
-        .rev()
-        .find(|(key, _)| key == name)
-        .map(|(_, value)| value.as_os_str())
-}
-
-/// The value of `name` if it is set and not empty (the scripts' `[ -z "$X" ]` test).
-pub(crate) fn non_empty<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> {
-    lookup(env, name).filter(|value| !value.is_empty())
 }
 
 /// Sets `name` to `value`, replacing every earlier value.

@@ -19,7 +19,7 @@ mod run;
 mod setup;
 mod storage;
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,6 +34,19 @@ static ALLOCATOR: process::SpinLockedDlmalloc = process::SpinLockedDlmalloc::new
 /// The environment of the process, read once here and handed to every subcommand.
 pub(crate) type EnvSnapshot = Vec<(OsString, OsString)>;
 
+/// The value of `name` in `env` (the last one when set twice, as the process sees it), if set.
+pub(crate) fn env_lookup<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> {
+    env.iter()
+        .rev()
+        .find(|(key, _)| key == name)
+        .map(|(_, value)| value.as_os_str())
+}
+
+/// The value of `name` in `env` if it is set and not empty (the scripts' `[ -z "$X" ]` test).
+pub(crate) fn env_non_empty<'e>(env: &'e [(OsString, OsString)], name: &str) -> Option<&'e OsStr> {
+    env_lookup(env, name).filter(|value| !value.is_empty())
+}
+
 /// The `--kafka-home` flag of the subcommands that start Kafka (`run`, `cds-train`).
 #[derive(Debug, clap::Args)]
 pub(crate) struct KafkaHome {
@@ -46,7 +59,7 @@ impl KafkaHome {
     /// `--kafka-home`, else `KAFKA_HOME` when set and not empty, else `/opt/kafka`.
     pub(crate) fn dir(&self, env: &EnvSnapshot) -> PathBuf {
         self.given.clone().unwrap_or_else(|| {
-            launch::non_empty(env, "KAFKA_HOME")
+            env_non_empty(env, "KAFKA_HOME")
                 .map_or_else(|| PathBuf::from("/opt/kafka"), PathBuf::from)
         })
     }
@@ -68,7 +81,7 @@ pub(crate) fn flag_or_env<T: clap::ValueEnum>(
     if let Some(flag) = flag {
         return Ok(flag);
     }
-    let Some(value) = launch::non_empty(env, name) else {
+    let Some(value) = env_non_empty(env, name) else {
         return Ok(default);
     };
     let value = value.to_string_lossy();

@@ -324,7 +324,7 @@ fn launch_command(
 
 /// The exporter's port from `KAFKA_ENTRYPOINT_METRICS_PORT` (unset or empty: no metrics).
 fn metrics_port(env: &EnvSnapshot) -> anyhow::Result<Option<u16>> {
-    let Some(value) = launch::non_empty(env, KAFKA_ENTRYPOINT_METRICS_PORT) else {
+    let Some(value) = crate::env_non_empty(env, KAFKA_ENTRYPOINT_METRICS_PORT) else {
         return Ok(None);
     };
     match value.to_str().and_then(|v| v.trim().parse::<u16>().ok()) {

@@ -398,7 +398,7 @@ fn now_ms() -> anyhow::Result<i64> {
 
 /// The value of `name` in the environment; empty counts as unset, as in upstream's `configure`.
 fn env_value(env: &EnvSnapshot, name: &str) -> Option<String> {
-    crate::launch::non_empty(env, name)
+    crate::env_non_empty(env, name)
         .and_then(std::ffi::OsStr::to_str)
         .map(str::to_owned)
 }
@@ -447,9 +447,9 @@ mod tests {
         CLUSTER_METADATA_DIR, MetadataSnapshot, Uuid, VoterEndpoint, bootstrap_features,
     };
     use std::collections::HashSet;
+    use std::path::PathBuf;
 
     use crate::test_env as env;
-    use std::path::PathBuf;
 
     const META_PROPERTIES: &str = META_PROPERTIES_FILE;
     const BOOTSTRAP_CHECKPOINT: &str = BOOTSTRAP_CHECKPOINT_FILE;
