@@ -17,6 +17,8 @@ use kafka_config::log4j::{
 };
 use kafka_config::plan::SERVER_PROPERTIES;
 use kafka_config::{FileRead, Problems, Properties, SetupInput, SetupPaths, SetupPlan, Warning};
+use nix::errno::Errno;
+use nix::sys::statfs::{FsType, OVERLAYFS_SUPER_MAGIC};
 
 use crate::EnvSnapshot;
 use crate::files::{self, ReadProblem, Staging};
@@ -288,19 +290,15 @@ fn write_plan(plan: &SetupPlan, final_dir: &Path) -> anyhow::Result<()> {
     staging.commit()
 }
 
-/// Where the kernel lists this process's mounts.
-const MOUNTINFO: &str = "/proc/self/mountinfo";
-
 /// A warning for every log or metadata directory that would be written into the container's
 /// own layer (an overlay root) rather than a volume: its data is lost with the container.
 fn data_dirs_in_container_layer(properties: &Properties) -> Vec<Warning> {
-    let Ok(mountinfo) = fs::read_to_string(MOUNTINFO) else {
-        return Vec::new();
-    };
     let (node, _) = kafka_config::node::NodeConfig::read(properties);
     let mut warnings = Vec::new();
     for dir in node.storage_dirs() {
-        if on_container_layer(&mountinfo, dir) {
+        if on_container_layer(Path::new(dir), |path| {
+            nix::sys::statfs::statfs(path).map(|stats| stats.filesystem_type())
+        }) {
             let key = if node.metadata_log_dir.as_deref() == Some(dir) {
                 "metadata.log.dir"
             } else if node.log_dirs_set {
@@ -317,31 +315,21 @@ fn data_dirs_in_container_layer(properties: &Properties) -> Vec<Warning> {
     warnings
 }
 
-/// Whether `dir` lies on the root mount and the root is an overlay (a container's layer),
-/// from the text of `/proc/self/mountinfo`: the mount whose mount point is the longest
-/// path prefix of `dir` holds it.
-fn on_container_layer(mountinfo: &str, dir: &str) -> bool {
-    let mut best: Option<(&str, &str)> = None;
-    for line in mountinfo.lines() {
-        let mut fields = line.split(' ');
-        let Some(mount_point) = fields.nth(4) else {
-            continue;
-        };
-        let fs_type = line
-            .split_once(" - ")
-            .and_then(|(_, rest)| rest.split(' ').next())
-            .unwrap_or_default();
-        let decoded = mount_point.replace("\\040", " ");
-        let inside = dir == decoded
-            || decoded == "/"
-            || dir
-                .strip_prefix(decoded.as_str())
-                .is_some_and(|rest| rest.starts_with('/'));
-        if inside && best.is_none_or(|(point, _)| mount_point.len() >= point.len()) {
-            best = Some((mount_point, fs_type));
+/// Whether `dir` lies on an overlay file system (a container's layer; Docker and Kubernetes
+/// volumes never are one), by the type `file_system_of` (`statfs`) reports for `dir` or, while
+/// it does not exist yet, for its nearest ancestor: a volume can only be mounted on a directory
+/// that exists. One `statfs` per directory, where reading `/proc/self/mountinfo` made the kernel
+/// format every mount of the process.
+fn on_container_layer(dir: &Path, file_system_of: impl Fn(&Path) -> nix::Result<FsType>) -> bool {
+    for path in dir.ancestors() {
+        match file_system_of(path) {
+            Ok(kind) => return kind == OVERLAYFS_SUPER_MAGIC,
+            Err(Errno::ENOENT) => continue,
+            // Unreadable or not a directory: no way to tell, and this is only a warning.
+            Err(_) => return false,
         }
     }
-    matches!(best, Some(("/", "overlay")))
+    false
 }
 
 fn render_problems(problems: &Problems, final_dir: &Path) {
@@ -375,27 +363,32 @@ fn render_warnings(warnings: &[Warning]) {
 mod tests {
     use super::*;
 
-    const MOUNTINFO_SAMPLE: &str = "\
-661 560 0:52 / / rw,relatime master:303 - overlay overlay rw,lowerdir=/l,upperdir=/u,workdir=/w
-662 661 0:55 / /proc rw,nosuid,nodev,noexec,relatime - proc proc rw
-670 661 8:1 /var/lib/docker/volumes/data/_data /var/lib/kafka/data rw,relatime master:1 - ext4 /dev/sda1 rw
-671 661 8:1 /var/lib/docker/containers/x/hostname /etc/hostname rw,relatime - ext4 /dev/sda1 rw
-";
+    use nix::sys::statfs::{EXT4_SUPER_MAGIC, PROC_SUPER_MAGIC};
+
+    /// A container's mounts as `statfs` sees them: an overlay root, `/proc`, and an ext4
+    /// volume at `/var/lib/kafka/data`, of which only `/var/lib/kafka/data/existing` exists.
+    fn container(path: &Path) -> nix::Result<FsType> {
+        match path.to_str().unwrap_or_default() {
+            "/" | "/tmp" | "/var" | "/var/lib" | "/var/lib/kafka" => Ok(OVERLAYFS_SUPER_MAGIC),
+            "/proc" => Ok(PROC_SUPER_MAGIC),
+            "/var/lib/kafka/data" | "/var/lib/kafka/data/existing" => Ok(EXT4_SUPER_MAGIC),
+            "/var/lib/kafka/locked" => Err(Errno::EACCES),
+            _ => Err(Errno::ENOENT),
+        }
+    }
 
     #[test]
     fn data_dirs_on_the_overlay_root_are_in_the_container_layer() {
-        assert!(on_container_layer(MOUNTINFO_SAMPLE, "/tmp/kafka-logs"));
-        assert!(on_container_layer(MOUNTINFO_SAMPLE, "/var/lib/kafka"));
-        assert!(on_container_layer(
-            MOUNTINFO_SAMPLE,
-            "/var/lib/kafka/database"
-        ));
-        assert!(!on_container_layer(MOUNTINFO_SAMPLE, "/var/lib/kafka/data"));
-        assert!(!on_container_layer(
-            MOUNTINFO_SAMPLE,
-            "/var/lib/kafka/data/meta"
-        ));
-        let host = MOUNTINFO_SAMPLE.replace("- overlay overlay", "- ext4 /dev/sda2");
-        assert!(!on_container_layer(&host, "/tmp/kafka-logs"));
+        let on_layer = |dir: &str| on_container_layer(Path::new(dir), container);
+        assert!(on_layer("/tmp/kafka-logs"));
+        assert!(on_layer("/var/lib/kafka"));
+        assert!(on_layer("/var/lib/kafka/database/meta"));
+        assert!(!on_layer("/var/lib/kafka/data"));
+        assert!(!on_layer("/var/lib/kafka/data/meta"));
+        assert!(!on_layer("/var/lib/kafka/data/existing/meta"));
+        // Unreadable: no way to tell, so no warning.
+        assert!(!on_layer("/var/lib/kafka/locked/logs"));
+        let host = |path: &Path| container(path).map(|_| EXT4_SUPER_MAGIC);
+        assert!(!on_container_layer(Path::new("/tmp/kafka-logs"), host));
     }
 }

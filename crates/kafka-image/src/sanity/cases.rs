@@ -68,7 +68,7 @@ pub(crate) const CASES: &[Case] = &[
     },
     Case {
         name: "env_config",
-        description: "KAFKA_* variables become the keys of the final server.properties and the node starts",
+        description: "KAFKA_* variables become the keys of the final server.properties and the node starts; a metadata log dir in the container's layer is warned about, the data dir on the image's volume is not",
         run: env_config,
     },
     Case {
@@ -333,9 +333,22 @@ fn env_config(sandbox: &mut Sandbox<'_>) -> anyhow::Result<()> {
         ("KAFKA_NUM_PARTITIONS", "7"),
         ("KAFKA_LOG_RETENTION_HOURS", "12"),
         ("KAFKA_HEAP_OPTS", "-Xmx256m -Xms128m"),
+        ("KAFKA_METADATA_LOG_DIR", "/tmp/kafka-metadata"),
     ]);
     let kafka = sandbox.start(&ContainerSpec::named("kafka").env(&env))?;
     sandbox.wait_serving(&kafka, START)?;
+    // The metadata log is in the container's own layer, the data on the image's volume.
+    let logs = sandbox.full_log(&kafka);
+    ensure!(
+        logs.contains("warning: `/tmp/kafka-metadata` (`metadata.log.dir`) is not on a volume"),
+        "no warning that the metadata log dir `/tmp/kafka-metadata` is not on a volume:\n{}",
+        sandbox.logs(&kafka)
+    );
+    ensure!(
+        !logs.contains("`/var/lib/kafka/data` (`log.dirs`) is not on a volume"),
+        "`/var/lib/kafka/data`, the image's volume, was reported as not on a volume:\n{}",
+        sandbox.logs(&kafka)
+    );
     let config = final_config(sandbox, &kafka)?;
     expect_key(&config, "num.partitions", "7")?;
     expect_key(&config, "log.retention.hours", "12")?;
