@@ -322,6 +322,12 @@ fn data_dirs_in_container_layer(properties: &Properties) -> Vec<Warning> {
 /// format every mount of the process.
 fn on_container_layer(dir: &Path, file_system_of: impl Fn(&Path) -> nix::Result<FsType>) -> bool {
     for path in dir.ancestors() {
+        // A relative directory is Kafka's working directory's.
+        let path = if path.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            path
+        };
         match file_system_of(path) {
             Ok(kind) => return kind == OVERLAYFS_SUPER_MAGIC,
             Err(Errno::ENOENT) => continue,
@@ -373,6 +379,7 @@ mod tests {
             "/proc" => Ok(PROC_SUPER_MAGIC),
             "/var/lib/kafka/data" | "/var/lib/kafka/data/existing" => Ok(EXT4_SUPER_MAGIC),
             "/var/lib/kafka/locked" => Err(Errno::EACCES),
+            "." => Ok(OVERLAYFS_SUPER_MAGIC),
             _ => Err(Errno::ENOENT),
         }
     }
@@ -388,6 +395,8 @@ mod tests {
         assert!(!on_layer("/var/lib/kafka/data/existing/meta"));
         // Unreadable: no way to tell, so no warning.
         assert!(!on_layer("/var/lib/kafka/locked/logs"));
+        // Relative: in the working directory.
+        assert!(on_layer("kafka-logs/meta"));
         let host = |path: &Path| container(path).map(|_| EXT4_SUPER_MAGIC);
         assert!(!on_container_layer(Path::new("/tmp/kafka-logs"), host));
     }
