@@ -128,7 +128,12 @@ fn position_of(key: &str) -> Option<u16> {
     loop {
         match TABLE[slot] {
             0 => return None,
-            entry if &NAMES_TEXT.as_bytes()[span(usize::from(entry - 1))] == key.as_bytes() => {
+            entry
+                if crate::byte_order::equal(
+                    &NAMES_TEXT.as_bytes()[span(usize::from(entry - 1))],
+                    key.as_bytes(),
+                ) =>
+            {
                 return Some(entry - 1);
             }
             _ => slot = (slot + 1) & mask,
