@@ -95,6 +95,41 @@ fn supported_range() -> (KafkaVersion, (u16, u16)) {
 #[derive(Debug, Clone, clap::Args)]
 #[command(group(clap::ArgGroup::new("source").required(true).args(["kafka_url", "kafka_tarball", "kafka_maven"])))]
 pub(crate) struct BuildArgs {
+    /// What the image is made from and how (shared with `release`).
+    #[command(flatten)]
+    pub(crate) recipe: RecipeArgs,
+    /// Name of the image to make, e.g. `kafka:4.1.0`.
+    #[arg(long, value_name = "TAG")]
+    pub(crate) tag: String,
+    /// Platforms to build for (`linux/amd64`, `linux/arm64`), comma-separated. More than one needs
+    /// `docker buildx` and `--push`. Default: the host's platform.
+    #[arg(long, value_name = "PLATFORMS", value_delimiter = ',')]
+    pub(crate) platform: Vec<Platform>,
+    /// The image of the final stage (glibc, with bash and useradd; it needs no Java: the linked
+    /// runtime is copied in).
+    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_BASE_IMAGE)]
+    pub(crate) base_image: String,
+    /// The glibc image the Java runtime is linked (`jlink`) and the archive trained in: its own
+    /// JDK when it is of the `--jdk` version and has jlink and jmods, else
+    /// `openjdk-<N>-jdk-headless` installed with apt-get.
+    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_JDK_IMAGE)]
+    pub(crate) jdk_image: String,
+    /// Push the image to its registry after building.
+    #[arg(long)]
+    pub(crate) push: bool,
+    /// Use this static `kafka-entrypoint` binary instead of building it with cargo (one platform).
+    #[arg(long, value_name = "PATH")]
+    pub(crate) entrypoint_binary: Option<PathBuf>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// What an image is made from and how: Kafka's source, its check, the JDK, the network of the
+/// build's steps and the archive. `build` and `release` take the same options; `release` hands
+/// them on to each platform's `build` with [`RecipeArgs::to_build_flags`].
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub(crate) struct RecipeArgs {
     /// URL of an official Kafka binary release (`…/kafka_2.13-4.1.0.tgz`); `URL.sha512` and
     /// `URL.asc` are fetched beside it.
     #[arg(long, value_name = "URL")]
@@ -119,44 +154,50 @@ pub(crate) struct BuildArgs {
         default_value = "target/kafka-dist"
     )]
     pub(crate) dist_dir: PathBuf,
-    /// Name of the image to make, e.g. `kafka:4.1.0`.
-    #[arg(long, value_name = "TAG")]
-    pub(crate) tag: String,
-    /// Platforms to build for (`linux/amd64`, `linux/arm64`), comma-separated. More than one needs
-    /// `docker buildx` and `--push`. Default: the host's platform.
-    #[arg(long, value_name = "PLATFORMS", value_delimiter = ',')]
-    pub(crate) platform: Vec<Platform>,
-    /// The image of the final stage (glibc, with bash and useradd; it needs no Java: the linked
-    /// runtime is copied in).
-    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_BASE_IMAGE)]
-    pub(crate) base_image: String,
+    /// The KEYS file the signature is checked against: a URL or a local file.
+    #[arg(long, value_name = "URL|FILE", default_value = APACHE_KEYS_URL)]
+    pub(crate) kafka_keys: String,
     /// The Java version of the image: 25 (start-up from a JDK 25 AOT cache) or 21 (from a CDS
     /// archive).
     #[arg(long, value_enum, default_value = "25")]
     pub(crate) jdk: Jdk,
-    /// The glibc image the Java runtime is linked (`jlink`) and the archive trained in: its own
-    /// JDK when it is of the `--jdk` version and has jlink and jmods, else
-    /// `openjdk-<N>-jdk-headless` installed with apt-get.
-    #[arg(long, value_name = "IMAGE", default_value = DEFAULT_JDK_IMAGE)]
-    pub(crate) jdk_image: String,
-    /// The KEYS file the signature is checked against: a URL or a local file.
-    #[arg(long, value_name = "URL|FILE", default_value = APACHE_KEYS_URL)]
-    pub(crate) kafka_keys: String,
-    /// Push the image to its registry after building.
-    #[arg(long)]
-    pub(crate) push: bool,
-    /// Use this static `kafka-entrypoint` binary instead of building it with cargo (one platform).
-    #[arg(long, value_name = "PATH")]
-    pub(crate) entrypoint_binary: Option<PathBuf>,
     /// Network of the build's RUN steps; `host` lets the build reach a server on 127.0.0.1.
     #[arg(long, value_name = "MODE")]
     pub(crate) network: Option<String>,
     /// Do not train the AOT cache or CDS archive (faster builds; slower container starts).
     #[arg(long)]
     pub(crate) skip_cds: bool,
-    /// Print the result as JSON on stdout.
-    #[arg(long)]
-    pub(crate) json: bool,
+}
+
+impl RecipeArgs {
+    /// The `build` options that give these arguments again, every one spelled out (defaults
+    /// too), so that a `build` run by `release` makes the image the release was asked for.
+    pub(crate) fn to_build_flags(&self) -> Vec<String> {
+        let mut flags = Vec::new();
+        let mut add = |flag: &str, value: String| flags.extend([flag.to_owned(), value]);
+        if let Some(url) = &self.kafka_url {
+            add("--kafka-url", url.clone());
+        }
+        if let Some(tarball) = &self.kafka_tarball {
+            add("--kafka-tarball", tarball.display().to_string());
+        }
+        if let Some(version) = &self.kafka_maven {
+            add("--kafka-maven", version.to_string());
+        }
+        if let Some(repo) = &self.maven_repo {
+            add("--maven-repo", repo.clone());
+        }
+        add("--dist-dir", self.dist_dir.display().to_string());
+        add("--kafka-keys", self.kafka_keys.clone());
+        add("--jdk", self.jdk.major().to_string());
+        if let Some(network) = &self.network {
+            add("--network", network.clone());
+        }
+        if self.skip_cds {
+            flags.push("--skip-cds".to_owned());
+        }
+        flags
+    }
 }
 
 /// The Java version the image runs Kafka on.
@@ -361,7 +402,7 @@ pub(crate) fn main(args: &BuildArgs) -> ExitCode {
     let shell = Shell::new(args.json);
     // Bad flags are reported before Docker is asked anything.
     let result = kafka_source(args)
-        .and_then(|_| check_keys(&args.kafka_keys))
+        .and_then(|_| check_keys(&args.recipe.kafka_keys))
         .and_then(|()| {
             let engine = DockerCli::connect().context("cannot build the image")?;
             build_image(args, &engine, &shell)
@@ -385,7 +426,7 @@ pub(crate) fn build_image(
     shell: &Shell,
 ) -> anyhow::Result<BuiltImage> {
     let source = kafka_source(args)?;
-    if let Some(version) = args.kafka_maven {
+    if let Some(version) = args.recipe.kafka_maven {
         maven_dist::assemble(version, &maven_options(args), shell)?;
     }
     let release = detect_release(&source)?;
@@ -415,7 +456,7 @@ pub(crate) fn build_image(
     assemble_context(
         &context,
         &source,
-        &args.kafka_keys,
+        &args.recipe.kafka_keys,
         &binaries,
         &metrics_agent,
     )?;
@@ -464,17 +505,17 @@ pub(crate) fn build_image(
 
 fn maven_options(args: &BuildArgs) -> MavenOptions {
     MavenOptions {
-        maven_repo: args.maven_repo.clone(),
-        out: args.dist_dir.clone(),
+        maven_repo: args.recipe.maven_repo.clone(),
+        out: args.recipe.dist_dir.clone(),
     }
 }
 
 fn kafka_source(args: &BuildArgs) -> anyhow::Result<KafkaSource> {
-    if let Some(version) = args.kafka_maven {
+    if let Some(version) = args.recipe.kafka_maven {
         let tarball = maven_dist::tarball_path(&maven_options(args), version)?;
         return Ok(KafkaSource::Maven(tarball));
     }
-    if let Some(url) = &args.kafka_url {
+    if let Some(url) = &args.recipe.kafka_url {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             bail!(UserError {
                 message: format!("`--kafka-url` `{url}` is not an http(s) URL"),
@@ -487,7 +528,7 @@ fn kafka_source(args: &BuildArgs) -> anyhow::Result<KafkaSource> {
         return Ok(KafkaSource::Url(url.clone()));
     }
     // clap's `source` group guarantees one of the two flags.
-    let Some(tarball) = &args.kafka_tarball else {
+    let Some(tarball) = &args.recipe.kafka_tarball else {
         bail!("one of `--kafka-url` or `--kafka-tarball` is required")
     };
     if !tarball.is_file() {
@@ -886,7 +927,7 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
     }
     argv.extend(["--tag".into(), args.tag.clone()]);
     argv.extend(["--iidfile".into(), plan.iid_file.display().to_string()]);
-    if let Some(network) = &args.network {
+    if let Some(network) = &args.recipe.network {
         argv.extend(["--network".into(), network.clone()]);
     }
     let kafka_url = match plan.source {
@@ -897,20 +938,20 @@ fn docker_build_args(plan: &BuildPlan<'_>) -> Vec<String> {
         KafkaSource::Url(_) | KafkaSource::Tarball(_) => "present",
         KafkaSource::Maven(_) => "absent",
     };
-    let keys_url = if is_url(&args.kafka_keys) {
-        args.kafka_keys.as_str()
+    let keys_url = if is_url(&args.recipe.kafka_keys) {
+        args.recipe.kafka_keys.as_str()
     } else {
         APACHE_KEYS_URL
     };
     let mut build_args = vec![
         format!("BASE_IMAGE={}", args.base_image),
         format!("JDK_IMAGE={}", args.jdk_image),
-        format!("jdk={}", args.jdk.major()),
+        format!("jdk={}", args.recipe.jdk.major()),
         format!("kafka_url={kafka_url}"),
         format!("kafka_source={}", plan.source.label()),
         format!("kafka_cli_scripts={cli_scripts}"),
         format!("keys_url={keys_url}"),
-        format!("skip_cds={}", args.skip_cds),
+        format!("skip_cds={}", args.recipe.skip_cds),
         format!(
             "kafka_version={}",
             plan.kafka_version
@@ -1100,21 +1141,23 @@ mod tests {
 
     fn args(tag: &str) -> BuildArgs {
         BuildArgs {
-            kafka_url: None,
-            kafka_tarball: None,
-            kafka_maven: None,
-            maven_repo: None,
-            dist_dir: PathBuf::from("target/kafka-dist"),
+            recipe: RecipeArgs {
+                kafka_url: None,
+                kafka_tarball: None,
+                kafka_maven: None,
+                maven_repo: None,
+                dist_dir: PathBuf::from("target/kafka-dist"),
+                kafka_keys: APACHE_KEYS_URL.to_owned(),
+                jdk: Jdk::Jdk25,
+                network: None,
+                skip_cds: false,
+            },
             tag: tag.to_owned(),
             platform: Vec::new(),
             base_image: DEFAULT_BASE_IMAGE.to_owned(),
-            jdk: Jdk::Jdk25,
             jdk_image: DEFAULT_JDK_IMAGE.to_owned(),
-            kafka_keys: APACHE_KEYS_URL.to_owned(),
             push: false,
             entrypoint_binary: None,
-            network: None,
-            skip_cds: false,
             json: false,
         }
     }
@@ -1309,8 +1352,8 @@ mod tests {
     #[test]
     fn local_build_args_for_a_url() {
         let mut a = args("kafka:4.1.0");
-        a.network = Some("host".into());
-        a.kafka_keys = "/tmp/KEYS".into();
+        a.recipe.network = Some("host".into());
+        a.recipe.kafka_keys = "/tmp/KEYS".into();
         let source = KafkaSource::Url("http://127.0.0.1:8000/kafka_2.13-4.1.0.tgz".into());
         let argv = docker_build_args(&BuildPlan {
             args: &a,
@@ -1363,7 +1406,7 @@ mod tests {
     #[test]
     fn jdk_21_and_a_jdk_image_reach_the_build_args() {
         let mut a = args("k:21");
-        a.jdk = Jdk::Jdk21;
+        a.recipe.jdk = Jdk::Jdk21;
         a.jdk_image = "eclipse-temurin:21-jdk".into();
         let source = KafkaSource::Url("https://example.invalid/kafka_2.13-4.4.0.tgz".into());
         let argv = docker_build_args(&BuildPlan {
@@ -1458,11 +1501,11 @@ mod tests {
     #[test]
     fn maven_repo_needs_a_url_before_anything_runs() {
         let mut a = args("k:maven");
-        a.kafka_maven = Some(v("4.4.0"));
-        a.maven_repo = Some("repo.example.com".into());
+        a.recipe.kafka_maven = Some(v("4.4.0"));
+        a.recipe.maven_repo = Some("repo.example.com".into());
         let err = kafka_source(&a).expect_err("bad url");
         assert!(err.to_string().contains("`--maven-repo`"), "{err}");
-        a.maven_repo = None;
+        a.recipe.maven_repo = None;
         assert_eq!(
             kafka_source(&a).ok(),
             Some(KafkaSource::Maven(PathBuf::from(
@@ -1556,7 +1599,7 @@ mod tests {
         std::fs::write(&tarball, b"x").expect("write");
         std::fs::write(dir.path().join("kafka_2.13-4.1.0.tgz.sha512"), b"x").expect("write");
         let mut a = args("k:1");
-        a.kafka_tarball = Some(tarball);
+        a.recipe.kafka_tarball = Some(tarball);
         let err = kafka_source(&a).expect_err("no .asc");
         assert!(
             err.to_string()

@@ -26,7 +26,7 @@ use std::process::{Command, ExitCode};
 
 use anyhow::{Context as _, bail, ensure};
 
-use crate::build::{KafkaVersion, Platform};
+use crate::build::{Platform, RecipeArgs};
 use crate::engine::{ContainerEngine, DockerCli, strings};
 use crate::registry::http::{RegistryHttp, StoredManifest};
 use crate::registry::{ImageRef, sha256_digest};
@@ -49,47 +49,22 @@ Exit status: 0 pushed, 1 the sanity suite failed (nothing pushed), 2 anything el
 /// Build, test and push a release candidate image to a staging repository.
 #[derive(Debug, clap::Args)]
 #[command(after_long_help = AFTER_HELP)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["kafka_url", "kafka_tarball", "kafka_maven", "from_image"])))]
 pub(crate) struct ReleaseArgs {
-    /// URL of the official Kafka release tarball.
-    #[arg(long, value_name = "URL", required_unless_present_any = ["kafka_tarball", "kafka_maven", "from_image"])]
-    kafka_url: Option<String>,
-    /// A local Kafka release tarball instead of `--kafka-url` (as `build --kafka-tarball`).
-    #[arg(long, value_name = "FILE", conflicts_with = "kafka_url")]
-    kafka_tarball: Option<PathBuf>,
-    /// Kafka VERSION assembled from Maven Central (as `build --kafka-maven`).
-    #[arg(long, value_name = "VERSION", value_parser = crate::maven_dist::parse_kafka_version,
-          conflicts_with_all = ["kafka_url", "kafka_tarball"])]
-    kafka_maven: Option<KafkaVersion>,
-    /// With `--kafka-maven`: the Maven repository to resolve from (as `build --maven-repo`).
-    #[arg(long, value_name = "URL", requires = "kafka_maven")]
-    maven_repo: Option<String>,
-    /// With `--kafka-maven`: where the assembled distribution is kept (as `build --dist-dir`).
-    #[arg(long, value_name = "DIR")]
-    dist_dir: Option<PathBuf>,
-    /// The KEYS file the signature is checked against, a URL or a local file (as `build
-    /// --kafka-keys`).
-    #[arg(long, value_name = "URL|FILE")]
-    kafka_keys: Option<String>,
+    /// What each platform's image is made from and how (the options of `build`).
+    #[command(flatten)]
+    recipe: RecipeArgs,
     /// The base image (as `build --base-image`); `PLATFORM=IMAGE` sets it for one platform
     /// (repeatable), e.g. a local arm64 base for the classic builder.
     #[arg(long, value_name = "[PLATFORM=]IMAGE")]
     base_image: Vec<String>,
-    /// The Java version of the image (as `build --jdk`).
-    #[arg(long, value_enum)]
-    jdk: Option<crate::build::Jdk>,
     /// The image the Java runtime is linked and the archive trained in (as `build --jdk-image`);
     /// `PLATFORM=IMAGE` sets it for one platform (repeatable).
     #[arg(long, value_name = "[PLATFORM=]IMAGE")]
     jdk_image: Vec<String>,
-    /// Network of the build's RUN steps (as `build --network`).
-    #[arg(long, value_name = "MODE")]
-    network: Option<String>,
-    /// Do not train the CDS archive (as `build --skip-cds`).
-    #[arg(long)]
-    skip_cds: bool,
     /// Release images already built locally instead of building them: one per platform of
     /// `--platform`, matched by the image's own platform (repeatable).
-    #[arg(long, value_name = "IMAGE", conflicts_with_all = ["kafka_url", "kafka_tarball", "kafka_maven"])]
+    #[arg(long, value_name = "IMAGE")]
     from_image: Vec<String>,
     /// Staging repository (`REGISTRY/PATH`).
     #[arg(long, value_name = "REPO")]
@@ -203,42 +178,16 @@ fn slug(platform: Platform) -> String {
     platform.to_string().replace('/', "-")
 }
 
-/// The `build` flags for `platform`, from the release's source options.
+/// The `build` flags for `platform`: the release's recipe, and the base and JDK images for
+/// that platform.
 fn build_flags(args: &ReleaseArgs, platform: Platform, tag: &str) -> Vec<String> {
     let mut flags = strings(&["--tag", tag, "--platform", &platform.to_string()]);
-    let mut add = |flag: &str, value: String| flags.extend([flag.to_owned(), value]);
-    if let Some(url) = &args.kafka_url {
-        add("--kafka-url", url.clone());
-    }
-    if let Some(tarball) = &args.kafka_tarball {
-        add("--kafka-tarball", tarball.display().to_string());
-    }
-    if let Some(version) = &args.kafka_maven {
-        add("--kafka-maven", version.to_string());
-    }
-    if let Some(repo) = &args.maven_repo {
-        add("--maven-repo", repo.clone());
-    }
-    if let Some(dir) = &args.dist_dir {
-        add("--dist-dir", dir.display().to_string());
-    }
-    if let Some(keys) = &args.kafka_keys {
-        add("--kafka-keys", keys.clone());
-    }
+    flags.extend(args.recipe.to_build_flags());
     if let Some(base) = image_for_platform(&args.base_image, platform) {
-        add("--base-image", base);
-    }
-    if let Some(jdk) = args.jdk {
-        add("--jdk", jdk.major().to_string());
+        flags.extend(["--base-image".to_owned(), base]);
     }
     if let Some(jdk_image) = image_for_platform(&args.jdk_image, platform) {
-        add("--jdk-image", jdk_image);
-    }
-    if let Some(network) = &args.network {
-        add("--network", network.clone());
-    }
-    if args.skip_cds {
-        flags.push("--skip-cds".to_owned());
+        flags.extend(["--jdk-image".to_owned(), jdk_image]);
     }
     flags
 }
@@ -652,6 +601,69 @@ mod tests {
             assert_eq!(pair("--jdk").as_deref(), Some("21"), "{flags:?}");
             assert_eq!(pair("--jdk-image").as_deref(), Some(image), "{flags:?}");
         }
+    }
+
+    #[test]
+    fn each_platforms_build_gets_the_recipe_the_release_was_given() {
+        #[derive(clap::Parser)]
+        struct Release {
+            #[command(flatten)]
+            release: ReleaseArgs,
+        }
+        #[derive(clap::Parser)]
+        struct Build {
+            #[command(flatten)]
+            build: crate::build::BuildArgs,
+        }
+        let release = <Release as clap::Parser>::try_parse_from([
+            "release",
+            "--kafka-maven",
+            "4.4.0",
+            "--maven-repo",
+            "http://127.0.0.1:8081/maven",
+            "--dist-dir",
+            "/tmp/dists",
+            "--kafka-keys",
+            "/tmp/KEYS",
+            "--jdk",
+            "21",
+            "--network",
+            "host",
+            "--skip-cds",
+            "--repo",
+            "127.0.0.1:5000/k",
+            "--tag",
+            "rc1",
+        ])
+        .unwrap()
+        .release;
+        let flags = build_flags(&release, Platform::LinuxAmd64, "t");
+        let build = <Build as clap::Parser>::try_parse_from(
+            std::iter::once("build".to_owned()).chain(flags),
+        )
+        .unwrap()
+        .build;
+        assert_eq!(build.recipe, release.recipe);
+        assert_eq!(build.recipe.dist_dir, PathBuf::from("/tmp/dists"));
+        assert!(build.recipe.skip_cds);
+    }
+
+    #[test]
+    fn a_release_needs_exactly_one_source() {
+        #[derive(clap::Parser)]
+        struct Release {
+            #[command(flatten)]
+            release: ReleaseArgs,
+        }
+        let parse = |extra: &[&str]| {
+            let args = ["release", "--repo", "127.0.0.1:5000/k", "--tag", "rc1"];
+            <Release as clap::Parser>::try_parse_from(args.iter().chain(extra)).map(|_| ())
+        };
+        assert!(parse(&[]).is_err());
+        assert!(parse(&["--from-image", "kafka:local"]).is_ok());
+        assert!(parse(&["--kafka-maven", "4.4.0"]).is_ok());
+        assert!(parse(&["--kafka-maven", "4.4.0", "--from-image", "kafka:local"]).is_err());
+        assert!(parse(&["--kafka-url", "https://x/k.tgz", "--kafka-tarball", "k.tgz"]).is_err());
     }
 
     #[test]
