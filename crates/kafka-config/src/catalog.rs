@@ -185,10 +185,11 @@ fn base_name(key: &str) -> Option<(&str, u16)> {
 }
 
 /// Whether Kafka declares `key` (or the catalog name it overrides, see [`catalog_name`]) with
-/// `ConfigDef.Type.PASSWORD`.
+/// `ConfigDef.Type.PASSWORD`: `Some(true)` or `Some(false)` for a key in the catalog, `None` for
+/// one outside it (a plugin's, a typo's), found with one lookup.
 #[must_use]
-pub fn is_password(key: &str) -> bool {
-    base_name(key).is_some_and(|(_, position)| PASSWORD_POSITIONS.binary_search(&position).is_ok())
+pub fn declares_password(key: &str) -> Option<bool> {
+    base_name(key).map(|(_, position)| PASSWORD_POSITIONS.binary_search(&position).is_ok())
 }
 
 /// The catalog name closest to `key`, when it is close enough to be the likely intent
@@ -388,19 +389,27 @@ mod tests {
     fn password_names_are_catalog_names_and_cover_their_overrides() {
         for name in password_names() {
             assert!(position_of(name).is_some(), "{name} is not in the catalog");
-            assert!(is_password(name));
+            assert_eq!(declares_password(name), Some(true));
         }
-        assert!(is_password("delegation.token.master.key"));
-        assert!(is_password(
-            "sasl.oauthbearer.assertion.private.key.passphrase"
-        ));
-        assert!(is_password("listener.name.internal.ssl.keystore.password"));
-        assert!(is_password(
-            "listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"
-        ));
-        assert!(!is_password("ssl.keystore.location"));
-        assert!(!is_password("listener.name.internal.ssl.keystore.location"));
-        assert!(!is_password("my.plugin.password"));
+        assert_eq!(declares_password("delegation.token.master.key"), Some(true));
+        assert_eq!(
+            declares_password("sasl.oauthbearer.assertion.private.key.passphrase"),
+            Some(true)
+        );
+        assert_eq!(
+            declares_password("listener.name.internal.ssl.keystore.password"),
+            Some(true)
+        );
+        assert_eq!(
+            declares_password("listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config"),
+            Some(true)
+        );
+        assert_eq!(declares_password("ssl.keystore.location"), Some(false));
+        assert_eq!(
+            declares_password("listener.name.internal.ssl.keystore.location"),
+            Some(false)
+        );
+        assert_eq!(declares_password("my.plugin.password"), None);
     }
 
     #[test]

@@ -25,7 +25,7 @@
 //! binary asks [`value_files_to_read`] and [`secret_files_to_read`] which files it must read,
 //! reads them into a [`SetupInput`], and writes the [`SetupPlan`]'s files. Values are written with
 //! [`properties`] so that Java's `Properties.load` reads back exactly what the user gave.
-//! [`redact`] masks every value Kafka declares as a password ([`catalog::is_password`]) and
+//! [`redact`] masks every value Kafka declares as a password ([`catalog::declares_password`]) and
 //! every value read from a file, whatever prints configuration.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

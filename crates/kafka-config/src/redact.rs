@@ -27,10 +27,8 @@ pub fn is_secret_key(key: &str) -> bool {
     if key.ends_with("sasl.jaas.config") {
         return true;
     }
-    match catalog::catalog_name(&key) {
-        Some(_) => catalog::is_password(&key),
-        None => SECRET_WORDS.iter().any(|word| key.contains(word)),
-    }
+    catalog::declares_password(&key)
+        .unwrap_or_else(|| SECRET_WORDS.iter().any(|word| key.contains(word)))
 }
 
 /// Whether a value from `source` must never be shown: the content of a `NAME_FILE` file or of
