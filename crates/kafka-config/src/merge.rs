@@ -453,8 +453,9 @@ pub(crate) fn merge_server_properties(
             // Keep the mounted file's comments and layout.
             properties = file;
         } else {
-            for (key, value) in file.iter() {
-                properties.set(key, value);
+            properties.reserve(file.len());
+            for (key, value) in file.into_entries() {
+                properties.set_owned(key, value);
             }
         }
     }

@@ -517,6 +517,28 @@ mod tests {
                 path: "/d/server.properties".into()
             }
         );
+        // A mounted file goes between the defaults and the variables.
+        let plan = plan_setup(&input(
+            &[
+                ("KAFKA_NUM_PARTITIONS", "3"),
+                ("KAFKA_ENTRYPOINT_DEFAULTS", "merge"),
+            ],
+            &[(
+                SERVER_PROPERTIES,
+                FileRead::Contents(b"num.partitions=2\nlog.retention.hours=12\n".to_vec()),
+            )],
+        ))
+        .expect("defaults complete the node");
+        let final_file = &plan.server_properties;
+        assert_eq!(final_file.get("num.partitions"), Some("3"));
+        assert_eq!(final_file.get("log.retention.hours"), Some("12"));
+        assert_eq!(final_file.get("default.config"), Some("1"));
+        assert_eq!(
+            plan.sources["log.retention.hours"],
+            Source::File {
+                path: "/m/server.properties".into()
+            }
+        );
         let problems = plan_setup(&input(&[("KAFKA_ENTRYPOINT_DEFAULTS", "mix")], &[]))
             .expect_err("unknown mode");
         assert!(matches!(

@@ -322,6 +322,14 @@ impl Properties {
         })
     }
 
+    /// The entries in file order, taken out of the properties instead of copied.
+    pub fn into_entries(self) -> impl Iterator<Item = (String, String)> {
+        self.lines.into_iter().filter_map(|line| match line {
+            Line::Entry { key, value } => Some((key, value)),
+            Line::Comment(_) | Line::Blank => None,
+        })
+    }
+
     /// The number of entries.
     #[must_use]
     pub fn len(&self) -> usize {
@@ -813,6 +821,16 @@ mod tests {
         assert_eq!(parsed.get("a"), Some("1 # not a comment"));
         assert_eq!(parsed.len(), 1);
         assert_eq!(parsed.render(), "# one\n  ! two\na=1 # not a comment\n");
+    }
+
+    #[test]
+    fn into_entries_gives_the_entries_in_order_without_comments() {
+        let mut parsed = parse("# head\nb=2\n\na=1\nb=3").expect("valid");
+        parsed.set("c", "4");
+        assert_eq!(
+            parsed.into_entries().collect::<Vec<_>>(),
+            vec![pair("b", "3"), pair("a", "1"), pair("c", "4")]
+        );
     }
 
     #[test]
