@@ -58,7 +58,7 @@ pub use format_plan::{
     storage_node_id, storage_tool_args,
 };
 pub use meta_properties::{
-    MetaProperties, StoredClusterId, java_date_comment, parse_meta_properties,
+    MetaProperties, StoredClusterId, civil_from_days, java_date_comment, parse_meta_properties,
     render_meta_properties,
 };
 pub use record_batch::{Record, RecordBatch, crc32c, decode_batches, encode_batches};

@@ -153,16 +153,7 @@ pub(crate) fn format_utc(time: SystemTime) -> String {
         .unwrap_or(0);
     let days = i64::try_from(secs / 86_400).unwrap_or(0);
     let rem = secs % 86_400;
-    // Howard Hinnant's days-from-civil inverse.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = kafka_storage::civil_from_days(days);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,
@@ -211,6 +202,14 @@ pre{background:#f7f7f7;padding:.5em;overflow-x:auto;max-height:30em}
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn utc_timestamps_follow_the_calendar() {
+        let at = |secs| format_utc(UNIX_EPOCH + Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(1_709_208_000), "2024-02-29T12:00:00Z");
+        assert_eq!(at(1_796_123_232), "2026-12-01T11:07:12Z");
+    }
 
     /// A fixed run with one case of each outcome, for the golden files of both renderers.
     pub(crate) fn sample_fault() -> FaultRecord {
