@@ -375,19 +375,8 @@ impl Area {
         env: &[(&str, &str)],
     ) -> Output {
         fs::write(self.path("mounted/server.properties"), config).expect("config");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
+        let mut command = real_kafka::entrypoint_run(&self.path("kafka"), self.root.path());
         command
-            .arg("run")
-            .arg("--kafka-home")
-            .arg(self.path("kafka"))
-            .arg("--default-configs-dir")
-            .arg(self.path("defaults"))
-            .arg("--mounted-configs-dir")
-            .arg(self.path("mounted"))
-            .arg("--final-configs-dir")
-            .arg(self.path("final"))
-            .arg("--secrets-dir")
-            .arg(self.path("secrets"))
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("CLUSTER_ID", CLUSTER)

@@ -12,11 +12,15 @@
 #![allow(dead_code)]
 
 mod node;
+#[path = "../common/run_command.rs"]
+mod run_command;
 mod sandbox;
 
 // Each test binary uses some of these.
 #[allow(unused_imports)]
 pub(crate) use node::Node;
+#[allow(unused_imports)]
+pub(crate) use run_command::entrypoint_run;
 #[allow(unused_imports)]
 pub(crate) use sandbox::{Broker, Sandbox, cmdline, records, wait_output};
 

@@ -98,19 +98,8 @@ impl Sandbox {
     /// so no memory limit unless a test writes `cgroup/memory.max`) and a clean environment
     /// (PATH, LOG_DIR, a small heap) plus `env`.
     pub(crate) fn run_command(&self, env: &[(&str, &str)]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
+        let mut command = super::run_command::entrypoint_run(&self.kafka_home, self.root.path());
         command
-            .arg("run")
-            .arg("--kafka-home")
-            .arg(&self.kafka_home)
-            .arg("--default-configs-dir")
-            .arg(self.path("defaults"))
-            .arg("--mounted-configs-dir")
-            .arg(self.path("mounted"))
-            .arg("--final-configs-dir")
-            .arg(self.path("final"))
-            .arg("--secrets-dir")
-            .arg(self.path("secrets"))
             .arg("--cds-archive")
             .arg(&self.cds_archive)
             .arg("--cgroup-dir")

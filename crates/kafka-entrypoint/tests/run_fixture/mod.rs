@@ -4,6 +4,9 @@
 
 #![allow(dead_code)] // shared by several test binaries, each using a part
 
+#[path = "../common/run_command.rs"]
+mod run_command;
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::net::TcpListener;
@@ -121,19 +124,8 @@ impl Sandbox {
     /// fixture's record dir, LOG_DIR, a small heap and the script launch through the fixture's
     /// `bin/`) plus `env`.
     pub(crate) fn run_command(&self, extra_args: &[&str], env: &[(&str, &str)]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_kafka-entrypoint"));
+        let mut command = run_command::entrypoint_run(&self.kafka_home, self.root.path());
         command
-            .arg("run")
-            .arg("--kafka-home")
-            .arg(&self.kafka_home)
-            .arg("--default-configs-dir")
-            .arg(self.path("defaults"))
-            .arg("--mounted-configs-dir")
-            .arg(self.path("mounted"))
-            .arg("--final-configs-dir")
-            .arg(self.path("final"))
-            .arg("--secrets-dir")
-            .arg(self.path("secrets"))
             .arg("--cds-archive")
             .arg(self.path("kafka.jsa"))
             .args(extra_args)
