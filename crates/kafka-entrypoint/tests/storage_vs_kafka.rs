@@ -794,7 +794,8 @@ fn broker_serves_on_native_storage(version: &str, standalone: bool) {
     let dist = distribution(version);
     let area = Area::new(&dist);
     let data = area.path("data");
-    let (broker_port, controller_port) = (real_kafka::free_port(), real_kafka::free_port());
+    let ports = real_kafka::free_ports(2);
+    let (broker_port, controller_port) = (ports[0], ports[1]);
     let quorum = if standalone {
         format!("controller.quorum.bootstrap.servers=127.0.0.1:{controller_port}")
     } else {

@@ -13,7 +13,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use real_kafka::{Sandbox, free_port, is_kafka_3, primary_version, records};
+use real_kafka::{Sandbox, free_ports, is_kafka_3, primary_version, records};
 
 /// How the broker's key is mounted.
 #[derive(Debug, Clone, Copy)]
@@ -200,8 +200,9 @@ fn pem_tls_serves(version: &str, key: BrokerKey) {
         sandbox.server_properties(),
     )
     .unwrap();
-    let tls = format!("127.0.0.1:{}", free_port());
-    let mtls = format!("127.0.0.1:{}", free_port());
+    let ports = free_ports(2);
+    let tls = format!("127.0.0.1:{}", ports[0]);
+    let mtls = format!("127.0.0.1:{}", ports[1]);
     let listeners = format!(
         "PLAINTEXT://{},CONTROLLER://127.0.0.1:{},SSL://{tls},MTLS://{mtls}",
         sandbox.bootstrap(),

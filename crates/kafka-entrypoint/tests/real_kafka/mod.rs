@@ -12,6 +12,8 @@
 #![allow(dead_code)]
 
 mod node;
+#[path = "../common/ports.rs"]
+mod ports;
 #[path = "../common/run_command.rs"]
 mod run_command;
 mod sandbox;
@@ -20,12 +22,13 @@ mod sandbox;
 #[allow(unused_imports)]
 pub(crate) use node::Node;
 #[allow(unused_imports)]
+pub(crate) use ports::{free_port, free_ports};
+#[allow(unused_imports)]
 pub(crate) use run_command::entrypoint_run;
 #[allow(unused_imports)]
 pub(crate) use sandbox::{Broker, Sandbox, cmdline, records, wait_output};
 
 use std::ffi::OsStr;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -128,21 +131,4 @@ impl Distribution {
         };
         vec![log4j, format!("-Dkafka.logs.dir={}", logs_dir.display())]
     }
-}
-
-/// A free TCP port on 127.0.0.1 (see [`free_ports`]).
-pub(crate) fn free_port() -> u16 {
-    free_ports(1)[0]
-}
-
-/// `count` distinct free TCP ports on 127.0.0.1, all held until every one is picked so none
-/// repeats; free again when this returns (another process could take one, as with any test).
-pub(crate) fn free_ports(count: usize) -> Vec<u16> {
-    let listeners: Vec<TcpListener> = (0..count)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1"))
-        .collect();
-    listeners
-        .iter()
-        .map(|listener| listener.local_addr().expect("a bound address").port())
-        .collect()
 }

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 
-use super::{DEADLINE, Distribution, free_port, is_kafka_3};
+use super::{DEADLINE, Distribution, free_ports, is_kafka_3};
 
 /// One test's directories (defaults, mounted, final, secrets, data, logs) for a single combined
 /// broker+controller of real Kafka `version` on free ports.
@@ -29,13 +29,14 @@ impl Sandbox {
     /// The image's defaults, with free ports on loopback and the data in `data/`.
     pub(crate) fn new(version: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
+        let ports = free_ports(2);
         let sandbox = Self {
             cds_archive: root.path().join("kafka.jsa"),
             root,
             version: version.to_owned(),
             kafka_home: Distribution::get(version).home,
-            broker_port: free_port(),
-            controller_port: free_port(),
+            broker_port: ports[0],
+            controller_port: ports[1],
         };
         for dir in ["defaults", "mounted", "final", "secrets", "logs", "cgroup"] {
             fs::create_dir_all(sandbox.path(dir)).unwrap();

@@ -4,12 +4,15 @@
 
 #![allow(dead_code)] // shared by several test binaries, each using a part
 
+#[path = "../common/ports.rs"]
+mod ports;
 #[path = "../common/run_command.rs"]
 mod run_command;
 
+pub(crate) use ports::free_ports;
+
 use std::collections::BTreeMap;
 use std::fs;
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::OnceLock;
@@ -48,15 +51,6 @@ pub(crate) fn fake_kafka(version: &str) -> PathBuf {
     home
 }
 
-/// A free TCP port on loopback (bound, then released).
-pub(crate) fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// One test's directories: defaults, mounted, final, secrets, data, logs, records.
 pub(crate) struct Sandbox {
     pub(crate) root: tempfile::TempDir,
@@ -75,7 +69,8 @@ impl Sandbox {
     pub(crate) fn with_version(version: &str) -> Self {
         let root = tempfile::tempdir().unwrap();
         let kafka_home = fake_kafka(version);
-        let (broker_port, controller_port) = (free_port(), free_port());
+        let ports = free_ports(2);
+        let (broker_port, controller_port) = (ports[0], ports[1]);
         let sandbox = Self {
             root,
             kafka_home,
