@@ -659,7 +659,6 @@ fn list_vars(env_vars: &[String]) -> String {
     list
 }
 
-/// `` `key` (origin), … ``, built in one buffer: the list can hold hundreds of plugin keys.
 /// Keys and who set them, shown as `` `key` (kind), … ``: written straight into the output, as
 /// hundreds of plugin keys make a long line.
 struct KeyList<'a>(&'a [(String, Source)]);

@@ -9,6 +9,7 @@ use crate::env_vars;
 use crate::error::{Problem, Problems, Sources, Warning};
 use crate::log4j::{self, Log4jFormat};
 use crate::merge;
+use crate::node::NodeConfig;
 use crate::properties::{Properties, decode_text};
 use crate::secrets;
 use crate::validate;
@@ -85,6 +86,9 @@ pub struct SetupPlan {
     pub warnings: Vec<Warning>,
     /// The final `server.properties`.
     pub server_properties: Properties,
+    /// The node `server_properties` describes, read once here for every later use (the
+    /// entrypoint's data-dir checks and storage).
+    pub node: NodeConfig,
     /// Where each key of the final `server.properties` came from.
     pub sources: Sources,
     /// The log4j format of the distribution, when the defaults directory ships log4j files.
@@ -157,8 +161,16 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
             .get(env_vars::CLUSTER_ID)
             .is_some_and(|id| !id.is_empty()),
     };
+    // The one reading of the final node; `SetupPlan::node` hands it on.
+    let (node, node_errors) = NodeConfig::read(&merged.properties);
     if !merged.properties.is_empty() {
-        validate::check_kraft(&merged.properties, &kraft, &mut problems);
+        validate::check_kraft(
+            &merged.properties,
+            &node,
+            node_errors,
+            &kraft,
+            &mut problems,
+        );
     }
 
     let mut files = vec![RenderedFile {
@@ -188,6 +200,7 @@ pub fn plan_setup(input: &SetupInput) -> Result<SetupPlan, Problems> {
         files,
         warnings,
         server_properties: merged.properties,
+        node,
         sources: merged.sources,
         log4j_format,
     })

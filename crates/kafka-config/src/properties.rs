@@ -14,9 +14,9 @@
 //! `\uXXXX` (UTF-16 code units, as Java's own `store` does), since the file is read as ISO-8859-1.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 
 use crate::byte_scan;
-use std::fmt::Write as _;
 
 /// A `.properties` file that does not follow Java's syntax.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

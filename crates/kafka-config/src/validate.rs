@@ -74,8 +74,11 @@ pub(crate) struct KraftContext<'a> {
 /// listening on its controller listener; no broker listener advertised by a controller-only
 /// node; every listener name mapped to a security protocol. A node without `process.roles` is
 /// checked as KRaft too, unless it sets `zookeeper.connect` (Kafka 3.x ZooKeeper mode).
+/// `node` and `errors` are what [`NodeConfig::read`] gave for `properties`.
 pub(crate) fn check_kraft(
     properties: &Properties,
+    node: &NodeConfig,
+    errors: Vec<NodeError>,
     context: &KraftContext<'_>,
     problems: &mut Vec<Problem>,
 ) {
@@ -86,7 +89,6 @@ pub(crate) fn check_kraft(
             .cloned()
             .unwrap_or(Source::Default { path: "".into() })
     };
-    let (node, errors) = NodeConfig::read(properties);
     for error in errors {
         let key = match &error {
             NodeError::InvalidRoles { .. } => "process.roles",
@@ -208,7 +210,8 @@ mod tests {
             defaults_dropped_by: None,
             cluster_id_set: true,
         };
-        check_kraft(&properties, &context, &mut problems);
+        let (node, errors) = NodeConfig::read(&properties);
+        check_kraft(&properties, &node, errors, &context, &mut problems);
         problems
     }
 

@@ -16,7 +16,6 @@ use anyhow::Context;
 
 use kafka_config::Log4jFormat;
 use kafka_config::env_vars::KAFKA_ENTRYPOINT_METRICS_PORT;
-use kafka_config::node::NodeConfig;
 
 use crate::launch::{self, Cds, ChildFailed, LaunchInputs, LaunchMode, MetricsAgent};
 use crate::setup::{self, SetupDirs};
@@ -177,8 +176,7 @@ pub(crate) fn main(args: &RunArgs, env: &EnvSnapshot) -> ExitCode {
         Ok(command) => command,
         Err((error, code)) => return report(&error, code),
     };
-    let (node, _) = NodeConfig::read(&outcome.plan.server_properties);
-    if let Err(error) = data_dirs::check_writable(&node.storage_dirs()) {
+    if let Err(error) = data_dirs::check_writable(&outcome.plan.node.storage_dirs()) {
         return report(&error, 1);
     }
     let config_file = final_dir.join("server.properties");

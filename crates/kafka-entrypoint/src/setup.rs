@@ -15,10 +15,11 @@ use anyhow::Context as _;
 use kafka_config::log4j::{
     LOG4J_PROPERTIES, LOG4J2_YAML, TOOLS_LOG4J_PROPERTIES, TOOLS_LOG4J2_YAML,
 };
+use kafka_config::node::NodeConfig;
 use kafka_config::plan::SERVER_PROPERTIES;
-use kafka_config::{FileRead, Problems, Properties, SetupInput, SetupPaths, SetupPlan, Warning};
+use kafka_config::{FileRead, Problems, SetupInput, SetupPaths, SetupPlan, Warning};
 use nix::errno::Errno;
-use nix::sys::statfs::{FsType, OVERLAYFS_SUPER_MAGIC};
+use nix::sys::statfs::{FsType, OVERLAYFS_SUPER_MAGIC, statfs};
 
 use crate::EnvSnapshot;
 use crate::files::{self, ReadProblem, Staging};
@@ -168,7 +169,7 @@ pub(crate) fn setup(dirs: &SetupDirs, env: &EnvSnapshot) -> Result<SetupOutcome,
     // Not freed: the process exits or execs Kafka right after setup (see [`main`]).
     std::mem::forget(input);
     render_warnings(&plan.warnings);
-    render_warnings(&data_dirs_in_container_layer(&plan.server_properties));
+    render_warnings(&data_dirs_in_container_layer(&plan.node));
     write_plan(&plan, &dirs.final_).map_err(io_failure)?;
     Ok(SetupOutcome {
         only_defaults: plan
@@ -292,12 +293,11 @@ fn write_plan(plan: &SetupPlan, final_dir: &Path) -> anyhow::Result<()> {
 
 /// A warning for every log or metadata directory that would be written into the container's
 /// own layer (an overlay root) rather than a volume: its data is lost with the container.
-fn data_dirs_in_container_layer(properties: &Properties) -> Vec<Warning> {
-    let (node, _) = kafka_config::node::NodeConfig::read(properties);
+fn data_dirs_in_container_layer(node: &NodeConfig) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for dir in node.storage_dirs() {
         if on_container_layer(Path::new(dir), |path| {
-            nix::sys::statfs::statfs(path).map(|stats| stats.filesystem_type())
+            statfs(path).map(|stats| stats.filesystem_type())
         }) {
             let key = if node.metadata_log_dir.as_deref() == Some(dir) {
                 "metadata.log.dir"
