@@ -67,7 +67,9 @@ fn main() {
 
 type Case = (&'static str, fn());
 
-fn run_cases(filters: &[String]) {
+/// Runs the cases libtest's way: a plain argument keeps only the cases whose names hold it,
+/// `--skip NAME` leaves out those whose names hold `NAME`, other flags are ignored.
+fn run_cases(args: &[String]) {
     let cases: &[Case] = &[
         (
             "forwarded_signals_reach_the_child_and_its_code_is_returned",
@@ -96,11 +98,21 @@ fn run_cases(filters: &[String]) {
             threads_allocating_at_once,
         ),
     ];
-    let filters: Vec<&String> = filters.iter().filter(|arg| !arg.starts_with('-')).collect();
+    let (mut filters, mut skips) = (Vec::new(), Vec::new());
+    let mut args = args.iter();
+    while let Some(arg) = args.next() {
+        if arg == "--skip" {
+            skips.extend(args.next());
+        } else if !arg.starts_with('-') {
+            filters.push(arg);
+        }
+    }
     let mut failed = Vec::new();
     let mut skipped = 0;
     for (name, case) in cases {
-        if !filters.is_empty() && !filters.iter().any(|filter| name.contains(filter.as_str())) {
+        let wanted =
+            filters.is_empty() || filters.iter().any(|filter| name.contains(filter.as_str()));
+        if !wanted || skips.iter().any(|skip| name.contains(skip.as_str())) {
             skipped += 1;
             continue;
         }
