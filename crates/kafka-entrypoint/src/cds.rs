@@ -161,6 +161,7 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
     let mut supervisor = Supervisor::new()?;
     format_storage(&mut supervisor, &kafka, &node, &training_config)?;
 
+    let java_release = launch::read_java_release(&env);
     let inputs = LaunchInputs {
         kafka_home: &kafka_home,
         final_configs_dir: scratch,
@@ -170,6 +171,7 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
         memory_limit: None,
         // Training loads what a broker loads; the exporter is opt-in at run time.
         metrics: None,
+        java_release: java_release.as_deref(),
     };
     let command = launch::server_command(&inputs, &env, &kafka.classpath, || None)?;
     if let Some(dir) = &command.log_dir_to_create {

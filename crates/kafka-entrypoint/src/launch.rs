@@ -78,6 +78,54 @@ pub(crate) fn is_aot_cache(archive: &Path) -> bool {
     archive.extension().is_some_and(|ext| ext == "aot")
 }
 
+/// Modules the JVM adds to its boot layer by itself for options an operator may turn on after
+/// the training run: `jdk.management.agent` for `com.sun.management.jmxremote` (in upstream's
+/// default `KAFKA_JMX_OPTS`) and `java.instrument` for a `-javaagent` (the Prometheus exporter).
+/// JDK 25 refuses a whole AOT cache whose added modules differ from the running JVM's ("Mismatched
+/// values for property jdk.module.addmods"), so training and every start with the cache name both
+/// with `--add-modules`: the set is then the same whichever of those options are on.
+const AOT_STABLE_MODULES: [&str; 2] = ["java.instrument", "jdk.management.agent"];
+
+/// `--add-modules=…` with those of [`AOT_STABLE_MODULES`] that the Java runtime has, from the
+/// `MODULES="…"` line of its `release` file (a runtime linked by jlink may lack one: naming a
+/// missing module would stop the JVM); `None` when it has neither or the file lists no modules.
+pub(crate) fn aot_add_modules_option(java_release: &str) -> Option<OsString> {
+    let modules = java_release.lines().find_map(|line| {
+        line.strip_prefix("MODULES=")
+            .map(|value| value.trim().trim_matches('"'))
+    })?;
+    let present: Vec<&str> = AOT_STABLE_MODULES
+        .into_iter()
+        .filter(|wanted| {
+            modules
+                .split_ascii_whitespace()
+                .any(|module| module == *wanted)
+        })
+        .collect();
+    if present.is_empty() {
+        return None;
+    }
+    Some(format!("--add-modules={}", present.join(",")).into())
+}
+
+/// The `release` file of the Java runtime `run` and `cds-train` start (`JAVA_HOME/release`;
+/// `java` from `PATH` is resolved through its links to `…/bin/java`); `None` when there is no
+/// such file.
+pub(crate) fn read_java_release(env: &EnvSnapshot) -> Option<String> {
+    let home = match env_non_empty(env, "JAVA_HOME") {
+        Some(home) => PathBuf::from(home),
+        None => {
+            let path = env_non_empty(env, "PATH")?;
+            let java = std::env::split_paths(path)
+                .map(|dir| dir.join("java"))
+                .find(|candidate| candidate.is_file())?;
+            let java = std::fs::canonicalize(java).ok()?;
+            java.parent()?.parent()?.to_path_buf()
+        }
+    };
+    std::fs::read_to_string(home.join("release")).ok()
+}
+
 /// What the JVM does with the class-data-sharing archive or AOT cache (`*.aot`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Cds<'a> {
@@ -105,6 +153,9 @@ pub(crate) struct LaunchInputs<'a> {
     pub(crate) memory_limit: Option<u64>,
     /// The Prometheus JMX exporter agent, when metrics are turned on.
     pub(crate) metrics: Option<MetricsAgent<'a>>,
+    /// The Java runtime's `release` file ([`read_java_release`]): with an AOT cache, the modules
+    /// it lists decide [`aot_add_modules_option`].
+    pub(crate) java_release: Option<&'a str>,
 }
 
 /// The Prometheus JMX exporter Java agent in the broker's JVM (no extra JVM): it serves the
@@ -257,7 +308,7 @@ fn launcher_environment(
             // does not match the JVM or the classpath.
             let mut flags = OsString::from("-XX:AOTCache=");
             flags.push(archive);
-            Some(flags)
+            Some(with_aot_stable_modules(flags, inputs.java_release))
         }
         Cds::Use(archive) => {
             let mut flags = OsString::from("-XX:SharedArchiveFile=");
@@ -269,7 +320,7 @@ fn launcher_environment(
             // JDK 25 (JEP 514): one training run writes the cache when the JVM exits.
             let mut flags = OsString::from("-XX:AOTCacheOutput=");
             flags.push(archive);
-            Some(flags)
+            Some(with_aot_stable_modules(flags, inputs.java_release))
         }
         Cds::Record(archive) => {
             let mut flags = OsString::from("-XX:ArchiveClassesAtExit=");
@@ -297,6 +348,15 @@ fn launcher_environment(
         set(&mut vars, "KAFKA_OPTS", kafka_opts);
     }
     Ok(vars)
+}
+
+/// The AOT cache's `flags` followed by [`aot_add_modules_option`] for the runtime, if any.
+fn with_aot_stable_modules(mut flags: OsString, java_release: Option<&str>) -> OsString {
+    if let Some(option) = java_release.and_then(aot_add_modules_option) {
+        flags.push(" ");
+        flags.push(option);
+    }
+    flags
 }
 
 /// `bin/kafka-server-start.sh FINAL/server.properties` and its environment
@@ -685,6 +745,7 @@ mod tests {
             cds,
             memory_limit: None,
             metrics: None,
+            java_release: None,
         }
     }
 
@@ -872,6 +933,78 @@ mod tests {
         assert!(!argv(&used).iter().any(|a| a.starts_with("-Xshare")));
         let recorded = server(&[], Cds::Record(cache));
         assert!(argv(&recorded).contains(&"-XX:AOTCacheOutput=/opt/kafka/kafka.aot"));
+    }
+
+    /// A `release` file as jlink writes it (the image's runtime lists 28 modules).
+    const RELEASE: &str = "JAVA_VERSION=\"25.0.5\"\nMODULES=\"java.base java.instrument \
+                           java.logging jdk.management jdk.management.agent\"\n";
+
+    #[test]
+    fn an_aot_cache_names_the_modules_jmx_and_java_agents_add_at_training_and_at_every_start() {
+        let cache = Path::new("/opt/kafka/kafka.aot");
+        for cds in [Cds::Use(cache), Cds::Record(cache)] {
+            let mut given = inputs(cds);
+            given.java_release = Some(RELEASE);
+            let command = server_command(&given, &env(&[]), &classpath(), no_lookup).unwrap();
+            let args = argv(&command);
+            let cache_flag = args
+                .iter()
+                .position(|a| a.starts_with("-XX:AOTCache"))
+                .unwrap();
+            assert_eq!(
+                args[cache_flag + 1],
+                "--add-modules=java.instrument,jdk.management.agent",
+                "{cds:?}"
+            );
+        }
+        // A CDS archive (JDK 21) keeps its flags alone.
+        let mut archive = inputs(Cds::Use(Path::new("/opt/kafka/kafka.jsa")));
+        archive.java_release = Some(RELEASE);
+        let command = server_command(&archive, &env(&[]), &classpath(), no_lookup).unwrap();
+        assert!(
+            !argv(&command)
+                .iter()
+                .any(|a| a.starts_with("--add-modules"))
+        );
+    }
+
+    #[test]
+    fn the_release_file_is_found_from_java_home_or_from_java_on_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let home = dir.path().join("jdk");
+        std::fs::create_dir_all(home.join("bin")).unwrap();
+        std::fs::write(home.join("bin/java"), "").unwrap();
+        std::fs::write(home.join("release"), RELEASE).unwrap();
+        let bin = dir.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        std::os::unix::fs::symlink(home.join("bin/java"), bin.join("java")).unwrap();
+        let home_str = home.to_str().unwrap();
+        let path = format!("/nonexistent:{}", bin.display());
+
+        let from_home = read_java_release(&env(&[("JAVA_HOME", home_str)]));
+        assert_eq!(from_home.as_deref(), Some(RELEASE));
+        let from_path = read_java_release(&env(&[("PATH", path.as_str())]));
+        assert_eq!(from_path.as_deref(), Some(RELEASE));
+        let missing = read_java_release(&env(&[("JAVA_HOME", "/nonexistent")]));
+        assert_eq!(missing, None);
+    }
+
+    #[test]
+    fn only_modules_the_runtime_has_are_added() {
+        assert_eq!(
+            aot_add_modules_option(RELEASE),
+            Some("--add-modules=java.instrument,jdk.management.agent".into())
+        );
+        assert_eq!(
+            aot_add_modules_option("MODULES=\"java.base jdk.management.agent\""),
+            Some("--add-modules=jdk.management.agent".into())
+        );
+        // Whole names only: a module whose name only starts like one is not it.
+        assert_eq!(
+            aot_add_modules_option("MODULES=\"java.base java.instrumentation\""),
+            None
+        );
+        assert_eq!(aot_add_modules_option("JAVA_VERSION=\"25\"\n"), None);
     }
 
     #[test]

@@ -264,6 +264,7 @@ fn launch_command(
     env: &EnvSnapshot,
 ) -> Result<launch::LaunchCommand, (anyhow::Error, u8)> {
     let kafka_home = &settings.kafka_home;
+    let java_release = launch::read_java_release(env);
     let inputs = LaunchInputs {
         kafka_home,
         final_configs_dir: final_dir,
@@ -275,6 +276,7 @@ fn launch_command(
         },
         memory_limit: memory::container_memory_limit(&args.cgroup_dir),
         metrics: None,
+        java_release: java_release.as_deref(),
     };
     let rules;
     let mut inputs = inputs;

@@ -9,7 +9,7 @@ mod real_kafka;
 use std::fs;
 use std::process::{Command, Stdio};
 
-use real_kafka::{Sandbox, primary_version, wait_output};
+use real_kafka::{Broker, Sandbox, free_port, jmx_exporter_agent, primary_version, wait_output};
 
 /// A single combined node on the sandbox's free loopback ports whose `log.dirs` must never be
 /// touched (training data goes to a scratch directory).
@@ -188,6 +188,55 @@ fn cds_train_on_jdk_25_writes_an_aot_cache_that_run_then_maps() {
         "thousands of classes come from the AOT cache, not {shared}"
     );
     assert_trained_with_log4j_config(&stderr, &loaded);
+
+    // JDK 25 refuses a whole AOT cache when the modules the JVM adds by itself differ from
+    // training's: `jdk.management.agent` comes with upstream's default `KAFKA_JMX_OPTS`,
+    // `java.instrument` with a Java agent. Without the JMX agent, and with the Prometheus
+    // exporter on, the cache is still mapped.
+    fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../docker/config/jmx-exporter.yml"),
+        sandbox.path("defaults/jmx-exporter.yml"),
+    )
+    .unwrap();
+    let metrics_port = free_port().to_string();
+    for (name, env) in [
+        (
+            "aot-no-jmx-agent",
+            [("KAFKA_JMX_OPTS", "-Dkafka.image.test=no-jmx-agent")],
+        ),
+        (
+            "aot-metrics",
+            [("KAFKA_ENTRYPOINT_METRICS_PORT", metrics_port.as_str())],
+        ),
+    ] {
+        let class_log = sandbox.path(&format!("{name}-class-load.log"));
+        let kafka_opts = format!("-Xlog:class+load=info:file={}", class_log.display());
+        let mut command = sandbox.run_command(&[
+            ("JAVA_HOME", jdk.to_str().unwrap()),
+            ("KAFKA_OPTS", kafka_opts.as_str()),
+            env[0],
+        ]);
+        command.arg("--metrics-agent").arg(jmx_exporter_agent());
+        let mut broker = Broker::spawn(command, sandbox.path(&format!("{name}.log")));
+        broker.wait_started();
+        let argv = real_kafka::cmdline(broker.pid);
+        broker.stop();
+        let output = broker.output();
+        assert!(
+            !output.contains("[aot]"),
+            "{name}: the JVM refused the AOT cache: {output}"
+        );
+        let shared = fs::read_to_string(&class_log)
+            .unwrap()
+            .lines()
+            .filter(|line| line.contains("source: shared objects file"))
+            .count();
+        assert!(
+            shared > 2_000,
+            "{name}: classes come from the AOT cache, not {shared}; argv {argv:?}"
+        );
+    }
 }
 
 /// Training ran the broker with its log4j file, as `run` does: log4j never reported a missing

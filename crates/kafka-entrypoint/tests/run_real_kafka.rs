@@ -12,7 +12,9 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
-use real_kafka::{Sandbox, cmdline, free_port, primary_version, records, supported_versions};
+use real_kafka::{
+    Sandbox, cmdline, free_port, jmx_exporter_agent, primary_version, records, supported_versions,
+};
 
 /// The classpath `kafka-run-class.sh` builds from `libs/`: every jar, in byte order.
 fn expected_classpath(kafka_home: &Path) -> String {
@@ -227,18 +229,6 @@ fn without_kafka_heap_opts_the_heap_follows_the_container_memory_limit() {
     broker.wait_started();
     assert_eq!(&cmdline(broker.pid)[1..3], ["-Xmx1G", "-Xms1G"]);
     broker.stop();
-}
-
-/// The Prometheus JMX exporter agent from Maven Central (`KAFKA_IMAGE_TEST_JMX_AGENT`; ci/test
-/// fetches it).
-fn jmx_exporter_agent() -> PathBuf {
-    let Some(agent) = std::env::var_os("KAFKA_IMAGE_TEST_JMX_AGENT") else {
-        panic!(
-            "KAFKA_IMAGE_TEST_JMX_AGENT is not set: run `ci/test`, which fetches \
-             io.prometheus.jmx:jmx_prometheus_javaagent from Maven Central and sets it"
-        );
-    };
-    PathBuf::from(agent)
 }
 
 /// One HTTP GET on loopback; the response body.

@@ -44,6 +44,18 @@ pub(crate) const DEADLINE: Duration = Duration::from_secs(300);
 /// The heap of every test node: small nodes, several at once on a shared machine.
 const HEAP: &str = "-Xmx256m";
 
+/// The Prometheus JMX exporter agent from Maven Central (`KAFKA_IMAGE_TEST_JMX_AGENT`; ci/test
+/// fetches it).
+pub(crate) fn jmx_exporter_agent() -> PathBuf {
+    let Some(agent) = std::env::var_os("KAFKA_IMAGE_TEST_JMX_AGENT") else {
+        panic!(
+            "KAFKA_IMAGE_TEST_JMX_AGENT is not set: run `ci/test`, which fetches \
+             io.prometheus.jmx:jmx_prometheus_javaagent from Maven Central and sets it"
+        );
+    };
+    PathBuf::from(agent)
+}
+
 /// The image's default Kafka version, the first line of `dist/kafka-versions.txt`.
 pub(crate) fn primary_version() -> &'static str {
     supported_versions()[0]
