@@ -89,7 +89,7 @@ const AOT_STABLE_MODULES: [&str; 2] = ["java.instrument", "jdk.management.agent"
 /// `--add-modules=…` with those of [`AOT_STABLE_MODULES`] that the Java runtime has, from the
 /// `MODULES="…"` line of its `release` file (a runtime linked by jlink may lack one: naming a
 /// missing module would stop the JVM); `None` when it has neither or the file lists no modules.
-pub(crate) fn aot_add_modules_option(java_release: &str) -> Option<OsString> {
+fn aot_add_modules_option(java_release: &str) -> Option<OsString> {
     let modules = java_release.lines().find_map(|line| {
         line.strip_prefix("MODULES=")
             .map(|value| value.trim().trim_matches('"'))
