@@ -161,12 +161,13 @@ fn train(args: &CdsTrainArgs, env: &EnvSnapshot, scratch: &Path) -> anyhow::Resu
     let mut supervisor = Supervisor::new()?;
     format_storage(&mut supervisor, &kafka, &node, &training_config)?;
 
-    let java_release = launch::read_java_release(&env);
+    let cds = Cds::Record(&args.archive);
+    let java_release = launch::java_release_for(cds, &env);
     let inputs = LaunchInputs {
         kafka_home: &kafka_home,
         final_configs_dir: scratch,
         log4j: kafka.log4j,
-        cds: Cds::Record(&args.archive),
+        cds,
         // Training keeps Kafka's own default heap: the build has no container limit to follow.
         memory_limit: None,
         // Training loads what a broker loads; the exporter is opt-in at run time.

@@ -108,10 +108,19 @@ fn aot_add_modules_option(java_release: &str) -> Option<OsString> {
     Some(format!("--add-modules={}", present.join(",")).into())
 }
 
-/// The `release` file of the Java runtime `run` and `cds-train` start (`JAVA_HOME/release`;
-/// `java` from `PATH` is resolved through its links to `…/bin/java`); `None` when there is no
-/// such file.
-pub(crate) fn read_java_release(env: &EnvSnapshot) -> Option<String> {
+/// The `release` file of the Java runtime `run` and `cds-train` start, when `cds` uses or records
+/// an AOT cache, the only launch that needs it ([`aot_add_modules_option`]); `None` otherwise
+/// (no file is read) or when there is no such file.
+pub(crate) fn java_release_for(cds: Cds<'_>, env: &EnvSnapshot) -> Option<String> {
+    match cds {
+        Cds::Use(archive) | Cds::Record(archive) if is_aot_cache(archive) => read_java_release(env),
+        _ => None,
+    }
+}
+
+/// The `release` file of the Java runtime (`JAVA_HOME/release`; `java` from `PATH` is resolved
+/// through its links to `…/bin/java`); `None` when there is no such file.
+fn read_java_release(env: &EnvSnapshot) -> Option<String> {
     let home = match env_non_empty(env, "JAVA_HOME") {
         Some(home) => PathBuf::from(home),
         None => {
@@ -153,7 +162,7 @@ pub(crate) struct LaunchInputs<'a> {
     pub(crate) memory_limit: Option<u64>,
     /// The Prometheus JMX exporter agent, when metrics are turned on.
     pub(crate) metrics: Option<MetricsAgent<'a>>,
-    /// The Java runtime's `release` file ([`read_java_release`]): with an AOT cache, the modules
+    /// The Java runtime's `release` file ([`java_release_for`]): with an AOT cache, the modules
     /// it lists decide [`aot_add_modules_option`].
     pub(crate) java_release: Option<&'a str>,
 }
@@ -987,6 +996,17 @@ mod tests {
         assert_eq!(from_path.as_deref(), Some(RELEASE));
         let missing = read_java_release(&env(&[("JAVA_HOME", "/nonexistent")]));
         assert_eq!(missing, None);
+
+        // Only a launch with an AOT cache reads it.
+        let java_home = env(&[("JAVA_HOME", home_str)]);
+        let cache = Path::new("/opt/kafka/kafka.aot");
+        for cds in [Cds::Use(cache), Cds::Record(cache)] {
+            assert_eq!(java_release_for(cds, &java_home).as_deref(), Some(RELEASE));
+        }
+        let archive = Path::new("/opt/kafka/kafka.jsa");
+        for cds in [Cds::Off, Cds::Use(archive), Cds::Record(archive)] {
+            assert_eq!(java_release_for(cds, &java_home), None, "{cds:?}");
+        }
     }
 
     #[test]

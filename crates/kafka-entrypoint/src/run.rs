@@ -264,16 +264,17 @@ fn launch_command(
     env: &EnvSnapshot,
 ) -> Result<launch::LaunchCommand, (anyhow::Error, u8)> {
     let kafka_home = &settings.kafka_home;
-    let java_release = launch::read_java_release(env);
+    let cds = if archive_is_usable(archive).map_err(|error| (error, 1))? {
+        Cds::Use(archive)
+    } else {
+        Cds::Off
+    };
+    let java_release = launch::java_release_for(cds, env);
     let inputs = LaunchInputs {
         kafka_home,
         final_configs_dir: final_dir,
         log4j,
-        cds: if archive_is_usable(archive).map_err(|error| (error, 1))? {
-            Cds::Use(archive)
-        } else {
-            Cds::Off
-        },
+        cds,
         memory_limit: memory::container_memory_limit(&args.cgroup_dir),
         metrics: None,
         java_release: java_release.as_deref(),

@@ -197,14 +197,14 @@ fn cds_train_on_jdk_25_writes_an_aot_cache_that_run_then_maps() {
     )
     .unwrap();
     let metrics_port = free_port().to_string();
-    for (name, env) in [
+    for (name, var) in [
         (
             "aot-no-jmx-agent",
-            [("KAFKA_JMX_OPTS", "-Dkafka.image.test=no-jmx-agent")],
+            ("KAFKA_JMX_OPTS", "-Dkafka.image.test=no-jmx-agent"),
         ),
         (
             "aot-metrics",
-            [("KAFKA_ENTRYPOINT_METRICS_PORT", metrics_port.as_str())],
+            ("KAFKA_ENTRYPOINT_METRICS_PORT", metrics_port.as_str()),
         ),
     ] {
         let class_log = sandbox.path(&format!("{name}-class-load.log"));
@@ -212,7 +212,7 @@ fn cds_train_on_jdk_25_writes_an_aot_cache_that_run_then_maps() {
         let mut command = sandbox.run_command(&[
             ("JAVA_HOME", jdk.to_str().unwrap()),
             ("KAFKA_OPTS", kafka_opts.as_str()),
-            env[0],
+            var,
         ]);
         command.arg("--metrics-agent").arg(jmx_exporter_agent());
         let mut broker = Broker::spawn(command, sandbox.path(&format!("{name}.log")));
